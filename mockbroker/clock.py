@@ -1,0 +1,131 @@
+"""The broker's own clock. Nothing in the engine reads the wall clock or sleeps.
+
+Rules:
+- Time is integer nanoseconds since the Unix epoch; it only moves forward through ``advance``/``run_until``
+  (``travel_to`` may move it anywhere, for restore and time travel, and drops nothing it did not schedule).
+- Scheduled callbacks run in order of (due time, sequence number): two events due at the same instant run in the
+  order they were scheduled, so runs are deterministic.
+- While a callback runs, ``now()`` is its due time; callbacks may schedule further callbacks.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+NS_PER_MS = 1_000_000
+NS_PER_SECOND = 1_000_000_000
+
+DEFAULT_START = datetime(2026, 1, 5, 14, 30, tzinfo=timezone.utc)
+"""Monday 5 January 2026, 09:30 in New York: the regular session's open."""
+
+
+def to_ns(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError(f"moment={moment!r}: a naive datetime is ambiguous; give it a timezone")
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * NS_PER_SECOND + delta.microseconds * 1_000
+
+
+def to_datetime(ns: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ns // 1_000)
+
+
+def iso(ns: int) -> str:
+    """RFC 3339 with nanoseconds, as real broker APIs print times."""
+    seconds, rest = divmod(ns, NS_PER_SECOND)
+    base = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{base}.{rest:09d}Z"
+
+
+@dataclass(order=True)
+class _Scheduled:
+    due_ns: int
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    label: str = field(compare=False, default="")
+    cancelled: bool = field(compare=False, default=False)
+
+
+class ScheduledEvent:
+    """A handle to a scheduled callback; ``cancel()`` keeps it from running."""
+
+    def __init__(self, item: _Scheduled) -> None:
+        self._item = item
+
+    @property
+    def due_ns(self) -> int:
+        return self._item.due_ns
+
+    @property
+    def label(self) -> str:
+        return self._item.label
+
+    def cancel(self) -> None:
+        self._item.cancelled = True
+
+
+class VirtualClock:
+    def __init__(self, start: datetime | int = DEFAULT_START) -> None:
+        self._now_ns = start if isinstance(start, int) else to_ns(start)
+        self._queue: list[_Scheduled] = []
+        self._seq = 0
+
+    def now_ns(self) -> int:
+        return self._now_ns
+
+    def now(self) -> datetime:
+        return to_datetime(self._now_ns)
+
+    def schedule_at(self, due_ns: int, callback: Callable[[], None], label: str = "") -> ScheduledEvent:
+        if due_ns < self._now_ns:
+            due_ns = self._now_ns
+        self._seq += 1
+        item = _Scheduled(due_ns, self._seq, callback, label)
+        heapq.heappush(self._queue, item)
+        return ScheduledEvent(item)
+
+    def schedule_in(self, delay_ns: int, callback: Callable[[], None], label: str = "") -> ScheduledEvent:
+        if delay_ns < 0:
+            raise ValueError(f"delay_ns={delay_ns}: a delay cannot be negative")
+        return self.schedule_at(self._now_ns + delay_ns, callback, label)
+
+    def next_due_ns(self) -> int | None:
+        while self._queue and self._queue[0].cancelled:
+            heapq.heappop(self._queue)
+        return self._queue[0].due_ns if self._queue else None
+
+    def pending(self) -> list[tuple[int, str]]:
+        """(due time, label) of every callback still to run, in run order."""
+        return [(i.due_ns, i.label) for i in sorted(self._queue) if not i.cancelled]
+
+    def run_until(self, target_ns: int) -> int:
+        """Run every callback due at or before ``target_ns``, then stand at ``target_ns``. Returns how many ran."""
+        if target_ns < self._now_ns:
+            raise ValueError(f"target={iso(target_ns)}: the clock is at {iso(self._now_ns)} and does not run backwards")
+        ran = 0
+        while self._queue and self._queue[0].due_ns <= target_ns:
+            item = heapq.heappop(self._queue)
+            if item.cancelled:
+                continue
+            self._now_ns = item.due_ns
+            item.callback()
+            ran += 1
+        self._now_ns = target_ns
+        return ran
+
+    def advance(self, delta: timedelta | int) -> int:
+        """Move forward by a timedelta or by nanoseconds."""
+        delta_ns = delta if isinstance(delta, int) else int(delta.total_seconds() * NS_PER_SECOND)
+        if delta_ns < 0:
+            raise ValueError(f"delta={delta!r}: the clock does not run backwards (use travel_to)")
+        return self.run_until(self._now_ns + delta_ns)
+
+    def travel_to(self, moment_ns: int) -> None:
+        """Set the time without running anything (for restoring state)."""
+        self._now_ns = moment_ns
+
+    def clear(self) -> None:
+        self._queue.clear()

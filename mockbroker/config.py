@@ -1,0 +1,305 @@
+"""Configuration: the product spec's ``MarketSimulation`` and ``ExecutionConfig``, accounts and symbols.
+
+Units (also in docs/configuration.md):
+- ``MarketConfig.volatility``: daily volatility in percent (2.0 = a typical day moves 2%).
+- ``MarketConfig.drift``: expected daily return in percent (0.05 = +0.05% a day; negative trends down).
+- ``MarketConfig.spread``: bid-ask spread in basis points of the price (1 bp = 0.01%).
+- ``MarketConfig.liquidity``: shares displayed at the best price level on each side; deeper levels hold more.
+- ``MarketConfig.update_frequency``: milliseconds of market time between price updates.
+- ``ExecutionConfig.fill_probability``: chance (0-1) that a resting limit order fills when the market only touches
+  its price (an order the market crosses always fills).
+- ``ExecutionConfig.partial_fill_ratio``: fraction (0-1] of the remaining quantity that one match may fill;
+  1 = fill all the book allows at once.
+- ``ExecutionConfig.latency_min``/``latency_max``: milliseconds between submission and arrival at the venue.
+- ``ExecutionConfig.slippage_bps``: extra adverse slippage added to every fill, in basis points.
+- ``ExecutionConfig.rejection_rate``: chance (0-1) that the venue rejects an order on arrival.
+
+``from_dict`` accepts the spec's camelCase names (``fillProbability``) and snake_case alike and raises
+``ConfigurationError`` naming the field and the bad value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import ConfigurationError
+from .seeds import DEFAULT_SEED
+
+MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _number(section: str, name: str, value: Any, low: float | None = None, high: float | None = None,
+            low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ConfigurationError(f"{section}.{name}={value!r}: must be a number")
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise ConfigurationError(f"{section}.{name}={value!r}: must be a finite number")
+    if low is not None and (number < low or (low_open and number == low)):
+        bound = f"greater than {low}" if low_open else f"at least {low}"
+        raise ConfigurationError(f"{section}.{name}={value!r}: must be {bound}")
+    if high is not None and number > high:
+        raise ConfigurationError(f"{section}.{name}={value!r}: must be at most {high}")
+    return number
+
+
+class _Section:
+    """Mixin: build from a camelCase or snake_case dict, refusing unknown keys."""
+
+    SECTION = "config"
+
+    @classmethod
+    def from_dict(cls, data: dict | None):
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{cls.SECTION}={data!r}: must be an object")
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        values = {}
+        for key, value in data.items():
+            name = _snake(key)
+            if name not in known:
+                raise ConfigurationError(f"{cls.SECTION}.{key}: unknown field (known: {', '.join(sorted(known))})")
+            values[name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)  # type: ignore[call-overload]
+
+    def with_changes(self, **changes):
+        return replace(self, **changes)  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class MarketConfig(_Section):
+    SECTION = "marketConfig"
+
+    model: str = "random_walk"
+    volatility: float = 1.5
+    drift: float = 0.0
+    spread: float = 4.0
+    liquidity: int = 2_000
+    update_frequency: int = 100
+    params: dict = field(default_factory=dict)
+    """Model-specific parameters (for example ``half_life`` for mean reversion, ``path`` for historical)."""
+
+    def __post_init__(self) -> None:
+        if self.model not in MARKET_MODELS:
+            raise ConfigurationError(f"marketConfig.model={self.model!r}: must be one of {', '.join(MARKET_MODELS)}")
+        _number(self.SECTION, "volatility", self.volatility, 0, 100)
+        _number(self.SECTION, "drift", self.drift, -50, 50)
+        _number(self.SECTION, "spread", self.spread, 0, 5_000, low_open=True)
+        if isinstance(self.liquidity, bool) or not isinstance(self.liquidity, int) or self.liquidity < 0:
+            raise ConfigurationError(f"marketConfig.liquidity={self.liquidity!r}: must be a whole number of shares >= 0")
+        if isinstance(self.update_frequency, bool) or not isinstance(self.update_frequency, int) \
+                or not 1 <= self.update_frequency <= 3_600_000:
+            raise ConfigurationError(
+                f"marketConfig.updateFrequency={self.update_frequency!r}: must be whole milliseconds, 1 to 3,600,000")
+        if not isinstance(self.params, dict):
+            raise ConfigurationError(f"marketConfig.params={self.params!r}: must be an object")
+
+
+@dataclass(frozen=True)
+class FeeConfig(_Section):
+    SECTION = "executionConfig.fees"
+
+    per_share: Decimal = Decimal("0")
+    min_per_order: Decimal = Decimal("0")
+    bps: Decimal = Decimal("0")
+
+    def __post_init__(self) -> None:
+        for name in ("per_share", "min_per_order", "bps"):
+            value = getattr(self, name)
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                raise ConfigurationError(f"{self.SECTION}.{name}={value!r}: must be a number") from None
+            if not amount.is_finite() or amount < 0:
+                raise ConfigurationError(f"{self.SECTION}.{name}={value!r}: must be a finite number >= 0")
+            object.__setattr__(self, name, amount)
+
+    def fee_for(self, qty: int, notional: Decimal) -> Decimal:
+        fee = self.per_share * qty + notional * self.bps / Decimal(10_000)
+        return fee.quantize(Decimal("0.01"))
+
+    def order_minimum_top_up(self, fees_so_far: Decimal) -> Decimal:
+        return max(Decimal("0"), self.min_per_order - fees_so_far)
+
+    def to_dict(self) -> dict:
+        return {"per_share": str(self.per_share), "min_per_order": str(self.min_per_order), "bps": str(self.bps)}
+
+
+@dataclass(frozen=True)
+class ExecutionConfig(_Section):
+    SECTION = "executionConfig"
+
+    fill_probability: float = 1.0
+    partial_fill_ratio: float = 1.0
+    latency_min: float = 20.0
+    latency_max: float = 60.0
+    slippage_bps: float = 0.0
+    rejection_rate: float = 0.0
+    fees: FeeConfig = field(default_factory=FeeConfig)
+
+    def __post_init__(self) -> None:
+        _number(self.SECTION, "fillProbability", self.fill_probability, 0, 1)
+        _number(self.SECTION, "partialFillRatio", self.partial_fill_ratio, 0, 1, low_open=True)
+        _number(self.SECTION, "latencyMin", self.latency_min, 0, 600_000)
+        _number(self.SECTION, "latencyMax", self.latency_max, 0, 600_000)
+        if self.latency_max < self.latency_min:
+            raise ConfigurationError(
+                f"executionConfig.latencyMax={self.latency_max!r}: must be at least latencyMin ({self.latency_min})")
+        _number(self.SECTION, "slippageBps", self.slippage_bps, 0, 10_000)
+        _number(self.SECTION, "rejectionRate", self.rejection_rate, 0, 1)
+        if isinstance(self.fees, dict):
+            object.__setattr__(self, "fees", FeeConfig.from_dict(self.fees))
+        elif not isinstance(self.fees, FeeConfig):
+            raise ConfigurationError(f"executionConfig.fees={self.fees!r}: must be an object")
+
+    def to_dict(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fees"}
+        data["fees"] = self.fees.to_dict()
+        return data
+
+
+@dataclass(frozen=True)
+class SymbolConfig(_Section):
+    SECTION = "symbols[]"
+
+    symbol: str = "ACME"
+    price: Decimal = Decimal("50.00")
+    tick_size: Decimal = Decimal("0.01")
+    daily_volume: int = 5_000_000
+    shortable: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.symbol, str) or not re.fullmatch(r"[A-Z][A-Z0-9.]{0,9}", self.symbol):
+            raise ConfigurationError(f"symbols[].symbol={self.symbol!r}: must be 1-10 capital letters or digits")
+        for name in ("price", "tick_size"):
+            value = getattr(self, name)
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                raise ConfigurationError(f"symbols[{self.symbol}].{name}={value!r}: must be a number") from None
+            if not amount.is_finite() or amount <= 0:
+                raise ConfigurationError(f"symbols[{self.symbol}].{name}={value!r}: must be a positive number")
+            object.__setattr__(self, name, amount)
+        if isinstance(self.daily_volume, bool) or not isinstance(self.daily_volume, int) or self.daily_volume <= 0:
+            raise ConfigurationError(f"symbols[{self.symbol}].dailyVolume={self.daily_volume!r}: must be a positive whole number")
+
+    @classmethod
+    def coerce(cls, item: Any) -> "SymbolConfig":
+        if isinstance(item, SymbolConfig):
+            return item
+        if isinstance(item, str):
+            return cls(symbol=item)
+        return cls.from_dict(item)
+
+    def to_dict(self) -> dict:
+        return {"symbol": self.symbol, "price": str(self.price), "tick_size": str(self.tick_size),
+                "daily_volume": self.daily_volume, "shortable": self.shortable}
+
+
+@dataclass(frozen=True)
+class AccountConfig(_Section):
+    SECTION = "accounts[]"
+
+    id: str = "default"
+    cash: Decimal = Decimal("100000")
+    shorting_enabled: bool = True
+    api_key_id: str | None = None
+    api_secret_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", self.id):
+            raise ConfigurationError(f"accounts[].id={self.id!r}: must be 1-64 letters, digits, '.', '_' or '-'")
+        try:
+            cash = Decimal(str(self.cash))
+        except InvalidOperation:
+            raise ConfigurationError(f"accounts[{self.id}].cash={self.cash!r}: must be a number") from None
+        if not cash.is_finite() or cash < 0:
+            raise ConfigurationError(f"accounts[{self.id}].cash={self.cash!r}: must be a finite amount >= 0")
+        object.__setattr__(self, "cash", cash)
+
+    @classmethod
+    def coerce(cls, item: Any) -> "AccountConfig":
+        if isinstance(item, AccountConfig):
+            return item
+        return cls.from_dict(item)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["cash"] = str(self.cash)
+        return data
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Everything needed to build a broker; the same shape as ``POST /mock/configure``."""
+
+    scenario: str = "normal"
+    market: MarketConfig = field(default_factory=MarketConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
+    symbols: tuple[SymbolConfig, ...] = (SymbolConfig(),)
+    accounts: tuple[AccountConfig, ...] = (AccountConfig(),)
+    seed: int = DEFAULT_SEED
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ConfigurationError(f"seed={self.seed!r}: must be a whole number from 0 to 2**63-1")
+        object.__setattr__(self, "symbols", tuple(SymbolConfig.coerce(s) for s in self.symbols))
+        object.__setattr__(self, "accounts", tuple(AccountConfig.coerce(a) for a in self.accounts))
+        names = [s.symbol for s in self.symbols]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"symbols={names!r}: a symbol is listed twice")
+        ids = [a.id for a in self.accounts]
+        if len(set(ids)) != len(ids):
+            raise ConfigurationError(f"accounts={ids!r}: an account id is listed twice")
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "BrokerConfig":
+        """Build from the ``POST /mock/configure`` body (camelCase or snake_case)."""
+        data = dict(data or {})
+        known = {"scenario", "marketConfig", "market_config", "market", "executionConfig", "execution_config",
+                 "execution", "symbols", "accounts", "seed"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigurationError(f"{unknown[0]}: unknown field (known: scenario, marketConfig, executionConfig, "
+                                     "symbols, accounts, seed)")
+        market = data.get("marketConfig", data.get("market_config", data.get("market")))
+        execution = data.get("executionConfig", data.get("execution_config", data.get("execution")))
+        scenario = data.get("scenario", "normal")
+        if not isinstance(scenario, str):
+            raise ConfigurationError(f"scenario={scenario!r}: must be a scenario name")
+        symbols = data.get("symbols", ["ACME"])
+        accounts = data.get("accounts", [{"id": "default"}])
+        if not isinstance(symbols, list) or not symbols:
+            raise ConfigurationError(f"symbols={symbols!r}: must be a non-empty list")
+        if not isinstance(accounts, list):
+            raise ConfigurationError(f"accounts={accounts!r}: must be a list")
+        return cls(
+            scenario=scenario,
+            market=market if isinstance(market, MarketConfig) else MarketConfig.from_dict(market),
+            execution=execution if isinstance(execution, ExecutionConfig) else ExecutionConfig.from_dict(execution),
+            symbols=tuple(symbols),
+            accounts=tuple(accounts),
+            seed=data.get("seed", DEFAULT_SEED),
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "marketConfig": self.market.to_dict(),
+            "executionConfig": self.execution.to_dict(),
+            "symbols": [s.to_dict() for s in self.symbols],
+            "accounts": [a.to_dict() for a in self.accounts],
+            "seed": self.seed,
+        }
