@@ -1,0 +1,174 @@
+# mockbroker: build, report and CI entry points.
+#
+#   make report   run the acceptance suite in-process, write the Allure HTML report
+#   make test     everything: pytest, behave against every target, report checks, coverage
+#
+# Both work on a fresh machine: they create .venv, install the pinned requirements and the
+# pinned Allure 3 command line (npm), and `make test` installs Debian's chromium if missing.
+#
+# Variables you may override:
+#   SEED=2109            seed handed to behave (-D seed=); defaults to $MOCKBROKER_SEED, else 2109
+#   TARGETS="inprocess"  behave targets for `make test` (default: inprocess, plus http when
+#                        mockbroker/service/ is a package)
+#   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
+#   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON_SYS ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+REQ_STAMP  := $(VENV)/.requirements.stamp
+PTH_FILE   := $(VENV)/.coverage-pth.stamp
+NODE_STAMP := node_modules/.package-lock.json
+ALLURE     := node_modules/.bin/allure
+CHROMIUM   ?= /usr/bin/chromium
+
+MOCKBROKER_SEED ?= 2109
+SEED       ?= $(MOCKBROKER_SEED)
+export MOCKBROKER_SEED := $(SEED)
+
+TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http)
+FEATURES   ?=
+BEHAVE_ARGS ?=
+
+REPORTS    := reports
+RESULTS    := $(REPORTS)/allure-results
+HTML       := $(REPORTS)/allure-report
+JUNIT      := $(REPORTS)/junit
+
+# Coverage: every Python process started with COVERAGE_PROCESS_START set (pytest, behave and the
+# HTTP service subprocess) measures itself through the .pth hook installed into the venv.
+COV_ENV    := COVERAGE_PROCESS_START=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/$(REPORTS)/.coverage
+
+.PHONY: help bootstrap venv node browser report test unit behave-all allure-generate \
+        report-checks coverage-report clean
+
+help:
+	@echo "make report    acceptance suite (in-process) -> Allure report in $(HTML)/"
+	@echo "make test      pytest + behave on all targets ($(strip $(TARGETS))) + report checks + coverage"
+	@echo "make bootstrap create .venv, install requirements, Allure (npm) and chromium"
+	@echo "make clean     remove generated reports (keeps .venv and node_modules)"
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap
+# ---------------------------------------------------------------------------------------------
+bootstrap: venv node browser
+
+venv: $(REQ_STAMP) $(PTH_FILE)
+
+$(VENV)/bin/python:
+	$(PYTHON_SYS) -m venv $(VENV)
+
+# Reinstall only when requirements.txt is newer than the stamp.
+$(REQ_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+# A .pth file runs at every interpreter start-up; it starts coverage only when
+# COVERAGE_PROCESS_START is set, so ordinary runs are untouched.
+$(PTH_FILE): $(REQ_STAMP)
+	site="$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+	echo 'import os; os.environ.get("COVERAGE_PROCESS_START") and __import__("coverage").process_startup()' \
+	  > "$$site/mockbroker_coverage.pth"
+	touch $@
+
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser:
+	if [ -x "$(CHROMIUM)" ]; then exit 0; fi
+	if [ "$$(id -u)" != 0 ]; then
+	  echo "error: $(CHROMIUM) is missing; install it with: sudo apt-get install -y chromium" >&2; exit 1
+	fi
+	echo "Installing chromium (Debian) for the report browser test..."
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+	test -x "$(CHROMIUM)"
+
+# ---------------------------------------------------------------------------------------------
+# Acceptance suite runs. $(call run_behave,TARGET) runs behave once for TARGET, feeding the shared
+# allure-results (each result labelled with its target) and reports/junit/TARGET.
+# ---------------------------------------------------------------------------------------------
+define run_behave
+echo "=== behave -D target=$(1) (seed $(SEED)) ===" && \
+$(2) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
+  -f allure -o $(RESULTS) -f pretty \
+  --junit --junit-directory $(JUNIT)/$(1) $(BEHAVE_ARGS) $(FEATURES)
+endef
+
+define fresh_results
+rm -rf $(RESULTS) $(JUNIT) $(HTML)
+mkdir -p $(RESULTS) $(JUNIT)
+endef
+
+# Writes environment.properties and categories.json, then generates the HTML report.
+define generate_report
+$(PY) tools/allure_environment.py --results $(RESULTS) --targets "$(1)" --seed "$(SEED)" \
+  --behave-args="$(BEHAVE_ARGS)" && \
+cp tools/allure/categories.json $(RESULTS)/categories.json && \
+rm -rf $(HTML) && \
+MOCKBROKER_TARGETS="$(1)" $(ALLURE) generate $(RESULTS) -o $(HTML) && \
+{ test -f $(HTML)/index.html || { echo "error: Allure wrote no $(HTML)/index.html" >&2; false; }; }
+endef
+
+define where_report
+echo
+echo "Allure report: $(CURDIR)/$(HTML)/index.html"
+echo "  open it with:  npx allure open $(HTML)"
+echo "            or:  $(PY) -m http.server -d $(HTML) -b 127.0.0.1 8000   (then http://127.0.0.1:8000/)"
+endef
+
+# The main job: the in-process acceptance suite and its report. Generates the report even when
+# scenarios fail, then exits with behave's status.
+report: venv node
+	$(call fresh_results)
+	status=0
+	{ $(call run_behave,inprocess); } || status=$$?
+	$(PY) tools/label_target.py $(RESULTS) inprocess
+	{ $(call generate_report,inprocess); } || { echo "error: report generation failed" >&2; exit 1; }
+	$(call where_report)
+	if [ $$status -ne 0 ]; then echo "behave failed (exit $$status): see the report" >&2; fi
+	exit $$status
+
+# ---------------------------------------------------------------------------------------------
+# make test: every stage runs even after a failure (so the report and coverage are complete),
+# each failure is recorded, and the target exits non-zero listing what failed.
+# ---------------------------------------------------------------------------------------------
+test: bootstrap
+	start=$$(date +%s)
+	failed=()
+	rm -f $(REPORTS)/.coverage $(REPORTS)/.coverage.*
+	$(call fresh_results)
+	echo "=== pytest (unit and property tests) ==="
+	$(COV_ENV) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider || failed+=("pytest")
+	for t in $(TARGETS); do
+	  { $(call run_behave,$$t,$(COV_ENV)); } || failed+=("behave target=$$t")
+	  $(PY) tools/label_target.py $(RESULTS) "$$t"
+	done
+	echo "=== Allure report ==="
+	{ $(call generate_report,$(strip $(TARGETS))); } || failed+=("allure generate")
+	echo "=== report checks (summary vs behave junit, headless chromium) ==="
+	$(PY) -m pytest tests/report -q -p no:cacheprovider || failed+=("report checks")
+	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
+	{ $(COV_ENV) $(PY) -m coverage combine -q && \
+	  $(COV_ENV) $(PY) -m coverage report && \
+	  $(COV_ENV) $(PY) -m coverage html -q -d $(REPORTS)/coverage; } || failed+=("coverage")
+	$(call where_report)
+	echo "Coverage HTML: $(CURDIR)/$(REPORTS)/coverage/index.html"
+	echo "make test took $$(( $$(date +%s) - start )) s"
+	if [ $${#failed[@]} -ne 0 ]; then
+	  printf 'FAILED: %s\n' "$${failed[@]}" >&2
+	  exit 1
+	fi
+	echo "make test: all passed"
+
+clean:
+	rm -rf $(RESULTS) $(HTML) $(JUNIT) $(REPORTS)/coverage $(REPORTS)/.coverage* $(REPORTS)/*.png
