@@ -1,0 +1,118 @@
+"""Error bodies in Alpaca style, and the handlers that make every failure one.
+
+Body: ``{"code": <Alpaca numeric code>, "message": str, "error": <mockbroker.errors code>, "reason": <RejectReason
+or null>}``. The HTTP status comes from the error class (``BrokerError.http_status``); the numeric code follows the
+status as Alpaca's own codes do (``docs/http-api.md`` has the table). ``HttpBroker`` maps ``error`` back to the
+same class.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import BrokerError, RateLimited
+
+log = logging.getLogger("mockbroker.service")
+
+ALPACA_CODES = {
+    400: 40010001,  # bad request (malformed JSON, bad query)
+    401: 40110000,  # unauthorized
+    403: 40310000,  # forbidden: insufficient buying power, market closed, halted
+    404: 40410000,  # not found
+    405: 40510000,  # method not allowed (ours: Alpaca has no code for it)
+    409: 40910000,  # conflict (ours)
+    422: 42210000,  # unprocessable: invalid order, invalid argument, invalid configuration
+    429: 42910000,  # rate limit
+    500: 50010000,  # internal server error
+    501: 50110000,  # not implemented (ours)
+    503: 50310000,  # service unavailable / connection failed (injected)
+    504: 50410000,  # timeout (injected)
+}
+
+ERROR_BY_STATUS = {400: "invalid_argument", 401: "authentication_failed", 403: "permission_denied",
+                   404: "not_found", 405: "method_not_allowed", 422: "invalid_argument", 429: "rate_limited",
+                   500: "broker_error", 503: "service_unavailable", 504: "timeout"}
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx body."""
+
+    code: int
+    message: str
+    error: str
+    reason: str | None = None
+    details: Any = None
+
+
+def error_response(status: int, message: str, error: str, reason: str | None = None, details: Any = None,
+                   headers: dict | None = None) -> JSONResponse:
+    body = {"code": ALPACA_CODES.get(status, status * 100_000), "message": message, "error": error,
+            "reason": reason}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def broker_error_response(exc: BrokerError) -> JSONResponse:
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(max(0, int(round(exc.retry_after))))}
+    details = exc.to_dict().get("details")
+    return error_response(exc.http_status, exc.message, exc.code,
+                          exc.reason.value if exc.reason is not None else None, details, headers)
+
+
+def _describe(errors: list[dict]) -> tuple[int, str, list[dict]]:
+    status = 422
+    parts = []
+    clean = []
+    for e in errors[:10]:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body",)]
+        where = ".".join(loc) or "body"
+        if e.get("type") == "json_invalid":
+            status = 400
+            where = "body"
+        msg = e.get("msg", "invalid")
+        parts.append(f"{where}: {msg}")
+        clean.append({"loc": where, "type": e.get("type"), "msg": msg})
+    return status, "; ".join(parts) or "invalid request", clean
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BrokerError)
+    async def _broker_error(request: Request, exc: BrokerError) -> JSONResponse:
+        return broker_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        status, message, details = _describe(list(exc.errors()))
+        return error_response(status, message, "invalid_argument", None, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = ERROR_BY_STATUS.get(exc.status_code, "broker_error")
+        return error_response(exc.status_code, str(exc.detail), error, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error serving %s %s", request.method, request.url.path)
+        return error_response(500, f"internal error: {type(exc).__name__}", "broker_error")
+
+
+def responses(*statuses: int) -> dict:
+    """OpenAPI ``responses`` entries for the error statuses a route can return."""
+    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS.get(s, "error")} for s in statuses}
+
+
+_DESCRIPTIONS = {400: "malformed request (bad JSON)", 401: "missing or wrong API keys",
+                 403: "refused: insufficient buying power, market closed or halted, permission denied",
+                 404: "no such order, position, symbol, account or snapshot (another account's ids are 404 too)",
+                 422: "invalid argument, invalid order or invalid configuration", 429: "rate limited (injected)",
+                 503: "service unavailable (injected)", 504: "timeout (injected)"}

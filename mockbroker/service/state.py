@@ -1,0 +1,196 @@
+"""What the service holds besides the engine: the broker, one lock, the key ring, id mapping, snapshots.
+
+The engine is not thread-safe. Every call into it goes through ``ServiceState.lock`` (endpoints are ``async`` and
+run on one event loop, so the lock is uncontended; it also protects against callers on other threads, such as
+the real-time clock task or a test holding the app).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..config import AccountConfig, BrokerConfig
+from ..errors import AuthenticationFailed, BrokerError, UnknownAccount, UnknownSymbol
+
+
+class SnapshotNotFound(BrokerError):
+    """A restore named a snapshot the service does not hold (service-level error; clients see ``BrokerError``)."""
+
+    code = "snapshot_not_found"
+    http_status = 404
+
+ID_NAMESPACE = uuid.UUID("6d6f636b-6272-4f6b-8572-000000002109")
+"""Namespace for the deterministic UUIDs the service gives ids that are not UUIDs (orders, accounts, assets)."""
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def asset_id(symbol: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"asset:{symbol}"))
+
+
+def account_uuid(account_id: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"account:{account_id}"))
+
+
+def default_keys(seed: int, account_id: str) -> tuple[str, str]:
+    """The key pair an account gets when its configuration names none: derived from the seed, so reproducible."""
+    digest = hashlib.sha256(f"mockbroker-keys|{seed}|{account_id}".encode()).hexdigest().upper()
+    return "PK" + digest[:18], digest[18:58]
+
+
+def with_keys(account: AccountConfig, seed: int) -> AccountConfig:
+    if account.api_key_id and account.api_secret_key:
+        return account
+    key_id, secret = default_keys(seed, account.id)
+    return replace(account, api_key_id=account.api_key_id or key_id, api_secret_key=account.api_secret_key or secret)
+
+
+def config_with_keys(config: BrokerConfig) -> BrokerConfig:
+    return replace(config, accounts=tuple(with_keys(a, config.seed) for a in config.accounts))
+
+
+class IdMap:
+    """Maps engine order ids to the UUIDs the Alpaca wire format needs (identity when they already are UUIDs)."""
+
+    def __init__(self) -> None:
+        self._back: dict[str, str] = {}
+
+    def public(self, internal: str | None) -> str | None:
+        if internal is None or is_uuid(internal):
+            return internal
+        public = str(uuid.uuid5(ID_NAMESPACE, f"order:{internal}"))
+        self._back[public] = internal
+        return public
+
+    def internal(self, public: str) -> str:
+        return self._back.get(public.lower(), public)
+
+
+@dataclass
+class Snapshot:
+    id: str
+    now_ns: int
+    broker: Any
+    config: BrokerConfig | None
+    keys: dict
+    engine_snapshot: Any = None
+
+
+class ServiceState:
+    def __init__(self, broker: Any, config: BrokerConfig | None, admin_key: str | None = None) -> None:
+        self.lock = threading.RLock()
+        self.admin_key = admin_key
+        self.broker = broker
+        self.config = config
+        self.ids = IdMap()
+        self.keys: dict[str, tuple[str, str]] = {}  # key id -> (secret, account id)
+        self.accounts: dict[str, AccountConfig] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self._snapshot_seq = 0
+        if config is not None:
+            self._learn_accounts(config.accounts)
+
+    # ----- accounts and keys
+    def _learn_accounts(self, accounts) -> None:
+        for account in accounts:
+            self.accounts[account.id] = account
+            if account.api_key_id and account.api_secret_key:
+                self.keys[account.api_key_id] = (account.api_secret_key, account.id)
+
+    def _engine_accounts(self, fallback) -> tuple:
+        """The accounts as the engine holds them (with the keys it gave them), else ``fallback``."""
+        config = getattr(self.broker, "config", None)
+        if isinstance(config, BrokerConfig):
+            return config.accounts
+        return tuple(fallback)
+
+    def configure(self, config: BrokerConfig) -> tuple[BrokerConfig, Any]:
+        """Configure the engine. Keys: the configured ones, else the engine's, else ones derived from the seed."""
+        result = self.broker.configure(config)
+        engine_config = getattr(self.broker, "config", None)
+        config = engine_config if isinstance(engine_config, BrokerConfig) else config_with_keys(config)
+        config = config_with_keys(config)
+        self.config = config
+        self.keys.clear()
+        self.accounts.clear()
+        self._learn_accounts(config.accounts)
+        return config, result
+
+    def open_account(self, account: AccountConfig) -> tuple[AccountConfig, Any]:
+        result = self.broker.open_account(account)
+        if isinstance(result, dict) and result.get("api_key_id") and result.get("api_secret_key"):
+            account = replace(account, api_key_id=result["api_key_id"], api_secret_key=result["api_secret_key"])
+        else:
+            account = with_keys(account, self.config.seed if self.config is not None else 0)
+        self._learn_accounts([account])
+        if self.config is not None:
+            self.config = replace(self.config, accounts=self.config.accounts + (account,))
+        return account, result
+
+    def authenticate(self, key_id: str | None, secret: str | None) -> str:
+        if not key_id or not secret:
+            raise AuthenticationFailed("missing APCA-API-KEY-ID or APCA-API-SECRET-KEY header")
+        entry = self.keys.get(key_id)
+        if entry is None or entry[0] != secret:
+            raise AuthenticationFailed("unknown key id or wrong secret key")
+        return entry[1]
+
+    def account_list(self) -> list[dict]:
+        return [{"id": a.id, "api_key_id": a.api_key_id, "api_secret_key": a.api_secret_key, "cash": str(a.cash),
+                 "shorting_enabled": a.shorting_enabled} for a in self.accounts.values()]
+
+    def account_config(self, account_id: str) -> AccountConfig:
+        try:
+            return self.accounts[account_id]
+        except KeyError:
+            raise UnknownAccount(f"account={account_id!r}: no such account") from None
+
+    # ----- symbols
+    def symbol_config(self, symbol: str):
+        if self.config is not None:
+            for s in self.config.symbols:
+                if s.symbol == symbol:
+                    return s
+            raise UnknownSymbol(f"symbol={symbol!r}: not traded here")
+        return None
+
+    # ----- snapshots (engine support first, a deep copy of the broker otherwise)
+    def snapshot(self) -> Snapshot:
+        self._snapshot_seq += 1
+        snap_id = f"snap-{self._snapshot_seq}"
+        engine_snapshot = None
+        broker_copy = None
+        if hasattr(self.broker, "snapshot") and hasattr(self.broker, "restore"):
+            engine_snapshot = self.broker.snapshot()
+        else:
+            broker_copy = copy.deepcopy(self.broker)
+        snap = Snapshot(snap_id, self.broker.now_ns(), broker_copy, self.config,
+                        {"keys": dict(self.keys), "accounts": dict(self.accounts),
+                         "ids": dict(self.ids._back)}, engine_snapshot)
+        self.snapshots[snap_id] = snap
+        return snap
+
+    def restore(self, snap_id: str) -> Snapshot:
+        snap = self.snapshots.get(snap_id)
+        if snap is None:
+            raise SnapshotNotFound(f"snapshot={snap_id!r}: no such snapshot")
+        if snap.engine_snapshot is not None:
+            self.broker.restore(snap.engine_snapshot)
+        else:
+            self.broker = copy.deepcopy(snap.broker)
+        self.config = snap.config
+        self.keys = dict(snap.keys["keys"])
+        self.accounts = dict(snap.keys["accounts"])
+        self.ids._back = dict(snap.keys["ids"])
+        return snap
