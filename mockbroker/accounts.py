@@ -1,0 +1,148 @@
+"""The multi-account ledger: cash, reservations, positions (average cost), realized P&L and fees.
+
+Rules (the reconciliation identity, checked by property tests):
+    starting cash + realized P&L - fees  ==  cash + sum of open positions' cost basis
+- A buy fill takes ``qty x price`` and the fee from cash; a sell fill adds ``qty x price`` and takes the fee.
+- Positions use average cost. Closing (part of) a position removes the matching share of its cost basis
+  (rounded to ``MONEY`` places) and books the difference to realized P&L, so the identity holds exactly.
+- Buying power = cash + short market value (shorts are collateralised by the cash they raised) - what open
+  orders have reserved. Orders reserve an estimate of their cost when accepted and release it as they fill or end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .config import AccountConfig
+from .domain import Account, Fill, Position, Side
+from .errors import UnknownAccount
+
+MONEY = Decimal("0.000001")
+ZERO = Decimal("0")
+
+
+@dataclass
+class PositionState:
+    qty: int = 0
+    cost_basis: Decimal = ZERO
+    realized_pl: Decimal = ZERO
+
+    def avg_price(self) -> Decimal:
+        return (self.cost_basis / self.qty).quantize(MONEY) if self.qty else ZERO
+
+
+@dataclass
+class AccountState:
+    id: str
+    starting_cash: Decimal
+    cash: Decimal
+    shorting_enabled: bool = True
+    positions: dict[str, PositionState] = field(default_factory=dict)
+    reserved: dict[str, Decimal] = field(default_factory=dict)  # order id -> cash reserved
+    realized_pl: Decimal = ZERO
+    fees_paid: Decimal = ZERO
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.accounts: dict[str, AccountState] = {}
+
+    def open(self, config: AccountConfig) -> AccountState:
+        state = AccountState(config.id, config.cash, config.cash, config.shorting_enabled)
+        self.accounts[config.id] = state
+        return state
+
+    def __getitem__(self, account_id: str) -> AccountState:
+        try:
+            return self.accounts[account_id]
+        except KeyError:
+            raise UnknownAccount(
+                f"account {account_id!r} does not exist (accounts: {', '.join(sorted(self.accounts)) or 'none'})",
+                account=account_id) from None
+
+    # --- reservations -------------------------------------------------------------------------------------------
+    def buying_power(self, account_id: str, marks: dict[str, Decimal]) -> Decimal:
+        acct = self[account_id]
+        short_value = sum((p.qty * marks.get(s, p.avg_price()) for s, p in acct.positions.items() if p.qty < 0), ZERO)
+        return acct.cash + short_value - sum(acct.reserved.values(), ZERO)
+
+    def reserve(self, account_id: str, order_id: str, amount: Decimal) -> None:
+        self[account_id].reserved[order_id] = max(ZERO, amount)
+
+    def release(self, account_id: str, order_id: str, amount: Decimal | None = None) -> None:
+        reserved = self[account_id].reserved
+        if order_id not in reserved:
+            return
+        if amount is None or amount >= reserved[order_id]:
+            del reserved[order_id]
+        else:
+            reserved[order_id] -= amount
+
+    def position_qty(self, account_id: str, symbol: str) -> int:
+        pos = self[account_id].positions.get(symbol)
+        return pos.qty if pos else 0
+
+    # --- fills ----------------------------------------------------------------------------------------------------
+    def apply_fill(self, fill: Fill) -> None:
+        acct = self[fill.account_id]
+        notional = fill.price * fill.qty
+        signed = fill.qty * fill.side.sign
+        acct.cash += -notional if fill.side is Side.BUY else notional
+        acct.cash -= fill.fee
+        acct.fees_paid += fill.fee
+        pos = acct.positions.setdefault(fill.symbol, PositionState())
+        if pos.qty == 0 or (pos.qty > 0) == (signed > 0):
+            pos.qty += signed
+            pos.cost_basis += fill.price * signed
+        else:
+            closing = min(abs(signed), abs(pos.qty))
+            removed = (pos.cost_basis * closing / abs(pos.qty)).quantize(MONEY)
+            # A long's basis is what it cost; a short's is minus what it raised (both signed like the position).
+            proceeds = fill.price * closing
+            realized = proceeds - removed if pos.qty > 0 else -removed - proceeds
+            pos.cost_basis -= removed
+            pos.qty += closing * (1 if signed > 0 else -1)
+            pos.realized_pl += realized
+            acct.realized_pl += realized
+            opening = abs(signed) - closing
+            if opening:
+                pos.qty += opening * (1 if signed > 0 else -1)
+                pos.cost_basis += fill.price * opening * (1 if signed > 0 else -1)
+        if pos.qty == 0:
+            pos.cost_basis = ZERO
+
+    # --- views ----------------------------------------------------------------------------------------------------
+    def position_view(self, account_id: str, symbol: str, mark: Decimal) -> Position | None:
+        pos = self[account_id].positions.get(symbol)
+        if pos is None or pos.qty == 0:
+            return None
+        market_value = (mark * pos.qty).quantize(Decimal("0.01"))
+        return Position(account_id, symbol, pos.qty, pos.avg_price(), pos.cost_basis.quantize(Decimal("0.01")), mark,
+                        market_value, (mark * pos.qty - pos.cost_basis).quantize(Decimal("0.01")),
+                        pos.realized_pl.quantize(Decimal("0.01")))
+
+    def account_view(self, account_id: str, marks: dict[str, Decimal]) -> Account:
+        acct = self[account_id]
+        long_value = short_value = unrealized = ZERO
+        for symbol, pos in acct.positions.items():
+            if pos.qty == 0:
+                continue
+            mark = marks.get(symbol, pos.avg_price())
+            value = mark * pos.qty
+            unrealized += value - pos.cost_basis
+            if pos.qty > 0:
+                long_value += value
+            else:
+                short_value += value
+        cents = Decimal("0.01")
+        return Account(acct.id, acct.cash.quantize(cents), self.buying_power(account_id, marks).quantize(cents),
+                       (acct.cash + long_value + short_value).quantize(cents), long_value.quantize(cents),
+                       short_value.quantize(cents), acct.realized_pl.quantize(cents), unrealized.quantize(cents),
+                       acct.fees_paid.quantize(cents), acct.shorting_enabled)
+
+    def reconciles(self, account_id: str) -> bool:
+        """The identity in the module docstring, exactly."""
+        acct = self[account_id]
+        basis = sum((p.cost_basis for p in acct.positions.values()), ZERO)
+        return acct.starting_cash + acct.realized_pl - acct.fees_paid == acct.cash + basis

@@ -1,0 +1,519 @@
+"""``MockBroker``: the in-process mock broker, wiring clock, seeds, market, execution and ledger.
+
+It implements both ``Broker`` and ``SimulationControl`` (see ``mockbroker.interface``). Rules:
+- ``configure`` rebuilds everything from a ``BrokerConfig``: one clock, one seed bank, fresh accounts; the
+  scenario's preset and its opening events are applied. ``reset`` does it again with the same configuration.
+- Validation happens before anything changes; bad input raises a typed error and leaves no trace.
+- Order and fill ids come from counters, shaped as UUIDs (``<seed-hash>-0000-4000-8000-<counter>``), so the same
+  seed and inputs give the same ids and the same event log, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .accounts import Ledger
+from .clock import NS_PER_SECOND, VirtualClock, iso
+from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
+from .domain import (Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent, OrderRequest,
+                     OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
+from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, OrderNotCancelable,
+                     OrderNotFound, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
+from .execution.engine import ExecutionEngine, WorkingOrder
+from .interface import DEFAULT_ACCOUNT
+from .market import session
+from .market.models import MODELS
+from .market.simulator import MarketSimulator
+from .scenarios import apply_scenario
+from .seeds import SeedBank, derive_seed
+
+MAX_QTY = 10_000_000
+MAX_PRICE = Decimal("1000000")
+
+
+def _uuid(prefix: int, kind: int, counter: int) -> str:
+    return f"{prefix:08x}-{kind:04x}-4000-8000-{counter:012x}"
+
+
+def _api_keys(seed: int, account_id: str) -> tuple[str, str]:
+    digest = hashlib.sha256(f"{seed}|{account_id}|keys".encode()).hexdigest().upper()
+    return "PK" + digest[:18], digest[18:58].lower()
+
+
+class MockBroker:
+    """The mock broker, in process. ``MockBroker()`` gives a default market (ACME at $50) and one account."""
+
+    def __init__(self, config: BrokerConfig | None = None) -> None:
+        self.configure(config or BrokerConfig())
+
+    # --- construction ---------------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "MockBroker":
+        return cls(BrokerConfig.from_dict(data))
+
+    @staticmethod
+    def builder() -> "MockBrokerBuilder":
+        return MockBrokerBuilder()
+
+    def configure(self, config: BrokerConfig) -> dict:
+        accounts = tuple(self._with_keys(config.seed, a) for a in config.accounts)
+        config = replace(config, accounts=accounts)
+        effective, opening_events = apply_scenario(config, set(MODELS))
+        self.config = config
+        self.effective_config = effective
+        self.seeds = SeedBank(config.seed)
+        self.clock = VirtualClock()
+        self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
+        self.ledger = Ledger()
+        self.events: list[OrderEvent] = []
+        self._id_prefix = derive_seed(config.seed, "ids") & 0xFFFFFFFF
+        self._order_counter = 0
+        self._fill_counter = 0
+        self.engine = ExecutionEngine(self.clock, self.market, self.ledger, effective.execution,
+                                      self.seeds.generator("execution/latency"), self.seeds.generator("execution/venue"),
+                                      self._emit, self._next_fill_id)
+        self.injected: list[dict] = []
+        for account in accounts:
+            self.ledger.open(account)
+        for event in opening_events:
+            self.inject(event)
+        self._schedule_close()
+        return self.configuration_summary()
+
+    @staticmethod
+    def _with_keys(seed: int, account: AccountConfig) -> AccountConfig:
+        if account.api_key_id and account.api_secret_key:
+            return account
+        key, secret = _api_keys(seed, account.id)
+        return replace(account, api_key_id=account.api_key_id or key, api_secret_key=account.api_secret_key or secret)
+
+    def configuration_summary(self) -> dict:
+        return {
+            "seed": self.config.seed,
+            "scenario": self.config.scenario,
+            "symbols": sorted(self.market.symbols),
+            "accounts": [{"id": a.id, "cash": str(a.cash), "api_key_id": a.api_key_id,
+                          "api_secret_key": a.api_secret_key} for a in self.config.accounts],
+            "clock": iso(self.clock.now_ns()),
+        }
+
+    def reset(self) -> None:
+        self.configure(self.config)
+
+    def open_account(self, account: AccountConfig) -> dict:
+        if account.id in self.ledger.accounts:
+            raise InvalidArgument("account.id", account.id, "an account with this id already exists")
+        account = self._with_keys(self.config.seed, account)
+        self.config = replace(self.config, accounts=self.config.accounts + (account,))
+        self.ledger.open(account)
+        return {"id": account.id, "cash": str(account.cash), "api_key_id": account.api_key_id,
+                "api_secret_key": account.api_secret_key}
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    # --- time -----------------------------------------------------------------------------------------------------
+    def now_ns(self) -> int:
+        return self.clock.now_ns()
+
+    def advance(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 366 * 86_400:
+            raise InvalidArgument("seconds", seconds, "must be a number of seconds from 0 to a year")
+        self.clock.advance(int(round(seconds * NS_PER_SECOND)))
+
+    def settle_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, max_seconds: float = 5.0) -> Order:
+        """Let simulated time pass until the venue has processed every command sent about this order."""
+        order = self._working(order_id, account)
+        deadline = self.clock.now_ns() + int(max_seconds * NS_PER_SECOND)
+        while order.in_flight and self.clock.now_ns() < deadline:
+            due = min(order.last_command_ns, deadline)
+            self.clock.run_until(max(due, self.clock.now_ns()))
+        return order.snapshot()
+
+    def _schedule_close(self) -> None:
+        def at_close() -> None:
+            self.engine.expire_day_orders()
+            self._schedule_close()
+
+        self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), at_close, "session close")
+
+    # --- events ---------------------------------------------------------------------------------------------------
+    def _emit(self, event: EventType, order: WorkingOrder, fill: Fill | None, reason: str | None) -> None:
+        self.events.append(OrderEvent(len(self.events) + 1, self.clock.now_ns(), event, order.snapshot(), fill, reason))
+
+    def order_events(self, since_seq: int = 0, account: str | None = None) -> list[OrderEvent]:
+        if account is not None:
+            self.ledger[account]
+        return [e for e in self.events[since_seq:] if account is None or e.order.account_id == account]
+
+    def event_log_json(self) -> str:
+        """The whole event log as canonical JSON: identical for the same seed and inputs."""
+        return json.dumps([e.to_dict() for e in self.events], sort_keys=True, separators=(",", ":"))
+
+    def inject(self, event: dict) -> dict:
+        if not isinstance(event, dict):
+            raise InvalidArgument("event", event, "must be an object with a 'type'")
+        applied = self.market.inject(event)
+        self.injected.append(dict(event))
+        return {"applied": applied.to_dict(), "time": iso(self.clock.now_ns())}
+
+    # --- validation -----------------------------------------------------------------------------------------------
+    def _price(self, name: str, value: Any, symbol_tick: Decimal) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise InvalidOrder(f"{name}={value!r}: a price must be a number", reason=RejectReason.INVALID_PRICE)
+        try:
+            price = Decimal(str(value))
+        except InvalidOperation:
+            raise InvalidOrder(f"{name}={value!r}: a price must be a number", reason=RejectReason.INVALID_PRICE) from None
+        if not price.is_finite() or price <= 0 or price > MAX_PRICE:
+            raise InvalidOrder(f"{name}={value!r}: a price must be above 0 and at most {MAX_PRICE}",
+                               reason=RejectReason.INVALID_PRICE)
+        if price % symbol_tick != 0:
+            raise InvalidOrder(f"{name}={value}: not on the tick size {symbol_tick}", reason=RejectReason.PRICE_NOT_ON_TICK)
+        return price
+
+    def _validate(self, request: OrderRequest, account: str) -> OrderRequest:
+        if not isinstance(request, OrderRequest):
+            raise InvalidArgument("request", request, "must be an OrderRequest")
+        if account not in self.ledger.accounts:
+            raise UnknownAccount(f"account {account!r} does not exist", reason=RejectReason.UNKNOWN_ACCOUNT,
+                                 account=account)
+        if request.symbol not in self.market.symbols:
+            raise UnknownSymbol(f"symbol {request.symbol!r} is not traded here (symbols: "
+                                f"{', '.join(sorted(self.market.symbols))})", reason=RejectReason.UNKNOWN_SYMBOL,
+                                symbol=request.symbol)
+        qty = request.qty
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_QTY:
+            raise InvalidOrder(f"qty={qty!r}: must be a whole number of shares from 1 to {MAX_QTY:,}",
+                               reason=RejectReason.INVALID_QUANTITY)
+        try:
+            side, kind, tif = Side(request.side), OrderType(request.type), TimeInForce(request.time_in_force)
+        except ValueError as error:
+            raise InvalidOrder(str(error), reason=RejectReason.INVALID_ORDER_TYPE) from None
+        tick = self.market[request.symbol].tick
+        limit = self._price("limit_price", request.limit_price, tick)
+        stop = self._price("stop_price", request.stop_price, tick)
+        if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT) and limit is None:
+            raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
+        if kind in (OrderType.STOP, OrderType.STOP_LIMIT) and stop is None:
+            raise InvalidOrder(f"a {kind.value} order needs a stop price", reason=RejectReason.MISSING_PRICE)
+        if kind in (OrderType.MARKET, OrderType.STOP, OrderType.TRAILING_STOP) and limit is not None:
+            raise InvalidOrder(f"a {kind.value} order takes no limit price", reason=RejectReason.INVALID_PRICE)
+        if kind in (OrderType.MARKET, OrderType.LIMIT) and stop is not None:
+            raise InvalidOrder(f"a {kind.value} order takes no stop price", reason=RejectReason.INVALID_PRICE)
+        trail_price = trail_percent = None
+        if kind is OrderType.TRAILING_STOP:
+            if (request.trail_price is None) == (request.trail_percent is None):
+                raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
+                                   reason=RejectReason.MISSING_PRICE)
+            trail_price = self._price("trail_price", request.trail_price, tick)
+            if request.trail_percent is not None:
+                trail_percent = self._price("trail_percent", request.trail_percent, Decimal("0.0001"))
+                if trail_percent >= 100:
+                    raise InvalidOrder(f"trail_percent={trail_percent}: must be below 100",
+                                       reason=RejectReason.INVALID_PRICE)
+        if request.client_order_id is not None:
+            if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
+                raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
+            if any(o.client_order_id == request.client_order_id and o.account_id == account
+                   for o in self.engine.orders.values()):
+                raise InvalidOrder(f"client_order_id {request.client_order_id!r} is already used",
+                                   reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+        return replace(request, side=side, type=kind, time_in_force=tif, limit_price=limit, stop_price=stop,
+                       trail_price=trail_price, trail_percent=trail_percent)
+
+    def _marks(self) -> dict[str, Decimal]:
+        return {s: m.mid_decimal() for s, m in self.market.symbols.items()}
+
+    def _reservation(self, request: OrderRequest, account: str) -> Decimal:
+        """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows."""
+        market = self.market[request.symbol]
+        bid, ask = market.touch()
+        slip = 1 + Decimal(repr(self.effective_config.execution.slippage_bps)) / Decimal(10_000)
+        if request.side is Side.BUY:
+            reference = max(p for p in (request.limit_price, request.stop_price, ask) if p is not None) \
+                if request.type is not OrderType.LIMIT else request.limit_price
+            cost = reference * request.qty * slip
+            return cost + self.effective_config.execution.fees.fee_for(request.qty, cost)
+        held = self.ledger.position_qty(account, request.symbol)
+        pending_sells = sum(o.remaining for o in self.engine.orders.values()
+                            if o.account_id == account and o.request.symbol == request.symbol
+                            and o.side is Side.SELL and not o.status.is_terminal)
+        short_qty = max(0, request.qty - max(0, held - pending_sells))
+        if short_qty:
+            acct = self.ledger[account]
+            symbol_cfg = market.config
+            if not acct.shorting_enabled or not symbol_cfg.shortable:
+                raise InvalidOrder(
+                    f"selling {request.qty} {request.symbol} would go short by {short_qty} shares, and short selling "
+                    f"is not allowed for {'account ' + account if not acct.shorting_enabled else request.symbol}",
+                    reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=held)
+        reference = request.limit_price or bid
+        return reference * short_qty
+
+    # --- orders ---------------------------------------------------------------------------------------------------
+    def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
+        request = self._validate(request, account)
+        market = self.market[request.symbol]
+        if market.halted:
+            raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
+        reserve = self._reservation(request, account)
+        buying_power = self.ledger.buying_power(account, self._marks())
+        if reserve > buying_power:
+            raise InsufficientFunds(
+                f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
+                needed=str(reserve.quantize(Decimal('0.01'))), available=str(buying_power.quantize(Decimal('0.01'))))
+        order = self._new_order(request, account)
+        self.ledger.reserve(account, order.id, reserve)
+        self.engine.accept(order)
+        return order.snapshot()
+
+    def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None) -> WorkingOrder:
+        self._order_counter += 1
+        order_id = _uuid(self._id_prefix, 0, self._order_counter)
+        now = self.clock.now_ns()
+        return WorkingOrder(order_id, request.client_order_id or order_id, account, request,
+                            OrderStatus.ACCEPTED, now, self.market[request.symbol].mid_decimal(),
+                            request.limit_price, request.stop_price, request.qty, request.time_in_force,
+                            updated_ns=now, replaces=replaces)
+
+    def _next_fill_id(self) -> str:
+        self._fill_counter += 1
+        return _uuid(self._id_prefix, 1, self._fill_counter)
+
+    def _working(self, order_id: str, account: str) -> WorkingOrder:
+        self.ledger[account]
+        order = self.engine.orders.get(order_id) if isinstance(order_id, str) else None
+        if order is None or order.account_id != account:
+            raise OrderNotFound(f"order {order_id!r} not found for account {account!r}", order_id=order_id)
+        return order
+
+    def get_order(self, order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        return self._working(order_id, account).snapshot()
+
+    def get_order_by_client_id(self, client_order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        self.ledger[account]
+        for order in self.engine.orders.values():
+            if order.account_id == account and order.client_order_id == client_order_id:
+                return order.snapshot()
+        raise OrderNotFound(f"no order with client_order_id {client_order_id!r} for account {account!r}",
+                            client_order_id=client_order_id)
+
+    def list_orders(self, account: str = DEFAULT_ACCOUNT, status: str = "open") -> list[Order]:
+        self.ledger[account]
+        if status not in ("open", "closed", "all"):
+            raise InvalidArgument("status", status, "must be open, closed or all")
+        orders = [o for o in self.engine.orders.values() if o.account_id == account]
+        if status == "open":
+            orders = [o for o in orders if not o.status.is_terminal]
+        elif status == "closed":
+            orders = [o for o in orders if o.status.is_terminal]
+        return [o.snapshot() for o in orders]
+
+    def cancel_order(self, order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        order = self._working(order_id, account)
+        if order.status.is_terminal:
+            raise OrderNotCancelable(f"order {order_id} is already {order.status.value}",
+                                     reason=RejectReason.ORDER_NOT_OPEN, status=order.status.value)
+        if order.status.value in ("pending_cancel", "pending_replace"):
+            raise OrderNotCancelable(f"order {order_id} is {order.status.value}", reason=RejectReason.ORDER_NOT_OPEN,
+                                     status=order.status.value)
+        self.engine.request_cancel(order)
+        return order.snapshot()
+
+    def cancel_all_orders(self, account: str = DEFAULT_ACCOUNT) -> list[Order]:
+        self.ledger[account]
+        canceled = []
+        for order in list(self.engine.orders.values()):
+            if order.account_id == account and order.status.value in ("accepted", "new", "partially_filled"):
+                self.engine.request_cancel(order)
+                canceled.append(order.snapshot())
+        return canceled
+
+    def replace_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, *, qty: int | None = None,
+                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
+        old = self._working(order_id, account)
+        if old.status.value not in ("accepted", "new", "partially_filled"):
+            raise OrderNotCancelable(f"order {order_id} is {old.status.value} and cannot be replaced",
+                                     reason=RejectReason.ORDER_NOT_OPEN, status=old.status.value)
+        r = old.request
+        request = replace(r, qty=old.remaining if qty is None else qty,
+                          limit_price=r.limit_price if limit_price is None else limit_price,
+                          stop_price=r.stop_price if stop_price is None else stop_price,
+                          time_in_force=r.time_in_force if time_in_force is None else time_in_force,
+                          client_order_id=None)
+        request = self._validate(request, account)
+        new = self._new_order(request, account, replaces=old.id)
+        self.ledger.reserve(account, new.id, self._reservation(request, account))
+        self.ledger.release(account, old.id)
+        self.engine.request_replace(old, new)
+        return new.snapshot()
+
+    def list_fills(self, account: str = DEFAULT_ACCOUNT, order_id: str | None = None) -> list[Fill]:
+        self.ledger[account]
+        if order_id is not None:
+            return list(self._working(order_id, account).fills)
+        return [f for f in self.engine.fills if f.account_id == account]
+
+    # --- accounts and positions -------------------------------------------------------------------------------------
+    def get_account(self, account: str = DEFAULT_ACCOUNT) -> Account:
+        return self.ledger.account_view(account, self._marks())
+
+    def list_positions(self, account: str = DEFAULT_ACCOUNT) -> list[Position]:
+        marks = self._marks()
+        views = [self.ledger.position_view(account, s, marks[s]) for s in sorted(self.ledger[account].positions)]
+        return [v for v in views if v is not None]
+
+    def get_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Position:
+        self.market[symbol]
+        view = self.ledger.position_view(account, symbol, self._marks()[symbol])
+        if view is None:
+            raise PositionNotFound(f"account {account!r} holds no {symbol}", symbol=symbol)
+        return view
+
+    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        position = self.get_position(symbol, account)
+        side = Side.SELL if position.qty > 0 else Side.BUY
+        return self.submit_order(OrderRequest(symbol, abs(position.qty), side), account)
+
+    # --- market data ----------------------------------------------------------------------------------------------
+    def get_quote(self, symbol: str) -> Quote:
+        return self.market[symbol].quote(self.clock.now_ns())
+
+    def get_latest_trade(self, symbol: str) -> Trade:
+        return self.market[symbol].last_trade
+
+    def get_bars(self, symbol: str, timeframe_seconds: int = 60, limit: int = 100) -> list[Bar]:
+        if isinstance(timeframe_seconds, bool) or not isinstance(timeframe_seconds, int) \
+                or timeframe_seconds <= 0 or timeframe_seconds % 60:
+            raise InvalidArgument("timeframe_seconds", timeframe_seconds, "must be a whole number of minutes, in seconds")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise InvalidArgument("limit", limit, "must be from 1 to 10,000")
+        bars = self.market[symbol].all_bars()
+        if timeframe_seconds != 60:
+            bars = _aggregate(bars, timeframe_seconds)
+        return bars[-limit:]
+
+    def get_order_book(self, symbol: str, depth: int = 5) -> OrderBook:
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 50:
+            raise InvalidArgument("depth", depth, "must be from 1 to 50 levels")
+        market = self.market[symbol]
+        return OrderBook(symbol, tuple(market.levels(Side.BUY)[:depth]), tuple(market.levels(Side.SELL)[:depth]),
+                         self.clock.now_ns())
+
+    def market_state(self, symbol: str) -> MarketState:
+        return self.market[symbol].state()
+
+    # --- state ----------------------------------------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "clock": iso(self.clock.now_ns()),
+            "seed": self.seed,
+            "scenario": self.config.scenario,
+            "config": self.config.to_dict(),
+            "accounts": {a: self.get_account(a).to_dict() for a in sorted(self.ledger.accounts)},
+            "orders": {"total": len(self.engine.orders),
+                       "open": sum(1 for o in self.engine.orders.values() if not o.status.is_terminal)},
+            "fills": len(self.engine.fills),
+            "events": len(self.events),
+            "market": {s: self.market_state(s).to_dict() for s in sorted(self.market.symbols)},
+            "injected": list(self.injected),
+        }
+
+    def reconciles(self) -> bool:
+        return all(self.ledger.reconciles(a) for a in self.ledger.accounts)
+
+
+def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:
+    width = seconds * NS_PER_SECOND
+    out: list[Bar] = []
+    for bar in bars:
+        start = bar.start_ns - bar.start_ns % width
+        if out and out[-1].start_ns == start:
+            last = out[-1]
+            out[-1] = replace(last, high=max(last.high, bar.high), low=min(last.low, bar.low), close=bar.close,
+                              volume=last.volume + bar.volume, trade_count=last.trade_count + bar.trade_count,
+                              vwap=None)
+        else:
+            out.append(replace(bar, start_ns=start, vwap=None))
+    return out
+
+
+class MockBrokerBuilder:
+    """Fluent set-up: ``MockBroker.builder().symbols("ACME").seed(7).scenario("flash_crash").build()``."""
+
+    def __init__(self) -> None:
+        self._symbols: dict[str, SymbolConfig] = {}
+        self._accounts: dict[str, AccountConfig] = {}
+        self._market: dict[str, Any] = {}
+        self._execution: dict[str, Any] = {}
+        self._scenario = "normal"
+        self._seed: int | None = None
+        self._events: list[dict] = []
+
+    def symbols(self, *names: str) -> "MockBrokerBuilder":
+        for name in names:
+            self._symbols.setdefault(name, SymbolConfig(symbol=name))
+        return self
+
+    def symbol(self, name: str, **settings: Any) -> "MockBrokerBuilder":
+        self._symbols[name] = SymbolConfig(symbol=name, **settings)
+        return self
+
+    def account(self, account_id: str, cash: Any = Decimal("100000"), **settings: Any) -> "MockBrokerBuilder":
+        self._accounts[account_id] = AccountConfig(id=account_id, cash=cash, **settings)
+        return self
+
+    def market(self, **settings: Any) -> "MockBrokerBuilder":
+        self._market.update(settings)
+        return self
+
+    def execution(self, **settings: Any) -> "MockBrokerBuilder":
+        self._execution.update(settings)
+        return self
+
+    def scenario(self, name: str) -> "MockBrokerBuilder":
+        self._scenario = name
+        return self
+
+    def seed(self, seed: int) -> "MockBrokerBuilder":
+        self._seed = seed
+        return self
+
+    def event(self, event: dict) -> "MockBrokerBuilder":
+        self._events.append(dict(event))
+        return self
+
+    def config(self) -> BrokerConfig:
+        extra = {} if self._seed is None else {"seed": self._seed}
+        return BrokerConfig(
+            scenario=self._scenario,
+            market=MarketConfig(**self._market),
+            execution=ExecutionConfig(**self._execution),
+            symbols=tuple(self._symbols.values()) or (SymbolConfig(),),
+            accounts=tuple(self._accounts.values()) or (AccountConfig(),),
+            **extra,
+        )
+
+    def build(self) -> MockBroker:
+        broker = MockBroker(self.config())
+        for event in self._events:
+            broker.inject(event)
+        return broker
+
+
+def create_broker(config: BrokerConfig | dict | None = None) -> MockBroker:
+    """The factory: a broker from a ``BrokerConfig``, a ``/mock/configure``-shaped dict, or defaults."""
+    if isinstance(config, dict):
+        return MockBroker.from_dict(config)
+    return MockBroker(config)
+
+
+__all__ = ["MockBroker", "MockBrokerBuilder", "create_broker", "BrokerError"]

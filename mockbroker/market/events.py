@@ -1,0 +1,195 @@
+"""Market events a scenario or a step injects: flash crash, liquidity crisis, volatility spike, halt, gap, ...
+
+Rules:
+- An event is a small object that, given the seconds since it started, says how it bends the market:
+  a price multiplier, a spread factor, a liquidity factor and a volatility factor (1.0 = no effect).
+- When an event ends, whatever permanent price change it left (a crash's unrecovered part) is folded into the
+  price model, so the market carries on from there and the event can be dropped.
+- ``parse_event`` turns the dict form (``{"type": "flash_crash", "symbol": "ACME", "drop_pct": 8, ...}``) into an
+  event and raises ``ConfigurationError`` naming the field for bad input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigurationError
+
+
+@dataclass
+class Effect:
+    price: float = 1.0
+    spread: float = 1.0
+    liquidity: float = 1.0
+    volatility: float = 1.0
+
+
+@dataclass
+class MarketEvent:
+    """Base: lasts ``duration_seconds`` (None = until the scenario ends)."""
+
+    kind: str = "event"
+    symbol: str | None = None
+    duration_seconds: float | None = None
+    started_ns: int = 0
+
+    def effect(self, elapsed_s: float) -> Effect:
+        return Effect()
+
+    def finished(self, elapsed_s: float) -> bool:
+        return self.duration_seconds is not None and elapsed_s >= self.duration_seconds
+
+    def lasting_price_factor(self) -> float:
+        """The price change that stays after the event ends."""
+        return 1.0
+
+    def describe(self) -> str:
+        return self.kind
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["type"] = data.pop("kind")
+        return data
+
+
+@dataclass
+class FlashCrash(MarketEvent):
+    """The price falls ``drop_pct`` over ``duration_seconds``, then wins back ``recovery_pct`` of the fall over
+    ``recovery_seconds``. Liquidity providers step back at once: the spread widens ``spread_factor`` times and
+    the displayed size shrinks to ``liquidity_factor``; both return to normal during the recovery."""
+
+    kind: str = "flash_crash"
+    drop_pct: float = 8.0
+    duration_seconds: float | None = 180.0
+    recovery_pct: float = 50.0
+    recovery_seconds: float = 300.0
+    spread_factor: float = 40.0
+    liquidity_factor: float = 0.1
+
+    def _total(self) -> float:
+        return float(self.duration_seconds or 0) + self.recovery_seconds
+
+    def finished(self, elapsed_s: float) -> bool:
+        return elapsed_s >= self._total()
+
+    def effect(self, elapsed_s: float) -> Effect:
+        fall = self.drop_pct / 100.0
+        crash_s = float(self.duration_seconds or 0)
+        if elapsed_s <= crash_s:
+            progress = elapsed_s / crash_s if crash_s else 1.0
+            return Effect(price=1.0 - fall * progress, spread=self.spread_factor, liquidity=self.liquidity_factor,
+                          volatility=3.0)
+        recovered = min(1.0, (elapsed_s - crash_s) / self.recovery_seconds) if self.recovery_seconds else 1.0
+        calm = 1.0 - recovered
+        return Effect(
+            price=1.0 - fall + fall * self.recovery_pct / 100.0 * recovered,
+            spread=1.0 + (self.spread_factor - 1.0) * calm,
+            liquidity=self.liquidity_factor + (1.0 - self.liquidity_factor) * recovered,
+            volatility=1.0 + 2.0 * calm,
+        )
+
+    def lasting_price_factor(self) -> float:
+        return 1.0 - self.drop_pct / 100.0 * (1.0 - self.recovery_pct / 100.0)
+
+    def describe(self) -> str:
+        return f"flash crash of {self.drop_pct:g}% over {self.duration_seconds:g} s"
+
+
+@dataclass
+class LiquidityCrisis(MarketEvent):
+    """Market makers withdraw: displayed size falls to ``liquidity_factor``, the spread widens ``spread_factor``x."""
+
+    kind: str = "liquidity_crisis"
+    liquidity_factor: float = 0.05
+    spread_factor: float = 20.0
+
+    def effect(self, elapsed_s: float) -> Effect:
+        return Effect(spread=self.spread_factor, liquidity=self.liquidity_factor, volatility=1.5)
+
+    def describe(self) -> str:
+        return f"liquidity crisis (size x{self.liquidity_factor:g}, spread x{self.spread_factor:g})"
+
+
+@dataclass
+class VolatilitySpike(MarketEvent):
+    """Volatility multiplies by ``factor``; spreads widen with the square root of it, as market makers quote wider."""
+
+    kind: str = "volatility_spike"
+    factor: float = 3.0
+    duration_seconds: float | None = 600.0
+
+    def effect(self, elapsed_s: float) -> Effect:
+        return Effect(volatility=self.factor, spread=math.sqrt(self.factor))
+
+    def describe(self) -> str:
+        return f"volatility spike x{self.factor:g}"
+
+
+@dataclass
+class Halt(MarketEvent):
+    kind: str = "halt"
+
+
+@dataclass
+class Resume(MarketEvent):
+    kind: str = "resume"
+
+
+@dataclass
+class Gap(MarketEvent):
+    """The price jumps by ``pct`` percent at once (an overnight gap, news)."""
+
+    kind: str = "gap"
+    pct: float = -5.0
+
+
+@dataclass
+class OfferedLiquidity(MarketEvent):
+    """Only ``shares`` are displayed on each side, and taken shares do not come back."""
+
+    kind: str = "offered_liquidity"
+    shares: int | None = 1000
+
+
+EVENT_TYPES: dict[str, type[MarketEvent]] = {
+    cls.kind: cls for cls in (FlashCrash, LiquidityCrisis, VolatilitySpike, Halt, Resume, Gap, OfferedLiquidity)
+}
+
+_NUMBER_LIMITS = {
+    "drop_pct": (0.0, 99.0), "recovery_pct": (0.0, 100.0), "duration_seconds": (0.0, 86_400.0 * 365),
+    "recovery_seconds": (0.0, 86_400.0), "spread_factor": (1.0, 10_000.0), "liquidity_factor": (0.0, 1.0),
+    "factor": (0.0, 1_000.0), "pct": (-99.0, 1_000.0), "shares": (0, 10**12),
+}
+
+
+def parse_event(data: dict[str, Any], default_symbol: str | None = None) -> MarketEvent:
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"event={data!r}: must be an object with a 'type'")
+    kind = data.get("type")
+    if kind not in EVENT_TYPES:
+        raise ConfigurationError(f"event.type={kind!r}: must be one of {', '.join(sorted(EVENT_TYPES))}")
+    cls = EVENT_TYPES[kind]
+    allowed = {f for f in cls.__dataclass_fields__ if f not in ("kind", "started_ns")}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("type", "at_seconds"):
+            continue
+        if key not in allowed:
+            raise ConfigurationError(f"event.{key}: not a field of {kind} (fields: {', '.join(sorted(allowed))})")
+        if key in _NUMBER_LIMITS and value is not None:
+            low, high = _NUMBER_LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) \
+                    or not low <= value <= high:
+                raise ConfigurationError(f"event.{key}={value!r}: must be a number from {low:g} to {high:g}")
+        values[key] = value
+    if values.get("symbol") is None:
+        values["symbol"] = default_symbol
+    if kind == "offered_liquidity" and values.get("shares") is not None:
+        values["shares"] = int(values["shares"])
+    return cls(**values)
+
+
+__all__ = ["Effect", "MarketEvent", "FlashCrash", "LiquidityCrisis", "VolatilitySpike", "Halt", "Resume", "Gap",
+           "OfferedLiquidity", "EVENT_TYPES", "parse_event"]

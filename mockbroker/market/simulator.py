@@ -1,0 +1,265 @@
+"""The simulated market: one ``SymbolMarket`` per symbol, moved forward by the broker's clock.
+
+Rules:
+- Every ``update_frequency`` ms of market time, each symbol's price model takes one step; active events bend the
+  result (price, spread, displayed size, volatility); the book replenishes; the tape may print a trade; the
+  current one-minute bar is updated. Then listeners (the execution engine) are told, so resting orders see
+  every update.
+- Randomness per symbol comes from named generators (``market/<SYMBOL>/price``, ``market/<SYMBOL>/tape``).
+- Before the start, ``HISTORY_BARS`` one-minute bars of history are generated (ending at the start price), so a
+  chart or a strategy has something to look at from the first second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+import numpy as np
+
+from ..clock import NS_PER_MS, NS_PER_SECOND, VirtualClock
+from ..config import MarketConfig, SymbolConfig
+from ..domain import Bar, BookLevel, MarketState, OrderBook, Quote, Side, Trade
+from ..errors import UnknownSymbol
+from ..seeds import SeedBank
+from .book import SyntheticBook, to_tick
+from .events import Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, parse_event
+from . import session
+from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
+
+BAR_SECONDS = 60
+HISTORY_BARS = 120
+AVERAGE_PRINT_SIZE = 100
+PRICE_PLACES = Decimal("0.0001")
+
+
+@dataclass
+class _BarBuilder:
+    start_ns: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int = 0
+    trades: int = 0
+    notional: float = 0.0
+
+
+class SymbolMarket:
+    def __init__(self, symbol: SymbolConfig, market: MarketConfig, seeds: SeedBank, start_ns: int) -> None:
+        self.config = symbol
+        self.symbol = symbol.symbol
+        self.market = market
+        self.tick = symbol.tick_size
+        self.model: PriceModel = create_model(market, float(symbol.price), seeds.generator(f"market/{self.symbol}/price"))
+        self.tape_rng = seeds.generator(f"market/{self.symbol}/tape")
+        self.book = SyntheticBook(self.tick)
+        self.events: list[MarketEvent] = []
+        self.halted = False
+        self.effect = Effect()
+        self.mid = float(symbol.price)
+        self.last_trade = Trade(self.symbol, to_tick(self.mid, self.tick, "ROUND_HALF_EVEN"), AVERAGE_PRINT_SIZE, start_ns)
+        self.bars: list[Bar] = self._history(seeds.generator(f"history/{self.symbol}"), start_ns)
+        self.current_bar: _BarBuilder | None = None
+        self.high_water = self.mid
+
+    # --- history and bars -------------------------------------------------------------------------------------
+    def _history(self, rng: np.random.Generator, start_ns: int) -> list[Bar]:
+        dt = BAR_SECONDS / TRADING_SECONDS_PER_DAY
+        sigma = self.market.volatility / 100.0 * math.sqrt(dt)
+        returns = rng.standard_normal((HISTORY_BARS, 4)) * sigma / 2
+        closes = float(self.config.price) / np.exp(np.cumsum(returns[::-1, 0]))[::-1]
+        closes = np.append(closes[1:], float(self.config.price))
+        bars = []
+        prev = closes[0] * math.exp(-returns[0, 1])
+        for i, close in enumerate(closes):
+            wiggle = abs(returns[i, 2:]) * max(prev, close)
+            high, low = max(prev, close) + wiggle[0], min(prev, close) - wiggle[1]
+            volume = int(self.config.daily_volume * dt * (0.5 + rng.random()))
+            bars.append(Bar(self.symbol, start_ns - (HISTORY_BARS - i) * BAR_SECONDS * NS_PER_SECOND,
+                            self._price(prev), self._price(high), self._price(low), self._price(close),
+                            volume, max(1, volume // AVERAGE_PRINT_SIZE), self._price((high + low + close) / 3)))
+            prev = close
+        return bars
+
+    def _price(self, value: float) -> Decimal:
+        return to_tick(value, self.tick, "ROUND_HALF_EVEN")
+
+    def _record(self, now_ns: int, price: float, volume: int = 0) -> None:
+        start = now_ns - now_ns % (BAR_SECONDS * NS_PER_SECOND)
+        bar = self.current_bar
+        if bar is None or bar.start_ns != start:
+            if bar is not None:
+                self.bars.append(self._finish(bar))
+            bar = self.current_bar = _BarBuilder(start, price, price, price, price)
+        bar.high = max(bar.high, price)
+        bar.low = min(bar.low, price)
+        bar.close = price
+        if volume:
+            bar.volume += volume
+            bar.trades += 1
+            bar.notional += price * volume
+
+    def _finish(self, bar: _BarBuilder) -> Bar:
+        vwap = self._price(bar.notional / bar.volume) if bar.volume else None
+        return Bar(self.symbol, bar.start_ns, self._price(bar.open), self._price(bar.high), self._price(bar.low),
+                   self._price(bar.close), bar.volume, bar.trades, vwap)
+
+    def all_bars(self) -> list[Bar]:
+        return self.bars + ([self._finish(self.current_bar)] if self.current_bar else [])
+
+    # --- the update ----------------------------------------------------------------------------------------------
+    def update(self, now_ns: int, dt_seconds: float) -> None:
+        effect = self._combined_effect(now_ns)
+        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility)
+        self.effect = self._combined_effect(now_ns)
+        self.mid = raw * self.effect.price
+        self.book.replenish(dt_seconds)
+        size = self._tape_print(dt_seconds)
+        self._record(now_ns, self.mid)
+        if size:
+            bid, ask = self.touch()
+            price = ask if self.tape_rng.random() < 0.5 else bid
+            self.last_trade = Trade(self.symbol, price, size, now_ns)
+            self._record(now_ns, float(price), size)
+
+    def _tape_print(self, dt_seconds: float) -> int:
+        """Other participants' trades: a Poisson number of prints per update, sizes around 100 shares."""
+        if self.halted:
+            return 0
+        rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / AVERAGE_PRINT_SIZE
+        count = int(self.tape_rng.poisson(rate))
+        if count == 0:
+            return 0
+        return int(sum(AVERAGE_PRINT_SIZE * (1 + self.tape_rng.geometric(0.5, count) - 1)))
+
+    def _combined_effect(self, now_ns: int) -> Effect:
+        total = Effect()
+        keep = []
+        for event in self.events:
+            elapsed = (now_ns - event.started_ns) / NS_PER_SECOND
+            if event.finished(elapsed):
+                self.model.shift(event.lasting_price_factor())
+                if isinstance(event, OfferedLiquidity):
+                    self.book.set_offered(None)
+                if isinstance(event, Halt):
+                    self.halted = False
+                continue
+            keep.append(event)
+            e = event.effect(elapsed)
+            total.price *= e.price
+            total.spread *= e.spread
+            total.liquidity *= e.liquidity
+            total.volatility *= e.volatility
+        self.events = keep
+        return total
+
+    # --- events ----------------------------------------------------------------------------------------------------
+    def apply(self, event: MarketEvent, now_ns: int) -> None:
+        event.started_ns = now_ns
+        if isinstance(event, Halt):
+            self.halted = True
+            if event.duration_seconds:
+                self.events.append(event)
+            return
+        if isinstance(event, Resume):
+            self.halted = False
+            self.events = [e for e in self.events if not isinstance(e, Halt)]
+            return
+        if isinstance(event, Gap):
+            self.model.shift(1.0 + event.pct / 100.0)
+            self.mid *= 1.0 + event.pct / 100.0
+            return
+        if isinstance(event, OfferedLiquidity):
+            self.book.set_offered(event.shares)
+        self.events.append(event)
+        self.effect = self._combined_effect(now_ns)
+        self.mid = self.model.price * self.effect.price
+
+    # --- what traders see ------------------------------------------------------------------------------------------
+    @property
+    def spread_bps(self) -> float:
+        return self.market.spread * self.effect.spread
+
+    @property
+    def touch_size(self) -> float:
+        return self.market.liquidity * self.effect.liquidity
+
+    def touch(self) -> tuple[Decimal, Decimal]:
+        return self.book.touch(self.mid, self.spread_bps)
+
+    def levels(self, side: Side) -> list[BookLevel]:
+        """Bids for ``Side.BUY``, asks for ``Side.SELL``, best first."""
+        return self.book.levels_for(side, self.mid, self.spread_bps, self.touch_size)
+
+    def quote(self, now_ns: int) -> Quote:
+        bids, asks = self.levels(Side.BUY), self.levels(Side.SELL)
+        bid, ask = self.touch()
+        return Quote(self.symbol, bids[0].price if bids else bid, asks[0].price if asks else ask,
+                     bids[0].size if bids else 0, asks[0].size if asks else 0, self.last_trade.price, now_ns)
+
+    def mid_decimal(self) -> Decimal:
+        bid, ask = self.touch()
+        return (bid + ask) / 2
+
+    def state(self) -> MarketState:
+        bid, ask = self.touch()
+        mid = (bid + ask) / 2
+        return MarketState(self.symbol, mid, ((ask - bid) / mid * 10_000).quantize(Decimal("0.01")),
+                           round(self.market.volatility * self.effect.volatility, 4), int(self.touch_size),
+                           self.halted, tuple(e.describe() for e in self.events))
+
+    def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
+        """Our own fills print on the tape too."""
+        self.last_trade = Trade(self.symbol, price, size, now_ns)
+        self._record(now_ns, float(price), size)
+
+
+class MarketSimulator:
+    def __init__(self, clock: VirtualClock, market: MarketConfig, symbols: tuple[SymbolConfig, ...], seeds: SeedBank) -> None:
+        self.clock = clock
+        self.config = market
+        self.symbols = {s.symbol: SymbolMarket(s, market, seeds, clock.now_ns()) for s in symbols}
+        self.listeners: list[Callable[[str], None]] = []
+        self.interval_ns = market.update_frequency * NS_PER_MS
+        self._session_close_ns = 0
+        self.clock.schedule_at(self._next_update_ns(clock.now_ns() + self.interval_ns), self._update, "market update")
+
+    def __getitem__(self, symbol: str) -> SymbolMarket:
+        try:
+            return self.symbols[symbol]
+        except KeyError:
+            raise UnknownSymbol(f"symbol {symbol!r} is not traded here (symbols: {', '.join(sorted(self.symbols))})",
+                                symbol=symbol) from None
+
+    def _update(self) -> None:
+        now = self.clock.now_ns()
+        dt = self.interval_ns / NS_PER_SECOND
+        for market in self.symbols.values():
+            market.update(now, dt)
+        for symbol in self.symbols:
+            for listener in self.listeners:
+                listener(symbol)
+        self.clock.schedule_at(self._next_update_ns(now + self.interval_ns), self._update, "market update")
+
+    def _next_update_ns(self, wanted_ns: int) -> int:
+        """Outside the regular session nothing trades: past the close, the next update is at the next open."""
+        if wanted_ns < self._session_close_ns:
+            return wanted_ns
+        due = session.next_open(wanted_ns)
+        self._session_close_ns = session.next_close(due)
+        return due
+
+    def inject(self, data: dict) -> MarketEvent:
+        default = next(iter(self.symbols)) if len(self.symbols) == 1 else None
+        event = parse_event(data, default_symbol=default)
+        targets = [self[event.symbol]] if event.symbol else list(self.symbols.values())
+        for market in targets:
+            copy = type(event)(**{k: v for k, v in event.__dict__.items()})
+            market.apply(copy, self.clock.now_ns())
+        for symbol in [m.symbol for m in targets]:
+            for listener in self.listeners:
+                listener(symbol)
+        return event
