@@ -136,11 +136,11 @@ class MockBroker:
         return order.snapshot()
 
     def _schedule_close(self) -> None:
-        def at_close() -> None:
-            self.engine.expire_day_orders()
-            self._schedule_close()
+        self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), self._at_close, "session close")
 
-        self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), at_close, "session close")
+    def _at_close(self) -> None:
+        self.engine.expire_day_orders()
+        self._schedule_close()
 
     # --- events ---------------------------------------------------------------------------------------------------
     def _emit(self, event: EventType, order: WorkingOrder, fill: Fill | None, reason: str | None) -> None:

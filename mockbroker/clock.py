@@ -44,8 +44,9 @@ def iso(ns: int) -> str:
 class _Scheduled:
     due_ns: int
     seq: int
-    callback: Callable[[], None] = field(compare=False)
+    callback: Callable[..., None] = field(compare=False)
     label: str = field(compare=False, default="")
+    args: tuple = field(compare=False, default=())
     cancelled: bool = field(compare=False, default=False)
 
 
@@ -79,18 +80,20 @@ class VirtualClock:
     def now(self) -> datetime:
         return to_datetime(self._now_ns)
 
-    def schedule_at(self, due_ns: int, callback: Callable[[], None], label: str = "") -> ScheduledEvent:
+    def schedule_at(self, due_ns: int, callback: Callable[..., None], label: str = "", args: tuple = ()) -> ScheduledEvent:
+        """Run ``callback(*args)`` at ``due_ns``. Use bound methods, not lambdas, so a broker can be copied or
+        pickled with its queue (snapshots)."""
         if due_ns < self._now_ns:
             due_ns = self._now_ns
         self._seq += 1
-        item = _Scheduled(due_ns, self._seq, callback, label)
+        item = _Scheduled(due_ns, self._seq, callback, label, args)
         heapq.heappush(self._queue, item)
         return ScheduledEvent(item)
 
-    def schedule_in(self, delay_ns: int, callback: Callable[[], None], label: str = "") -> ScheduledEvent:
+    def schedule_in(self, delay_ns: int, callback: Callable[..., None], label: str = "", args: tuple = ()) -> ScheduledEvent:
         if delay_ns < 0:
             raise ValueError(f"delay_ns={delay_ns}: a delay cannot be negative")
-        return self.schedule_at(self._now_ns + delay_ns, callback, label)
+        return self.schedule_at(self._now_ns + delay_ns, callback, label, args)
 
     def next_due_ns(self) -> int | None:
         while self._queue and self._queue[0].cancelled:
@@ -111,7 +114,7 @@ class VirtualClock:
             if item.cancelled:
                 continue
             self._now_ns = item.due_ns
-            item.callback()
+            item.callback(*item.args)
             ran += 1
         self._now_ns = target_ns
         return ran

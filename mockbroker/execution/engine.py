@@ -115,34 +115,34 @@ class ExecutionEngine:
         ms = low if high == low else float(self.latency_rng.uniform(low, high))
         return int(round(ms * NS_PER_MS))
 
-    def _send(self, order: WorkingOrder, command: Callable[[], None], label: str) -> None:
+    def _send(self, order: WorkingOrder, command: Callable[..., None], args: tuple, label: str) -> None:
         """Schedule a command's arrival at the venue, after any earlier command about the same order."""
         due = max(self.clock.now_ns() + self.latency_ns(), order.last_command_ns + 1)
         order.last_command_ns = due
         order.in_flight += 1
+        self.clock.schedule_at(due, self._deliver, f"{label} {order.id}", (order, command, args))
 
-        def arrive() -> None:
-            order.in_flight -= 1
-            command()
-
-        self.clock.schedule_at(due, arrive, f"{label} {order.id}")
+    @staticmethod
+    def _deliver(order: WorkingOrder, command: Callable[..., None], args: tuple) -> None:
+        order.in_flight -= 1
+        command(*args)
 
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
         self.emit(EventType.ACCEPTED, order, None, None)
-        self._send(order, lambda: self._arrive(order), "arrive")
+        self._send(order, self._arrive, (order,), "arrive")
 
     def request_cancel(self, order: WorkingOrder) -> None:
         self._transition(order, OrderStatus.PENDING_CANCEL)
         self.emit(EventType.PENDING_CANCEL, order, None, None)
-        self._send(order, lambda: self._cancel_arrives(order), "cancel")
+        self._send(order, self._cancel_arrives, (order,), "cancel")
 
     def request_replace(self, old: WorkingOrder, new: WorkingOrder) -> None:
         self._transition(old, OrderStatus.PENDING_REPLACE)
         self.orders[new.id] = new
         self.emit(EventType.ACCEPTED, new, None, None)
         new.last_command_ns = old.last_command_ns
-        self._send(old, lambda: self._replace_arrives(old, new), "replace")
+        self._send(old, self._replace_arrives, (old, new), "replace")
         new.in_flight += 1  # the replacement travels with the replace command
 
     # --- arrival at the venue -------------------------------------------------------------------------------------
