@@ -1,0 +1,176 @@
+"""Accounts: who trades, with how much cash, holding what; and balances, positions and P&L afterwards.
+
+Without an account in the scene the broker has "default" with $100,000, and "I" is that account; with exactly
+one account set up, "I" is that one. Opening positions are bought (or sold short) at market as the scene is set,
+before any When step, so balances checked later start from after those trades.
+"""
+
+from decimal import Decimal
+
+from behave import given, then  # noqa: F401
+
+from steps.support import questions
+from steps.support.matchers import assert_that, compares, money, shares
+from steps.support.tables import cell, money as money_cell, rows, shares as shares_cell, yes_no
+from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
+
+
+# -- Given: the accounts ------------------------------------------------------------------------------------------
+
+@given('the account "{name}" with {cash:Money} cash')
+@given('an account "{name}" with {cash:Money} cash')
+def step_account_with_cash(context, name, cash):
+    """Opens an account with cash. Example: Given the account "alice" with $1,000,000 cash"""
+    context.desk.scene.add_account(name, cash=cash)
+
+
+@given("these accounts")
+@given("these accounts:")
+def step_these_accounts(context):
+    """Opens each account of the table (columns: account, cash, and optionally short selling: allowed/not allowed). Example: Given these accounts:"""
+    for row in rows(context.table, ("account", "cash"), ("short selling",)):
+        context.desk.scene.add_account(row["account"], cash=cell(row, "cash", money_cell),
+                                       shorting=cell(row, "short selling", yes_no))
+
+
+@given('the account "{name}" may not sell short')
+def step_account_may_not_sell_short(context, name):
+    """Forbids short selling for the account. Example: Given the account "carol" may not sell short"""
+    context.desk.scene.add_account(name, shorting=False)
+
+
+@given("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
+def step_holds_at_start(context, actor, qty, symbol):
+    """Starts the account with a long position, bought at market as the scene is set. Example: Given alice holds 500 ACME"""
+    scene = context.desk.scene
+    scene.open_position(scene.resolve_actor(actor), symbol, qty)
+
+
+@given("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
+def step_is_short_at_start(context, actor, qty, symbol):
+    """Starts the account with a short position, sold at market as the scene is set. Example: Given bob is short 200 ACME"""
+    scene = context.desk.scene
+    scene.open_position(scene.resolve_actor(actor), symbol, -qty)
+
+
+@given("these positions")
+@given("these positions:")
+def step_these_positions(context):
+    """Starts accounts with positions (columns: account, symbol, shares; negative shares = short). Example: Given these positions:"""
+    scene = context.desk.scene
+    for row in rows(context.table, ("account", "symbol", "shares")):
+        scene.open_position(row["account"], row["symbol"], cell(row, "shares", shares_cell))
+
+
+# -- Then: balances and positions ---------------------------------------------------------------------------------
+
+@then("{actor:Actor} has {cash:Money} cash")
+def step_has_cash(context, actor, cash):
+    """Checks the account's cash to the cent. Example: Then alice has $100,000.00 cash"""
+    account = questions.balances(context.desk, actor)
+    assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", cash, money))
+
+
+@then("{actor:Actor}'s cash reconciles with the fills")
+def step_cash_reconciles(context, actor):
+    """Checks cash = cash at the start - cost of the buys + proceeds of the sells - fees, to the cent. Example: Then alice's cash reconciles with the fills"""
+    desk = context.desk
+    account = questions.balances(desk, actor)
+    fills = [f for f in questions.all_fills(desk, actor) if f.fill_id not in desk.opening_fills]
+    flow = sum((-f.side.sign * f.qty * f.price - f.fee for f in fills), Decimal(0))
+    expected = desk.start_cash[account.id] + flow
+    assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", expected, money),
+                f"{money(desk.start_cash[account.id])} at the start, {len(fills)} fills moving {money(flow)}")
+
+
+@then("{actor:Actor}'s buying power is {bound:Bound} {amount:Money}")
+def step_buying_power_is(context, actor, bound, amount):
+    """Checks the account's buying power against an amount. Example: Then alice's buying power is below $95,100.00"""
+    account = questions.balances(context.desk, actor)
+    assert_that(account.buying_power, compares(f"{account.id}'s buying power", bound, amount, money),
+                f"cash is {money(account.cash)}")
+
+
+@then("{actor:Actor}'s buying power has dropped by at least {amount:Money}")
+def step_buying_power_dropped(context, actor, amount):
+    """Checks how much buying power open orders and trades took since the start. Example: Then alice's buying power has dropped by at least $4,900.00"""
+    desk = context.desk
+    account = questions.balances(desk, actor)
+    drop = desk.start_buying_power[account.id] - account.buying_power
+    assert_that(drop, compares(f"the drop in {account.id}'s buying power", "at least", amount, money),
+                f"buying power went from {money(desk.start_buying_power[account.id])} to {money(account.buying_power)}")
+
+
+@then("{actor:Actor}'s cash is unchanged")
+def step_cash_is_unchanged(context, actor):
+    """Checks that the account's cash is what it was when the scene was set. Example: Then alice's cash is unchanged"""
+    desk = context.desk
+    account = questions.balances(desk, actor)
+    assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", desk.start_cash[account.id], money))
+
+
+@then("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
+def step_holds(context, actor, qty, symbol):
+    """Checks the account's long position. Example: Then alice holds 100 ACME"""
+    held = questions.shares_held(context.desk, actor, symbol)
+    assert_that(held, compares(f"{symbol} shares held", "exactly", qty, shares))
+
+
+@then("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
+def step_is_short(context, actor, qty, symbol):
+    """Checks the account's short position. Example: Then bob is short 200 ACME"""
+    held = questions.shares_held(context.desk, actor, symbol)
+    assert_that(held, compares(f"{symbol} shares held (negative = short)", "exactly", -qty, shares))
+
+
+@then("{actor:Actor} has no {symbol:Symbol} position")
+def step_has_no_position(context, actor, symbol):
+    """Checks that the account is flat in the symbol. Example: Then alice has no ACME position"""
+    held = questions.shares_held(context.desk, actor, symbol)
+    assert_that(held, compares(f"{symbol} shares held", "exactly", 0, shares))
+
+
+@then("{actor:Actor} holds exactly these positions")
+@then("{actor:Actor} holds exactly these positions:")
+def step_holds_exactly(context, actor):
+    """Checks all of the account's positions, no more, no fewer (columns: symbol, shares). Example: Then alice holds exactly these positions:"""
+    expected = {row["symbol"]: cell(row, "shares", shares_cell) for row in rows(context.table, ("symbol", "shares"))}
+    actual = questions.holdings(context.desk, actor)
+    assert_that(actual, compares("the positions", "exactly", expected, _positions))
+
+
+@then("{actor:Actor} has realized a {outcome:Outcome}")
+def step_has_realized(context, actor, outcome):
+    """Checks the sign of the account's realized P&L. Example: Then alice has realized a profit"""
+    account = questions.balances(context.desk, actor)
+    bound = "above" if outcome == "profit" else "below"
+    assert_that(account.realized_pl, compares(f"{account.id}'s realized P&L", bound, Decimal(0), money))
+
+
+@then("{actor:Actor} has an unrealized {outcome:Outcome}")
+def step_has_unrealized(context, actor, outcome):
+    """Checks the sign of the account's unrealized P&L. Example: Then bob has an unrealized loss"""
+    account = questions.balances(context.desk, actor)
+    bound = "above" if outcome == "profit" else "below"
+    assert_that(account.unrealized_pl, compares(f"{account.id}'s unrealized P&L", bound, Decimal(0), money))
+
+
+@then("{actor:Actor} has paid {amount:Money} in fees")
+def step_has_paid_fees(context, actor, amount):
+    """Checks the fees the account has paid since it opened. Example: Then alice has paid $1.00 in fees"""
+    account = questions.balances(context.desk, actor)
+    assert_that(account.fees_paid, compares(f"{account.id}'s fees", "exactly", amount, money))
+
+
+@then("{actor:Actor}'s equity is within {tolerance:Money} of {amount:Money}")
+def step_equity_within(context, actor, tolerance, amount):
+    """Checks equity (cash + market value of positions) is near an amount. Example: Then alice's equity is within $500.00 of $1,000,000.00"""
+    account = questions.balances(context.desk, actor)
+    assert_that(abs(account.equity - amount), compares(f"the distance of {account.id}'s equity "
+                                                       f"({money(account.equity)}) from {money(amount)}",
+                                                       "at most", tolerance, money))
+
+
+def _positions(held) -> str:
+    return ", ".join(f"{shares(q)} {s}" for s, q in sorted(held.items())) or "no positions"
+

@@ -1,0 +1,256 @@
+"""Orders: placing, changing and canceling them, and what became of them (status, fills, slippage, refusals).
+
+"The order" is the last order a When step placed. "buys ... at market" sends the order and waits, in simulated
+time, until the venue has processed it; "sends an order" does not wait (the order is then accepted, in flight).
+"""
+
+from behave import given, then, when  # noqa: F401
+
+from mockbroker.domain import OrderStatus, OrderType, Side, TimeInForce
+from steps.support import questions, tasks
+from steps.support.matchers import (assert_that, bps, compares, describe_order, has_filled, is_partially_filled,
+                                    is_refused_for, is_status, money, shares)
+from steps.support.tables import order_requests, rows, cell, side as side_cell, shares as shares_cell, status
+from steps.types import REFUSAL_WORDS  # importing steps.types registers the parameter types
+
+
+
+# -- When: placing orders ---------------------------------------------------------------------------------------
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market")
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market, {tif:TimeInForce}")
+def step_trades_at_market(context, actor, side, qty, symbol, tif=TimeInForce.DAY):
+    """Sends a market order and waits until the venue has processed it. Example: When alice buys 100 ACME at market"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.MARKET, tif))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}, {tif:TimeInForce}")
+def step_trades_with_limit(context, actor, side, qty, symbol, limit, tif=TimeInForce.DAY):
+    """Sends a limit order and waits until the venue has it. Example: When alice buys 100 ACME with a limit of $49.00, good till canceled"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.LIMIT, tif, limit=limit))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} on a stop at {stop:Money}")
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} on a stop at {stop:Money}, {tif:TimeInForce}")
+def step_trades_on_stop(context, actor, side, qty, symbol, stop, tif=TimeInForce.DAY):
+    """Sends a stop order (a market order once the price reaches the stop). Example: When alice sells 100 ACME on a stop at $48.00"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.STOP, tif, stop=stop))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} on a stop at {stop:Money} limited to {limit:Money}")
+def step_trades_on_stop_limit(context, actor, side, qty, symbol, stop, limit):
+    """Sends a stop limit order (a limit order once the price reaches the stop). Example: When alice sells 100 ACME on a stop at $48.00 limited to $47.50"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.STOP_LIMIT, stop=stop,
+                                                         limit=limit))
+
+
+@when("{actor:Actor} submit a market order")
+@when("{actor:Actor} submits a market order")
+def step_submits_a_market_order(context, actor):
+    """Buys 100 shares of the default symbol at market and waits for the venue. Example: When I submit a market order"""
+    desk = context.desk
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), 100, Side.BUY))
+
+
+@when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} at market")
+def step_sends_market_order(context, actor, side, qty, symbol):
+    """Sends a market order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME at market"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side), settle=False)
+
+
+@when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
+def step_sends_limit_order(context, actor, side, qty, symbol, limit):
+    """Sends a limit order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME with a limit of $49.00"""
+    tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.LIMIT, limit=limit),
+                settle=False)
+
+
+@when("the order reaches the venue")
+def step_order_reaches_venue(context):
+    """Lets simulated time pass until the venue has processed the order. Example: When the order reaches the venue"""
+    tasks.reach_venue(context.desk)
+
+
+@when("{actor:Actor} places these orders")
+@when("{actor:Actor} places these orders:")
+def step_places_these_orders(context, actor):
+    """Places each order of the table in turn (columns: side, shares, symbol, type, limit price, stop price, time in force). Example: When alice places these orders:"""
+    desk = context.desk
+    for request in order_requests(context.table, desk.symbol()):
+        tasks.place(desk, actor, request)
+
+
+@when("{actor:Actor} cancels the order")
+def step_cancels_the_order(context, actor):
+    """Asks to cancel the order, then lets a second pass for the cancel to land. Example: When alice cancels the order"""
+    tasks.cancel(context.desk)
+
+
+@when("{actor:Actor} cancels all open orders")
+def step_cancels_all_open_orders(context, actor):
+    """Cancels every open order of the account. Example: When alice cancels all open orders"""
+    tasks.cancel_all(context.desk, actor)
+
+
+@when("{actor:Actor} changes the limit to {limit:Money}")
+def step_changes_the_limit(context, actor, limit):
+    """Replaces the order with one at a new limit price; the new one becomes "the order". Example: When alice changes the limit to $49.50"""
+    tasks.replace(context.desk, limit=limit)
+
+
+@when("{actor:Actor} changes the quantity to {qty:Shares}")
+def step_changes_the_quantity(context, actor, qty):
+    """Replaces the order with one for a new quantity; the new one becomes "the order". Example: When alice changes the quantity to 50"""
+    tasks.replace(context.desk, shares=qty)
+
+
+@when("{actor:Actor} closes the {symbol:Symbol} position")
+def step_closes_the_position(context, actor, symbol):
+    """Closes the whole position at market and waits for the venue. Example: When alice closes the ACME position"""
+    tasks.close_position(context.desk, actor, symbol)
+
+
+# -- Then: what became of the order ------------------------------------------------------------------------------
+
+@then("the order is {state:Status}")
+def step_order_is(context, state):
+    """Checks the order's status: filled, canceled, rejected, accepted, expired, replaced, resting. Example: Then the order is filled"""
+    order = questions.the_order(context.desk)
+    assert_that(order, is_status(state), describe_order(order, questions.fills_of(context.desk, order)))
+
+
+@then("the order is partially filled")
+def step_order_is_partially_filled(context):
+    """Checks that some, but not all, shares filled (the rest may still work or be canceled). Example: Then the order is partially filled"""
+    order = questions.the_order(context.desk)
+    assert_that(order, is_partially_filled(), "the order should have filled in part")
+
+
+@then("the order is still open")
+def step_order_is_still_open(context):
+    """Checks that the order can still fill (not filled, canceled, expired, rejected). Example: Then the order is still open"""
+    order = questions.the_order(context.desk)
+    assert_that(order.status.is_open, compares("the order being open", "exactly", True),
+                describe_order(order))
+
+
+@then("{qty:Shares} shares are filled")
+def step_shares_are_filled(context, qty):
+    """Checks how many shares of the order filled. Example: Then 1,000 shares are filled"""
+    order = questions.the_order(context.desk)
+    assert_that(order, has_filled(qty), describe_order(order, questions.fills_of(context.desk, order)))
+
+
+@then("nothing is filled")
+def step_nothing_is_filled(context):
+    """Checks that no share of the order filled. Example: Then nothing is filled"""
+    order = questions.the_order(context.desk)
+    assert_that(order, has_filled(0), describe_order(order, questions.fills_of(context.desk, order)))
+
+
+@then("the unfilled rest is canceled")
+def step_unfilled_rest_is_canceled(context):
+    """Checks that what did not fill was canceled (status canceled, some shares filled). Example: Then the unfilled rest is canceled"""
+    order = questions.the_order(context.desk)
+    assert_that(order, is_status(OrderStatus.CANCELED), "the rest should be canceled")
+    assert_that(order, is_partially_filled(), "only the unfilled rest should be canceled")
+
+
+@then("it fills with slippage {bound:Bound} {limit:Bps}")
+@then("the order's slippage is {bound:Bound} {limit:Bps}")
+def step_fills_with_slippage(context, bound, limit):
+    """Checks the order's slippage against the mid when it was sent (share-weighted over its fills). Example: Then it fills with slippage above 50 bps"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    fills = questions.fills_of(desk, order)
+    assert_that(questions.slippage_bps(fills), compares("slippage", bound, limit, bps), describe_order(order, fills))
+
+
+@then("it fills at {price:Money} or better")
+def step_fills_at_or_better(context, price):
+    """Checks the average fill price: at most the price for a buy, at least for a sell. Example: Then it fills at $49.00 or better"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    fills = questions.fills_of(desk, order)
+    bound = "at most" if order.side is Side.BUY else "at least"
+    assert_that(questions.average_price(fills), compares("the average fill price", bound, price, money),
+                describe_order(order, fills))
+
+
+@then("it fills at an average price between {low:Money} and {high:Money}")
+def step_fills_between(context, low, high):
+    """Checks the average fill price lies in a range. Example: Then it fills at an average price between $49.90 and $50.10"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    fills = questions.fills_of(desk, order)
+    average = questions.average_price(fills)
+    assert_that(average, compares("the average fill price", "at least", low, money), describe_order(order, fills))
+    assert_that(average, compares("the average fill price", "at most", high, money), describe_order(order, fills))
+
+
+@then("the order is refused because of {refusal:Refusal}")
+def step_order_is_refused(context, refusal):
+    """Checks that the broker refused the order at once, and why. Example: Then the order is refused because of insufficient buying power"""
+    reason, codes = REFUSAL_WORDS[refusal]
+    assert_that(context.desk.refusal, is_refused_for(refusal, reason, codes),
+                "the broker should refuse the order before it reaches the venue")
+
+
+@then("the order is rejected by the venue")
+def step_order_is_rejected_by_venue(context):
+    """Checks that the order reached the venue and was rejected there, with a reason. Example: Then the order is rejected by the venue"""
+    order = questions.the_order(context.desk)
+    assert_that(order, is_status(OrderStatus.REJECTED), "the venue should reject the order")
+    assert_that(order.reject_reason is not None, compares("a reject reason being given", "exactly", True),
+                describe_order(order))
+
+
+@then("the cancel is refused because the order is already done")
+def step_cancel_is_refused(context):
+    """Checks that a cancel that lost the race with the fills was refused. Example: Then the cancel is refused because the order is already done"""
+    refusal = context.desk.cancel_refusal
+    order = questions.the_order(context.desk)
+    assert_that(refusal is not None, compares("the cancel being refused", "exactly", True), describe_order(order))
+
+
+@then("the order goes through these events")
+@then("the order goes through these events:")
+def step_order_goes_through_events(context):
+    """Checks the order's event log, exactly and in order (column: event). Example: Then the order goes through these events:"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    expected = [row["event"] for row in rows(context.table, ("event",))]
+    actual = [e.event.value for e in questions.events_of(desk, order)]
+    assert_that(actual, compares("the events", "exactly", expected, lambda v: " -> ".join(v)),
+                describe_order(order))
+
+
+@then("{actor:Actor}'s orders are")
+@then("{actor:Actor}'s orders are:")
+def step_orders_are(context, actor):
+    """Checks every order of the account, in any order, exactly (columns: symbol, side, shares, status). Example: Then alice's orders are:"""
+    desk = context.desk
+    account = desk.account_of(actor)
+    expected = sorted(
+        (cell(r, "symbol", str, desk.symbol()), cell(r, "side", side_cell).value, cell(r, "shares", shares_cell),
+         _status_word(cell(r, "status", status)))
+        for r in rows(context.table, ("side", "shares", "status"), ("symbol",)))
+    placed = {p.order_id for p in desk.orders if p.account == account}
+    orders = [o for o in desk.broker.list_orders(account=account, status="all") if o.id in placed]
+    actual = sorted((o.symbol, o.side.value, o.qty, _order_word(o)) for o in orders)
+    assert_that(actual, compares(f"{account}'s orders", "exactly", expected, _order_rows))
+
+
+def _status_word(value) -> str:
+    return value if isinstance(value, str) else value.value
+
+
+def _order_word(order) -> str:
+    if order.status in (OrderStatus.PARTIALLY_FILLED,):
+        return "partially filled"
+    return order.status.value
+
+
+def _order_rows(items) -> str:
+    return "; ".join(f"{side} {shares(qty)} {symbol} {state}" for symbol, side, qty, state in items) or "none"

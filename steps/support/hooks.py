@@ -1,0 +1,50 @@
+"""What ``environment.py`` delegates to: one broker per run, one desk (and seed) per scenario, evidence after.
+
+Userdata (``-D name=value`` or ``[behave.userdata]``):
+- ``target``: ``inprocess`` (default), ``http``, or ``package.module:factory`` (see ``steps.support.target``);
+- ``seed``: the master seed (default 2109). Each scenario gets ``derive_seed(master, "<feature file>:<scenario
+  name>")``, so one scenario reruns alone with the same numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from behave.fixture import use_fixture
+
+from mockbroker.seeds import DEFAULT_SEED, derive_seed
+
+from .desk import Desk
+from .evidence import attach_scenario_evidence, seed_note
+from .target import check_contract, opener_for
+
+
+def _broker_fixture(context, target: str):
+    opener = opener_for(target)()
+    broker = next(opener)
+    check_contract(broker, target)
+    yield broker
+    next(opener, None)
+
+
+def before_all(context) -> None:
+    userdata = context.config.userdata
+    context.target = userdata.get("target", "inprocess")
+    context.master_seed = userdata.getint("seed", DEFAULT_SEED)
+    context.broker = use_fixture(_broker_fixture, context, context.target)
+
+
+def before_scenario(context, scenario) -> None:
+    location = f"{scenario.filename}:{scenario.line}"
+    seed = derive_seed(context.master_seed, f"{scenario.filename}:{scenario.name}")
+    context.desk = Desk(broker=context.broker, seed=seed, master_seed=context.master_seed, target=context.target,
+                        location=location)
+
+
+def after_scenario(context, scenario) -> None:
+    desk = getattr(context, "desk", None)
+    if desk is None:
+        return
+    attach_scenario_evidence(desk)
+    if scenario.status.name in ("failed", "error"):
+        sys.__stderr__.write(f"\n  {scenario.name}: {seed_note(desk)}")

@@ -1,0 +1,67 @@
+"""Questions: what an actor can observe (an order as it stands now, its fills and slippage, balances, positions,
+the market). Each answer is read fresh from the broker, never from what a step remembered."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mockbroker.domain import Account, Fill, MarketState, Order, OrderEvent, Quote
+from mockbroker.errors import PositionNotFound
+
+from .desk import Desk
+from .tasks import last_placed
+
+
+def the_order(desk: Desk) -> Order:
+    placed = last_placed(desk)
+    return desk.ready().broker.get_order(placed.order_id, account=placed.account)
+
+
+def fills_of(desk: Desk, order: Order) -> list[Fill]:
+    return desk.ready().broker.list_fills(account=order.account_id, order_id=order.id)
+
+
+def slippage_bps(fills: list[Fill]) -> Decimal | None:
+    """Quantity-weighted average of the fills' slippage; None without fills."""
+    shares = sum(f.qty for f in fills)
+    if not shares:
+        return None
+    return sum((Decimal(f.qty) * f.slippage_bps for f in fills), Decimal(0)) / shares
+
+
+def average_price(fills: list[Fill]) -> Decimal | None:
+    shares = sum(f.qty for f in fills)
+    if not shares:
+        return None
+    return sum((f.qty * f.price for f in fills), Decimal(0)) / shares
+
+
+def balances(desk: Desk, actor: str) -> Account:
+    return desk.ready().broker.get_account(desk.account_of(actor))
+
+
+def shares_held(desk: Desk, actor: str, symbol: str) -> int:
+    try:
+        return desk.ready().broker.get_position(symbol, account=desk.account_of(actor)).qty
+    except PositionNotFound:
+        return 0
+
+
+def holdings(desk: Desk, actor: str) -> dict[str, int]:
+    return {p.symbol: p.qty for p in desk.ready().broker.list_positions(account=desk.account_of(actor)) if p.qty}
+
+
+def all_fills(desk: Desk, actor: str) -> list[Fill]:
+    return desk.ready().broker.list_fills(account=desk.account_of(actor))
+
+
+def events_of(desk: Desk, order: Order) -> list[OrderEvent]:
+    return [e for e in desk.ready().broker.order_events(0, account=order.account_id) if e.order.id == order.id]
+
+
+def quote(desk: Desk, symbol: str) -> Quote:
+    return desk.ready().broker.get_quote(symbol)
+
+
+def market(desk: Desk, symbol: str) -> MarketState:
+    return desk.ready().broker.market_state(symbol)

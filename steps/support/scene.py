@@ -1,0 +1,137 @@
+"""The scene: what the Given steps of one scenario ask for, before anything runs.
+
+Given steps only record wishes here (accounts, symbols, market and execution settings, a named scenario,
+opening positions, market events). The first When or Then step sets the scene on the broker, in this order:
+
+1. ``configure(BrokerConfig)`` -- resets the broker to the scene, with the scenario's own seed;
+2. opening positions -- each bought (or sold short) at market and settled;
+3. market events -- ``inject`` each, in the order the steps named them.
+
+Rules:
+- With no account named, the broker has the account "default" with $100,000; with no symbol named, ACME at $50.00.
+- A setting named twice keeps the last value (a Scenario can override its Background).
+- Once set, a scene is frozen: a Given step after a When step is a mistake in the feature and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from mockbroker.config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
+from mockbroker.interface import DEFAULT_ACCOUNT
+
+DEFAULT_SYMBOL = "ACME"
+DEFAULT_PRICE = Decimal("50.00")
+
+
+class SceneError(AssertionError):
+    """The feature describes a scene that cannot be built (a mistake in the feature, not in the broker)."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A position the account holds when the scenario starts: ``shares`` signed (negative = short)."""
+
+    account: str
+    symbol: str
+    shares: int
+
+
+@dataclass
+class Scene:
+    scenario: str = "normal"
+    accounts: dict[str, AccountConfig] = field(default_factory=dict)
+    symbols: dict[str, SymbolConfig] = field(default_factory=dict)
+    market: dict = field(default_factory=dict)
+    execution: dict = field(default_factory=dict)
+    spread_cents: Decimal | None = None
+    openings: list[Opening] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    frozen: bool = False
+
+    def _check_open(self) -> None:
+        if self.frozen:
+            raise SceneError("the scene is already set: put every Given step before the first When or Then step")
+
+    # -- wishes -----------------------------------------------------------------------------------------------
+    def add_account(self, name: str, cash: Decimal | None = None, shorting: bool | None = None) -> None:
+        self._check_open()
+        current = self.accounts.get(name, AccountConfig(id=name))
+        changes = {}
+        if cash is not None:
+            changes["cash"] = cash
+        if shorting is not None:
+            changes["shorting_enabled"] = shorting
+        self.accounts[name] = current.with_changes(**changes) if changes else current
+
+    def add_symbol(self, symbol: str, price: Decimal | None = None, shortable: bool | None = None) -> None:
+        self._check_open()
+        current = self.symbols.get(symbol, SymbolConfig(symbol=symbol, price=DEFAULT_PRICE))
+        changes = {}
+        if price is not None:
+            changes["price"] = price
+        if shortable is not None:
+            changes["shortable"] = shortable
+        self.symbols[symbol] = current.with_changes(**changes) if changes else current
+
+    def set_market(self, **settings) -> None:
+        self._check_open()
+        self.market.update(settings)
+
+    def set_execution(self, **settings) -> None:
+        self._check_open()
+        self.execution.update(settings)
+
+    def set_spread_cents(self, cents: Decimal) -> None:
+        """A spread in cents is turned into basis points of the default symbol's price when the scene is set."""
+        self._check_open()
+        self.spread_cents = cents
+
+    def use_scenario(self, name: str) -> None:
+        self._check_open()
+        self.scenario = name
+
+    def open_position(self, account: str, symbol: str, shares: int) -> None:
+        self._check_open()
+        self.openings.append(Opening(account, symbol, shares))
+
+    def add_event(self, event: dict) -> None:
+        self._check_open()
+        self.events.append(event)
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def account_ids(self) -> list[str]:
+        return list(self.accounts) or [DEFAULT_ACCOUNT]
+
+    def default_symbol(self) -> str:
+        return next(iter(self.symbols), DEFAULT_SYMBOL)
+
+    def resolve_actor(self, actor: str) -> str:
+        """"I" is the only account set up, else "default"; any other name is taken as written."""
+        if actor != "I":
+            return actor
+        if len(self.accounts) > 1:
+            raise SceneError(f'"I" is ambiguous with several accounts set up ({", ".join(self.accounts)}): '
+                             "name the account instead")
+        return next(iter(self.accounts), DEFAULT_ACCOUNT)
+
+    def config(self, seed: int) -> BrokerConfig:
+        symbols = dict(self.symbols) or {DEFAULT_SYMBOL: SymbolConfig(symbol=DEFAULT_SYMBOL, price=DEFAULT_PRICE)}
+        for opening in self.openings:
+            symbols.setdefault(opening.symbol, SymbolConfig(symbol=opening.symbol, price=DEFAULT_PRICE))
+        accounts = dict(self.accounts)
+        for opening in self.openings:
+            accounts.setdefault(opening.account, AccountConfig(id=opening.account))
+        market = dict(self.market)
+        if self.spread_cents is not None:
+            price = symbols[self.default_symbol()].price
+            market["spread"] = float(self.spread_cents / 100 / price * 10_000)
+        return BrokerConfig(
+            scenario=self.scenario,
+            market=MarketConfig().with_changes(**market),
+            execution=ExecutionConfig().with_changes(**self.execution),
+            symbols=tuple(symbols.values()),
+            accounts=tuple(accounts.values()) or (AccountConfig(),),
+            seed=seed,
+        )

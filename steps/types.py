@@ -1,0 +1,174 @@
+"""Parameter types: the words of a step become domain values here, once, at the boundary.
+
+Step bodies receive ``Decimal`` money, ``int`` shares, ``float`` seconds and enums, never strings to pick apart.
+
+Rules:
+- Each type is registered with behave exactly once per process. behave executes every file in ``steps/`` as a
+  step module, and step modules import this one as ``steps.types``, so registration is guarded: a second
+  registration of the same name is skipped (a double registration makes parallel runners skip scenarios).
+- ``PARAMETER_TYPES`` lists every type with an example; the step catalog (docs/steps.md) prints it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import parse
+from behave import matchers
+from parse_type import TypeBuilder
+
+from mockbroker.domain import OrderStatus, OrderType, Side, TimeInForce
+from mockbroker.errors import RejectReason
+
+_THOUSANDS = r"\d{1,3}(?:,\d{3})+|\d+"
+
+
+def _number(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+@parse.with_pattern(r"-?\$(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+def parse_money(text: str) -> Decimal:
+    """Money: "$10.50", "$1,000,000" (a leading minus is allowed: "-$5.00")."""
+    return _number(text.replace("$", ""))
+
+
+@parse.with_pattern(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)? bps?")
+def parse_bps(text: str) -> Decimal:
+    """Basis points: "50 bps", "1 bp" (1 bp = 0.01%)."""
+    return _number(text.split()[0])
+
+
+@parse.with_pattern(r"-?\d+(?:\.\d+)?%")
+def parse_percent(text: str) -> Decimal:
+    """A percentage: "8%", "0.5%"."""
+    return Decimal(text[:-1])
+
+
+@parse.with_pattern(r"-?(?:" + _THOUSANDS + r")")
+def parse_shares(text: str) -> int:
+    """A number of shares: "100", "1,000" (a minus sign is passed on, so the broker can refuse it)."""
+    return int(text.replace(",", ""))
+
+
+@parse.with_pattern(r"\d+")
+def parse_count(text: str) -> int:
+    """A small whole number: "5"."""
+    return int(text)
+
+
+_SECONDS_PER_UNIT = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "second": 1.0, "seconds": 1.0,
+                     "minute": 60.0, "minutes": 60.0, "hour": 3600.0, "hours": 3600.0}
+
+
+@parse.with_pattern(r"(?:\d+(?:\.\d+)?|an?|one) (?:ms|milliseconds?|seconds?|minutes?|hours?)")
+def parse_duration(text: str) -> float:
+    """A span of simulated time, in seconds: "250 ms", "2 seconds", "3 minutes", "an hour"."""
+    amount, unit = text.split()
+    number = 1.0 if amount in ("a", "an", "one") else float(amount)
+    return number * _SECONDS_PER_UNIT[unit]
+
+
+@parse.with_pattern(r"I|[a-z][a-z0-9_-]*")
+def parse_actor(text: str) -> str:
+    """Who acts: an account name ("alice") or "I" (the only account set up, else "default")."""
+    return text
+
+
+@parse.with_pattern(r"[A-Z][A-Z0-9.]{0,9}")
+def parse_symbol(text: str) -> str:
+    """A ticker symbol in capitals: "ACME"."""
+    return text
+
+
+parse_side = TypeBuilder.make_enum({"buys": Side.BUY, "buy": Side.BUY, "sells": Side.SELL, "sell": Side.SELL})
+parse_side.__doc__ = 'A side: "buys"/"buy" or "sells"/"sell".'
+
+parse_order_type = TypeBuilder.make_enum({
+    "market": OrderType.MARKET, "limit": OrderType.LIMIT, "stop": OrderType.STOP, "stop limit": OrderType.STOP_LIMIT,
+})
+parse_order_type.__doc__ = 'An order type: "market", "limit", "stop", "stop limit".'
+
+TIME_IN_FORCE_WORDS = {
+    "day": TimeInForce.DAY, "good for the day": TimeInForce.DAY,
+    "good till canceled": TimeInForce.GTC, "good till cancelled": TimeInForce.GTC,
+    "immediate or cancel": TimeInForce.IOC, "fill or kill": TimeInForce.FOK,
+}
+parse_time_in_force = TypeBuilder.make_enum(TIME_IN_FORCE_WORDS)
+parse_time_in_force.__doc__ = ('Time in force in words: "day", "good till canceled", "immediate or cancel", '
+                               '"fill or kill".')
+
+STATUS_WORDS = {
+    "filled": OrderStatus.FILLED, "canceled": OrderStatus.CANCELED, "cancelled": OrderStatus.CANCELED,
+    "rejected": OrderStatus.REJECTED, "accepted": OrderStatus.ACCEPTED, "expired": OrderStatus.EXPIRED,
+    "replaced": OrderStatus.REPLACED, "resting": OrderStatus.NEW, "resting on the book": OrderStatus.NEW,
+}
+parse_status = TypeBuilder.make_enum(STATUS_WORDS)
+parse_status.__doc__ = ('An order status: "filled", "canceled", "rejected", "accepted", "expired", "replaced", '
+                        '"resting" (at the venue, waiting).')
+
+REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
+    # words -> (reason it must carry, or error codes that also count); InvalidArgument names no reason
+    "insufficient buying power": (RejectReason.INSUFFICIENT_BUYING_POWER, ("insufficient_funds",)),
+    "an unknown symbol": (RejectReason.UNKNOWN_SYMBOL, ("unknown_symbol",)),
+    "an unknown account": (RejectReason.UNKNOWN_ACCOUNT, ("unknown_account",)),
+    "a missing limit price": (RejectReason.MISSING_PRICE, ()),
+    "a missing stop price": (RejectReason.MISSING_PRICE, ()),
+    "an invalid quantity": (RejectReason.INVALID_QUANTITY, ("invalid_argument:qty",)),
+    "an invalid price": (RejectReason.INVALID_PRICE, ("invalid_argument:limit_price", "invalid_argument:stop_price")),
+    "a price off the tick": (RejectReason.PRICE_NOT_ON_TICK, ()),
+    "a trading halt": (RejectReason.TRADING_HALTED, ("trading_halted",)),
+    "a closed market": (RejectReason.MARKET_CLOSED, ("market_closed",)),
+    "not enough shares": (RejectReason.INSUFFICIENT_POSITION, ()),
+    "a short sale that is not allowed": (RejectReason.SHORT_SALE_NOT_ALLOWED, ()),
+    "a duplicate client order id": (RejectReason.DUPLICATE_CLIENT_ORDER_ID, ()),
+}
+parse_refusal = TypeBuilder.make_choice(list(REFUSAL_WORDS))
+parse_refusal.__doc__ = "Why an order is refused: " + ", ".join(f'"{w}"' for w in REFUSAL_WORDS) + "."
+
+NAMED_SCENARIOS = {
+    "normal": "normal", "calm": "normal", "volatile": "volatile", "trending": "trending",
+    "range-bound": "range", "sideways": "range",
+}
+parse_market_kind = TypeBuilder.make_enum(NAMED_SCENARIOS)
+parse_market_kind.__doc__ = 'A named market: "normal", "calm", "volatile", "trending", "range-bound", "sideways".'
+
+parse_direction = TypeBuilder.make_enum({"up": 1, "down": -1})
+parse_direction.__doc__ = 'A direction: "up" or "down".'
+
+parse_bound = TypeBuilder.make_enum({"above": "above", "below": "below", "at least": "at least",
+                                     "at most": "at most"})
+parse_bound.__doc__ = 'A comparison: "above", "below", "at least", "at most".'
+
+parse_outcome = TypeBuilder.make_choice(["profit", "loss"])
+parse_outcome.__doc__ = 'A P&L outcome: "profit" or "loss".'
+
+PARAMETER_TYPES = {
+    "Money": (parse_money, "$10.50, $1,000,000"),
+    "Bps": (parse_bps, "50 bps"),
+    "Percent": (parse_percent, "8%"),
+    "Shares": (parse_shares, "1,000"),
+    "Count": (parse_count, "5"),
+    "Duration": (parse_duration, "250 ms, 2 seconds, 3 minutes"),
+    "Actor": (parse_actor, "alice, I"),
+    "Symbol": (parse_symbol, "ACME"),
+    "Side": (parse_side, "buys, sells"),
+    "OrderType": (parse_order_type, "market, limit, stop, stop limit"),
+    "TimeInForce": (parse_time_in_force, "immediate or cancel, fill or kill, good till canceled, day"),
+    "Status": (parse_status, "filled, canceled, resting"),
+    "Refusal": (parse_refusal, "insufficient buying power"),
+    "MarketKind": (parse_market_kind, "volatile"),
+    "Direction": (parse_direction, "up, down"),
+    "Bound": (parse_bound, "above, below, at least, at most"),
+    "Outcome": (parse_outcome, "profit, loss"),
+}
+
+
+def register_all() -> None:
+    """Register every type with behave's parse matcher, skipping names already registered."""
+    for name, (converter, _example) in PARAMETER_TYPES.items():
+        if not matchers.ParseMatcher.has_registered_type(name):
+            matchers.register_type(**{name: converter})
+
+
+register_all()
