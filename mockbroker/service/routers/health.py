@@ -15,6 +15,7 @@ router = APIRouter(tags=["health"])
 class HealthOut(BaseModel):
     status: str
     now: str
+    now_ns: int
     engine: str
 
 
@@ -23,7 +24,7 @@ async def health(request: Request):
     state = request.app.state.service
     with state.lock:
         now = state.broker.now_ns()
-    return JSONResponse({"status": "ok", "now": ser.iso(now), "engine": type(state.broker).__name__})
+    return JSONResponse({"status": "ok", "now": ser.iso(now), "now_ns": now, "engine": type(state.broker).__name__})
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -33,7 +33,7 @@ Timeframe = Annotated[str, Query(max_length=16, pattern=r"^[1-9][0-9]{0,3}(Min|T
                                  description="e.g. 1Min, 5Min, 1Hour, 1Day")]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 
-MAX_BARS = 1000
+MAX_BARS = 10_000
 """The most bars one request returns (alpaca-py asks for 10,000 per page; the mock serves one page)."""
 
 DATA = (400, 404, 401, 422, 429, 503, 504)

@@ -146,7 +146,7 @@ def _parse_time(name: str, value: str | None) -> int | None:
 @router.get("/orders", response_model=list[OrderOut], responses=responses(*AUTH))
 async def list_orders(account: Account, state: State,
                       status: Literal["open", "closed", "all"] = "open",
-                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      limit: Annotated[int, Query(ge=1, le=10_000, description="Alpaca allows up to 500; the mock up to 10,000")] = 50,
                       after: Annotated[Optional[str], Query(max_length=64)] = None,
                       until: Annotated[Optional[str], Query(max_length=64)] = None,
                       direction: Literal["asc", "desc"] = "desc",
