@@ -30,6 +30,7 @@ from .market.models import MODELS
 from .market.simulator import MarketSimulator
 from .scenarios import apply_scenario
 from .seeds import SeedBank, derive_seed
+from . import state as state_
 
 MAX_QTY = 10_000_000
 MAX_PRICE = Decimal("1000000")
@@ -429,6 +430,29 @@ class MockBroker:
 
     def reconciles(self) -> bool:
         return all(self.ledger.reconciles(a) for a in self.ledger.accounts)
+
+    # --- snapshots and time travel (the work is in mockbroker.state) -------------------------------------------------
+    def snapshot(self, name: str) -> "state_.SnapshotInfo":
+        """Save the complete state under ``name`` (saving a name again replaces it)."""
+        return state_.take(self, name)
+
+    def restore(self, name: str) -> "state_.SnapshotInfo":
+        """Jump to a saved state; the future from there is exactly the one the original had."""
+        return state_.restore(self, name)
+
+    def list_snapshots(self) -> list:
+        return state_.listing(self)
+
+    def delete_snapshot(self, name: str) -> None:
+        state_.delete(self, name)
+
+    def diff_snapshots(self, before: str, after: str | None = None) -> "state_.StateDiff":
+        """What changed from snapshot ``before`` to ``after`` (None: to now), in a tester's words."""
+        return state_.diff_named(self, before, after)
+
+    def rewind(self, to_ns: int) -> "state_.SnapshotInfo":
+        """Step the clock back to ``to_ns`` (from the latest snapshot at or before it, run forward)."""
+        return state_.rewind(self, to_ns)
 
 
 def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:
