@@ -21,6 +21,7 @@ from .domain import (Account, Bar, BookLevel, EventType, Fill, MarketState, Orde
 from .errors import (ERROR_CLASSES, BrokerError, ConnectionFailed, InvalidArgument, RateLimited, RejectReason,
                      Timeout, UnknownAccount)
 from .interface import DEFAULT_ACCOUNT
+from .state import SnapshotInfo, StateDiff
 
 MAX_ADVANCE_PER_CALL = 3600
 
@@ -331,12 +332,16 @@ class HttpBroker:
     def state(self) -> dict:
         return self._request("GET", "/mock/state", admin=True)["state"]
 
-    # ----- snapshots (service-level)
-    def snapshot(self) -> str:
-        return self._request("POST", "/mock/snapshot", admin=True)["id"]
+    # ----- snapshots
+    def snapshot(self, name: str) -> SnapshotInfo:
+        return SnapshotInfo.from_dict(self._request("POST", "/mock/snapshot", admin=True, json={"name": name}))
 
-    def restore(self, snapshot_id: str) -> None:
-        self._request("POST", f"/mock/snapshots/{snapshot_id}/restore", admin=True)
+    def restore(self, name: str) -> SnapshotInfo:
+        return SnapshotInfo.from_dict(self._request("POST", f"/mock/snapshots/{name}/restore", admin=True))
 
-    def list_snapshots(self) -> list[dict]:
-        return self._request("GET", "/mock/snapshots", admin=True)
+    def list_snapshots(self) -> list[SnapshotInfo]:
+        return [SnapshotInfo.from_dict(d) for d in self._request("GET", "/mock/snapshots", admin=True)]
+
+    def diff_snapshots(self, before: str, after: str | None = None) -> StateDiff:
+        params = {"after": after} if after is not None else None
+        return StateDiff.from_dict(self._request("GET", f"/mock/snapshots/{before}/diff", admin=True, params=params))

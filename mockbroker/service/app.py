@@ -8,11 +8,12 @@ import logging
 import time
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ..config import BrokerConfig
 from ..errors import BrokerError, InvalidOrder
+from .deps import require_admin
 from .errors import broker_error_response, install_error_handlers
 from .metrics import LatencyMiddleware, Metrics
 from .routers import control, health, market_data, trading
@@ -82,7 +83,7 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
 
     app.include_router(trading.router)
     app.include_router(market_data.router)
-    app.include_router(control.router)
+    app.include_router(control.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
     app.include_router(health.router)
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app

@@ -165,32 +165,47 @@ class ServiceState:
             raise UnknownSymbol(f"symbol={symbol!r}: not traded here")
         return None
 
-    # ----- snapshots (engine support first, a deep copy of the broker otherwise)
-    def snapshot(self) -> Snapshot:
-        self._snapshot_seq += 1
-        snap_id = f"snap-{self._snapshot_seq}"
-        engine_snapshot = None
-        broker_copy = None
-        if hasattr(self.broker, "snapshot") and hasattr(self.broker, "restore"):
-            engine_snapshot = self.broker.snapshot()
-        else:
-            broker_copy = copy.deepcopy(self.broker)
-        snap = Snapshot(snap_id, self.broker.now_ns(), broker_copy, self.config,
-                        {"keys": dict(self.keys), "accounts": dict(self.accounts),
-                         "ids": dict(self.ids._back)}, engine_snapshot)
-        self.snapshots[snap_id] = snap
-        return snap
+    # ----- snapshots: the engine's named snapshots when it has them, else a deep copy of the broker in memory
+    def _engine_snapshots(self) -> bool:
+        return all(hasattr(self.broker, m) for m in ("snapshot", "restore", "list_snapshots"))
 
-    def restore(self, snap_id: str) -> Snapshot:
-        snap = self.snapshots.get(snap_id)
-        if snap is None:
-            raise SnapshotNotFound(f"snapshot={snap_id!r}: no such snapshot")
-        if snap.engine_snapshot is not None:
-            self.broker.restore(snap.engine_snapshot)
+    def snapshot(self, name: str | None = None) -> dict:
+        if name is None:
+            self._snapshot_seq += 1
+            name = f"snap-{self._snapshot_seq}"
+        keys = {"keys": dict(self.keys), "accounts": dict(self.accounts), "ids": dict(self.ids._back)}
+        if self._engine_snapshots():
+            info = self.broker.snapshot(name).to_dict()
+            self.snapshots[name] = Snapshot(name, info["time_ns"], None, self.config, keys, info)
+            return info
+        snap = Snapshot(name, self.broker.now_ns(), copy.deepcopy(self.broker), self.config, keys)
+        self.snapshots[name] = snap
+        return self._info(snap)
+
+    @staticmethod
+    def _info(snap: Snapshot) -> dict:
+        from ..clock import iso
+
+        return {"id": snap.id, "name": snap.id, "time_ns": snap.now_ns, "now": iso(snap.now_ns),
+                "now_ns": snap.now_ns}
+
+    def list_snapshots(self) -> list[dict]:
+        if self._engine_snapshots():
+            return [info.to_dict() for info in self.broker.list_snapshots()]
+        return [self._info(s) for s in self.snapshots.values()]
+
+    def restore(self, name: str) -> dict:
+        snap = self.snapshots.get(name)
+        if self._engine_snapshots():
+            info = self.broker.restore(name).to_dict()  # the engine raises its own typed error for unknown names
+        elif snap is None:
+            raise SnapshotNotFound(f"snapshot={name!r}: no such snapshot")
         else:
             self.broker = copy.deepcopy(snap.broker)
-        self.config = snap.config
-        self.keys = dict(snap.keys["keys"])
-        self.accounts = dict(snap.keys["accounts"])
-        self.ids._back = dict(snap.keys["ids"])
-        return snap
+            info = self._info(snap)
+        if snap is not None:
+            self.config = snap.config
+            self.keys = dict(snap.keys["keys"])
+            self.accounts = dict(snap.keys["accounts"])
+            self.ids._back = dict(snap.keys["ids"])
+        return info

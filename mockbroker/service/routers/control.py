@@ -8,19 +8,20 @@ from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...config import AccountConfig, BrokerConfig
 from ...errors import BrokerError, ConfigurationError, InvalidArgument
 from .. import serializers as ser
-from ..deps import get_state, require_admin
+from ..deps import get_state
 from ..errors import responses
 from ..models import ACCOUNT_PATTERN, SYMBOL_PATTERN, AccountIn, AdvanceIn
 from ..state import ServiceState
 
 log = logging.getLogger("mockbroker.service")
 
-router = APIRouter(prefix="/mock", tags=["control"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/mock", tags=["control"])
+"""Included with ``require_admin`` as a dependency when the service has an admin key (see ``create_app``)."""
 State = Annotated[ServiceState, Depends(get_state)]
 CONTROL = (401, 422)
 
@@ -158,23 +159,37 @@ async def open_account(body: AccountIn, state: State):
     return JSONResponse({**out, "engine": ser.jsonable(result)}, status_code=201)
 
 
-@router.post("/snapshot", status_code=201, response_model=SnapshotOut, responses=responses(*CONTROL))
-async def snapshot(state: State):
-    """Save the whole simulation (engine snapshot when the engine has one, else a deep copy in memory)."""
+class SnapshotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]] = None
+
+
+@router.post("/snapshot", status_code=201, response_model=SnapshotOut, responses=responses(400, *CONTROL))
+async def snapshot(state: State, body: Optional[SnapshotIn] = None):
+    """Save the whole simulation under ``name`` (generated when omitted; saving a name again replaces it)."""
     with state.lock:
-        snap = state.snapshot()
-    return JSONResponse({"id": snap.id, "now": ser.iso(snap.now_ns), "now_ns": snap.now_ns}, status_code=201)
+        info = state.snapshot(body.name if body is not None else None)
+    return JSONResponse(ser.jsonable(info), status_code=201)
 
 
 @router.get("/snapshots", response_model=list[SnapshotOut], responses=responses(*CONTROL))
 async def snapshots(state: State):
     with state.lock:
-        return JSONResponse([{"id": s.id, "now": ser.iso(s.now_ns), "now_ns": s.now_ns}
-                             for s in state.snapshots.values()])
+        return JSONResponse(ser.jsonable(state.list_snapshots()))
 
 
-@router.post("/snapshots/{snapshot_id}/restore", response_model=NowOut, responses=responses(404, *CONTROL))
+@router.post("/snapshots/{snapshot_id}/restore", response_model=SnapshotOut, responses=responses(404, *CONTROL))
 async def restore(snapshot_id: Annotated[str, Path(max_length=64)], state: State):
     with state.lock:
-        state.restore(snapshot_id)
-        return JSONResponse({**_now(state), "id": snapshot_id})
+        return JSONResponse(ser.jsonable(state.restore(snapshot_id)))
+
+
+@router.get("/snapshots/{before}/diff", response_model=Loose, responses=responses(404, *CONTROL))
+async def diff(before: Annotated[str, Path(max_length=64)], state: State,
+               after: Annotated[Optional[str], Query(max_length=64)] = None):
+    """What changed between snapshot ``before`` and ``after`` (or now)."""
+    with state.lock:
+        if not hasattr(state.broker, "diff_snapshots"):
+            raise InvalidArgument("before", before, "this engine cannot compare snapshots")
+        return JSONResponse(ser.jsonable(state.broker.diff_snapshots(before, after).to_dict()))
