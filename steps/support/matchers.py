@@ -117,7 +117,7 @@ class _Compares(BaseMatcher):
         description.append_text(f"{self.what} {self.bound} {self.unit(self.expected)}")
 
     def describe_mismatch(self, item, mismatch_description) -> None:
-        mismatch_description.append_text(f"{self.what} was {self.unit(item) if item is not None else 'not there'}")
+        mismatch_description.append_text(f"{self.what}: {self.unit(item) if item is not None else 'none'}")
 
 
 def compares(what: str, bound: str, expected, unit: Callable[[object], str] = str) -> _Compares:

@@ -72,6 +72,8 @@ def replace(desk: Desk, *, shares: int | None = None, limit: Decimal | None = No
         return
     request = placed.request.replace(qty=shares or placed.request.qty, limit_price=limit or placed.request.limit_price)
     desk.orders.append(PlacedOrder(placed.account, new.id, request))
+    # The replace travels as a command on the old order: once it has landed, the new order is at the venue.
+    desk.broker.settle_order(placed.order_id, account=placed.account)
     desk.broker.settle_order(new.id, account=placed.account)
 
 
