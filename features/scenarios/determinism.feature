@@ -1,0 +1,24 @@
+@epic:scenarios @feature:determinism
+@allure.label.epic:scenarios @allure.label.feature:determinism
+Feature: The same seed gives the same market
+  Every scenario runs with its own seed, derived from the master seed and the scenario's place in the
+  features. Running it again with that seed gives the same prices; another seed gives other prices.
+
+  @allure.label.story:replay @allure.severity:critical
+  Scenario: A calm market replays exactly with the same seed
+    Given a normal market
+    When 10 minutes pass
+    Then replaying the scenario with the same seed gives the same ACME prices
+
+  @allure.label.story:replay
+  Scenario: A volatile market with a flash crash replays exactly with the same seed
+    Given a volatile market
+    And a flash crash
+    When 5 minutes pass
+    Then replaying the scenario with the same seed gives the same ACME prices
+
+  @allure.label.story:replay
+  Scenario: Another seed gives another market
+    Given a volatile market
+    When 10 minutes pass
+    Then replaying the scenario with another seed gives other ACME prices
