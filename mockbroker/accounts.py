@@ -1,16 +1,21 @@
 """The multi-account ledger: cash, reservations, positions (average cost), realized P&L and fees.
 
 Rules (the reconciliation identity, checked by property tests):
-    starting cash + realized P&L - fees  ==  cash + sum of open positions' cost basis
+    starting cash + realized P&L + dividends - fees  ==  cash + sum of open positions' cost basis
 - A buy fill takes ``qty x price`` and the fee from cash; a sell fill adds ``qty x price`` and takes the fee.
 - Positions use average cost. Closing (part of) a position removes the matching share of its cost basis
   (rounded to ``MONEY`` places) and books the difference to realized P&L, so the identity holds exactly.
 - Buying power = cash + short market value (shorts are collateralised by the cash they raised) - what open
   orders have reserved. Orders reserve an estimate of their cost when accepted and release it as they fill or end.
+- Corporate actions: a split multiplies each position's shares by the ratio and keeps its cost basis (the average
+  price divides); a fraction of a share is paid out in cash at the post-split price, booked like a sale of that
+  fraction (realized P&L). A cash dividend pays ``shares x amount`` into cash (a short pays it) and is counted
+  in ``dividends``.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -43,6 +48,7 @@ class AccountState:
     realized_pl: Decimal = ZERO
     fees_paid: Decimal = ZERO
 
+    dividends: Decimal = ZERO
 
 class Ledger:
     def __init__(self) -> None:
@@ -122,6 +128,40 @@ class Ledger:
                         market_value, (mark * pos.qty - pos.cost_basis).quantize(Decimal("0.01")),
                         pos.realized_pl.quantize(Decimal("0.01")))
 
+    # --- corporate actions ----------------------------------------------------------------------------------------
+    def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal) -> None:
+        """Every account's ``symbol`` position times ``ratio``; fractions of a share go to cash at ``price_after``."""
+        exact = Fraction(str(ratio))
+        for acct in self.accounts.values():
+            pos = acct.positions.get(symbol)
+            if pos is None or pos.qty == 0:
+                continue
+            scaled = pos.qty * exact
+            whole = int(scaled)  # toward zero: a long keeps the whole shares, a short owes the whole shares
+            fraction = scaled - whole
+            if fraction:
+                part = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+                cash = (part * price_after).quantize(MONEY)
+                removed = (pos.cost_basis * part / (Decimal(scaled.numerator) / Decimal(scaled.denominator))
+                           ).quantize(MONEY)
+                acct.cash += cash
+                pos.cost_basis -= removed
+                pos.realized_pl += cash - removed
+                acct.realized_pl += cash - removed
+            pos.qty = whole
+            if pos.qty == 0:
+                pos.cost_basis = ZERO
+
+    def pay_dividend(self, symbol: str, amount_per_share: Decimal) -> None:
+        """Every holder of ``symbol`` receives ``amount_per_share`` a share in cash; a short pays it."""
+        for acct in self.accounts.values():
+            pos = acct.positions.get(symbol)
+            if pos is None or pos.qty == 0:
+                continue
+            paid = (amount_per_share * pos.qty).quantize(MONEY)
+            acct.cash += paid
+            acct.dividends += paid
+
     def account_view(self, account_id: str, marks: dict[str, Decimal]) -> Account:
         acct = self[account_id]
         long_value = short_value = unrealized = ZERO
@@ -145,4 +185,4 @@ class Ledger:
         """The identity in the module docstring, exactly."""
         acct = self[account_id]
         basis = sum((p.cost_basis for p in acct.positions.values()), ZERO)
-        return acct.starting_cash + acct.realized_pl - acct.fees_paid == acct.cash + basis
+        return acct.starting_cash + acct.realized_pl + acct.dividends - acct.fees_paid == acct.cash + basis

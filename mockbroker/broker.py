@@ -157,11 +157,48 @@ class MockBroker:
         return json.dumps([e.to_dict() for e in self.events], sort_keys=True, separators=(",", ":"))
 
     def inject(self, event: dict) -> dict:
+        """Apply a market event now, or ``at_seconds`` from now when the event says so (scenario files do)."""
         if not isinstance(event, dict):
             raise InvalidArgument("event", event, "must be an object with a 'type'")
+        at = event.get("at_seconds")
+        if at:
+            from .market.events import parse_event
+
+            parse_event(event, default_symbol=next(iter(self.market.symbols)))  # refuse bad events now, not later
+            later = {k: v for k, v in event.items() if k != "at_seconds"}
+            due = self.clock.now_ns() + int(round(float(at) * NS_PER_SECOND))
+            self.clock.schedule_at(due, self._inject_scheduled, f"market event {event.get('type')}", (later,))
+            self.injected.append(dict(event))
+            return {"applied": {**later, "scheduled": True}, "time": iso(due)}
         applied = self.market.inject(event)
         self.injected.append(dict(event))
+        self._corporate_action(applied)
         return {"applied": applied.to_dict(), "time": iso(self.clock.now_ns())}
+
+    def _inject_scheduled(self, event: dict) -> None:
+        self._corporate_action(self.market.inject(event))
+
+    def _corporate_action(self, event) -> None:
+        """A split or a dividend adjusts every account's position in the symbol (see ``Ledger.apply_split``)."""
+        from .market.events import Dividend, Split
+
+        if not isinstance(event, (Split, Dividend)):
+            return
+        for symbol in [event.symbol] if event.symbol else sorted(self.market.symbols):
+            if isinstance(event, Split):
+                self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal())
+            else:
+                self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)))
+
+    def load_scenario(self, source: "str | dict") -> dict:
+        """Configure from a scenario file (YAML or JSON path) or its parsed content, and start its events."""
+        from .scenarios import load_scenario_file, parse_scenario
+
+        spec = load_scenario_file(source) if isinstance(source, str) else parse_scenario(source)
+        summary = self.configure(spec.config)
+        for event in spec.events:
+            self.inject(dict(event))
+        return summary
 
     # --- validation -----------------------------------------------------------------------------------------------
     def _price(self, name: str, value: Any, symbol_tick: Decimal) -> Decimal | None:

@@ -153,15 +153,50 @@ class OfferedLiquidity(MarketEvent):
     shares: int | None = 1000
 
 
+@dataclass
+class Split(MarketEvent):
+    """A stock split: ``ratio`` new shares for each old one (2 = two-for-one; 0.1 = a one-for-ten reverse split).
+    Prices (and the history's bars) are divided by the ratio; positions are multiplied by it, a fraction of a
+    share paid out in cash at the new price (the broker does that part)."""
+
+    kind: str = "split"
+    ratio: float = 2.0
+
+    def describe(self) -> str:
+        return f"split {self.ratio:g}-for-1"
+
+
+@dataclass
+class Dividend(MarketEvent):
+    """A cash dividend of ``amount`` dollars a share, going ex now: the price drops by the amount and holders are
+    paid (shorts pay it); the broker does the paying."""
+
+    kind: str = "dividend"
+    amount: float = 0.5
+
+    def describe(self) -> str:
+        return f"dividend ${self.amount:g} a share"
+
+
+CORPORATE_ACTIONS = ("split", "dividend")
+
 EVENT_TYPES: dict[str, type[MarketEvent]] = {
-    cls.kind: cls for cls in (FlashCrash, LiquidityCrisis, VolatilitySpike, Halt, Resume, Gap, OfferedLiquidity)
+    cls.kind: cls for cls in (FlashCrash, LiquidityCrisis, VolatilitySpike, Halt, Resume, Gap, OfferedLiquidity,
+                              Split, Dividend)
 }
 
 _NUMBER_LIMITS = {
     "drop_pct": (0.0, 99.0), "recovery_pct": (0.0, 100.0), "duration_seconds": (0.0, 86_400.0 * 365),
     "recovery_seconds": (0.0, 86_400.0), "spread_factor": (1.0, 10_000.0), "liquidity_factor": (0.0, 1.0),
     "factor": (0.0, 1_000.0), "pct": (-99.0, 1_000.0), "shares": (0, 10**12),
+    "ratio": (0.001, 1_000.0), "amount": (0.0, 1_000_000.0), "at_seconds": (0.0, 86_400.0 * 365),
 }
+
+
+def _check_number(key: str, value: Any) -> None:
+    low, high = _NUMBER_LIMITS[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not low <= value <= high:
+        raise ConfigurationError(f"event.{key}={value!r}: must be a number from {low:g} to {high:g}")
 
 
 def parse_event(data: dict[str, Any], default_symbol: str | None = None) -> MarketEvent:
@@ -174,15 +209,16 @@ def parse_event(data: dict[str, Any], default_symbol: str | None = None) -> Mark
     allowed = {f for f in cls.__dataclass_fields__ if f not in ("kind", "started_ns")}
     values: dict[str, Any] = {}
     for key, value in data.items():
+        if key == "at_seconds" and value is not None:
+            _check_number(key, value)
         if key in ("type", "at_seconds"):
             continue
         if key not in allowed:
             raise ConfigurationError(f"event.{key}: not a field of {kind} (fields: {', '.join(sorted(allowed))})")
         if key in _NUMBER_LIMITS and value is not None:
-            low, high = _NUMBER_LIMITS[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) \
-                    or not low <= value <= high:
-                raise ConfigurationError(f"event.{key}={value!r}: must be a number from {low:g} to {high:g}")
+            _check_number(key, value)
+        if key == "symbol" and value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"event.symbol={value!r}: must be a ticker symbol")
         values[key] = value
     if values.get("symbol") is None:
         values["symbol"] = default_symbol
@@ -192,4 +228,4 @@ def parse_event(data: dict[str, Any], default_symbol: str | None = None) -> Mark
 
 
 __all__ = ["Effect", "MarketEvent", "FlashCrash", "LiquidityCrisis", "VolatilitySpike", "Halt", "Resume", "Gap",
-           "OfferedLiquidity", "EVENT_TYPES", "parse_event"]
+           "OfferedLiquidity", "Split", "Dividend", "CORPORATE_ACTIONS", "EVENT_TYPES", "parse_event"]

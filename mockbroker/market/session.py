@@ -13,6 +13,7 @@ from ..clock import to_datetime, to_ns
 NEW_YORK = ZoneInfo("America/New_York")
 OPEN = time(9, 30)
 CLOSE = time(16, 0)
+SESSION_SECONDS = 6.5 * 3600
 
 
 def _local(ns: int) -> datetime:

@@ -8,6 +8,10 @@ Rules:
 - Randomness per symbol comes from named generators (``market/<SYMBOL>/price``, ``market/<SYMBOL>/tape``).
 - Before the start, ``HISTORY_BARS`` one-minute bars of history are generated (ending at the start price), so a
   chart or a strategy has something to look at from the first second.
+- The spread widens with the model's current volatility and in thin markets; the tape prints more at the open
+  and the close than at midday (``microstructure``).
+- Corporate actions: a split divides prices (the history's bars too) by its ratio; a dividend drops the price by
+  its amount. Positions are the broker's business (``MockBroker.inject`` adjusts the ledger).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from ..domain import Bar, BookLevel, MarketState, OrderBook, Quote, Side, Trade
 from ..errors import UnknownSymbol
 from ..seeds import SeedBank
 from .book import SyntheticBook, to_tick
-from .events import Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, parse_event
-from . import session
+from .events import Dividend, Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event
+from . import microstructure, session
 from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
 
 BAR_SECONDS = 60
@@ -59,7 +63,9 @@ class SymbolMarket:
         self.events: list[MarketEvent] = []
         self.halted = False
         self.effect = Effect()
-        self.mid = float(symbol.price)
+        self.mid = self.model.price  # the symbol's price, or where a replay starts
+        self.profile = microstructure.normalize_profile(market.params.get("volume_profile"))
+        self.session_fraction = 0.5
         self.last_trade = Trade(self.symbol, to_tick(self.mid, self.tick, "ROUND_HALF_EVEN"), AVERAGE_PRINT_SIZE, start_ns)
         self.bars: list[Bar] = self._history(seeds.generator(f"history/{self.symbol}"), start_ns)
         self.current_bar: _BarBuilder | None = None
@@ -70,8 +76,8 @@ class SymbolMarket:
         dt = BAR_SECONDS / TRADING_SECONDS_PER_DAY
         sigma = self.market.volatility / 100.0 * math.sqrt(dt)
         returns = rng.standard_normal((HISTORY_BARS, 4)) * sigma / 2
-        closes = float(self.config.price) / np.exp(np.cumsum(returns[::-1, 0]))[::-1]
-        closes = np.append(closes[1:], float(self.config.price))
+        closes = self.mid / np.exp(np.cumsum(returns[::-1, 0]))[::-1]
+        closes = np.append(closes[1:], self.mid)
         bars = []
         prev = closes[0] * math.exp(-returns[0, 1])
         for i, close in enumerate(closes):
@@ -111,7 +117,9 @@ class SymbolMarket:
         return self.bars + ([self._finish(self.current_bar)] if self.current_bar else [])
 
     # --- the update ----------------------------------------------------------------------------------------------
-    def update(self, now_ns: int, dt_seconds: float) -> None:
+    def update(self, now_ns: int, dt_seconds: float, session_fraction: float | None = None) -> None:
+        if session_fraction is not None:
+            self.session_fraction = session_fraction
         effect = self._combined_effect(now_ns)
         raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility)
         self.effect = self._combined_effect(now_ns)
@@ -130,6 +138,7 @@ class SymbolMarket:
         if self.halted:
             return 0
         rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / AVERAGE_PRINT_SIZE
+        rate *= microstructure.volume_profile(self.session_fraction, self.profile)
         count = int(self.tape_rng.poisson(rate))
         if count == 0:
             return 0
@@ -172,16 +181,41 @@ class SymbolMarket:
             self.model.shift(1.0 + event.pct / 100.0)
             self.mid *= 1.0 + event.pct / 100.0
             return
+        if isinstance(event, Split):
+            self._split(event.ratio)
+            return
+        if isinstance(event, Dividend):
+            factor = max(1e-6, 1.0 - event.amount / self.model.price)
+            self.model.shift(factor)
+            self.mid *= factor
+            return
         if isinstance(event, OfferedLiquidity):
             self.book.set_offered(event.shares)
         self.events.append(event)
         self.effect = self._combined_effect(now_ns)
         self.mid = self.model.price * self.effect.price
 
+    def _split(self, ratio: float) -> None:
+        """Prices divide by the ratio, volumes multiply: the bars are split-adjusted, as data vendors show them."""
+        self.model.shift(1.0 / ratio)
+        self.mid /= ratio
+        r = Decimal(repr(ratio))
+        self.bars = [Bar(b.symbol, b.start_ns, self._price(float(b.open) / ratio), self._price(float(b.high) / ratio),
+                         self._price(float(b.low) / ratio), self._price(float(b.close) / ratio),
+                         int(b.volume * ratio), b.trade_count,
+                         None if b.vwap is None else self._price(float(b.vwap) / ratio)) for b in self.bars]
+        if self.current_bar is not None:
+            bar = self.current_bar
+            bar.open, bar.high, bar.low, bar.close = (v / ratio for v in (bar.open, bar.high, bar.low, bar.close))
+            bar.volume = int(bar.volume * ratio)
+        self.last_trade = Trade(self.symbol, self._price(float(self.last_trade.price / r)),
+                                int(self.last_trade.size * ratio) or 1, self.last_trade.time_ns)
+
     # --- what traders see ------------------------------------------------------------------------------------------
     @property
     def spread_bps(self) -> float:
-        return self.market.spread * self.effect.spread
+        return (self.market.spread * self.effect.spread * microstructure.vol_factor(self.model.vol_ratio())
+                * microstructure.thin_factor(self.market.liquidity))
 
     @property
     def touch_size(self) -> float:
@@ -208,8 +242,15 @@ class SymbolMarket:
         bid, ask = self.touch()
         mid = (bid + ask) / 2
         return MarketState(self.symbol, mid, ((ask - bid) / mid * 10_000).quantize(Decimal("0.01")),
-                           round(self.market.volatility * self.effect.volatility, 4), int(self.touch_size),
+                           round(self.market.volatility * self.effect.volatility * self.model.vol_ratio(), 4),
+                           int(self.touch_size),
                            self.halted, tuple(e.describe() for e in self.events))
+
+    def apply_impact(self, fraction: float) -> None:
+        """Permanent market impact of a trade (execution engine): the price moves by ``fraction`` (+0.001 = up
+        10 bps) and the model carries on from there."""
+        self.model.shift(1.0 + fraction)
+        self.mid *= 1.0 + fraction
 
     def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
         """Our own fills print on the tape too."""
@@ -237,8 +278,9 @@ class MarketSimulator:
     def _update(self) -> None:
         now = self.clock.now_ns()
         dt = self.interval_ns / NS_PER_SECOND
+        fraction = 1.0 - (self._session_close_ns - now) / (session.SESSION_SECONDS * NS_PER_SECOND)
         for market in self.symbols.values():
-            market.update(now, dt)
+            market.update(now, dt, fraction)
         for symbol in self.symbols:
             for listener in self.listeners:
                 listener(symbol)

@@ -1,0 +1,52 @@
+"""Microstructure: how wide the spread is and how much trades, as functions both the live simulator (one value at
+a time) and the vectorized generator (numpy arrays) call, so the two agree.
+
+Rules:
+- Spread (bps) = configured spread x event factor x volatility factor x thin-market factor.
+  The volatility factor is the model's current volatility relative to its long-run level (GARCH: the conditional
+  volatility), clipped to [0.5, 10]: market makers quote wider when prices move more. The thin-market factor is
+  sqrt(THIN_MARKET_SHARES / shares at the touch) when fewer than ``THIN_MARKET_SHARES`` are configured at the
+  touch, else 1: a thin book is a wide book. (Events that thin the book carry their own spread factor, so the
+  thin-market factor looks at the configured depth only.)
+- Intraday volume follows a U-shape over the regular session: ``volume_profile(fraction)`` has mean 1 over the
+  session, about 1.8 at the open and the close and 0.6 at midday (``U_SHAPE``). A calibrated scenario may give its
+  own profile as a list of bucket weights over the session (``params.volume_profile``), normalized to mean 1.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+THIN_MARKET_SHARES = 1_000
+U_SHAPE = 1.2
+"""Curvature of the default profile: 1 + U_SHAPE x ((2f - 1)^2 - 1/3), f the fraction of the session elapsed."""
+
+
+def vol_factor(ratio: float | np.ndarray) -> float | np.ndarray:
+    return np.clip(ratio, 0.5, 10.0) if isinstance(ratio, np.ndarray) else min(10.0, max(0.5, ratio))
+
+
+def thin_factor(touch_shares: float) -> float:
+    if touch_shares >= THIN_MARKET_SHARES:
+        return 1.0
+    return math.sqrt(THIN_MARKET_SHARES / max(touch_shares, 1.0))
+
+
+def normalize_profile(weights: Sequence[float] | None) -> np.ndarray | None:
+    if weights is None:
+        return None
+    array = np.asarray(weights, dtype=float)
+    return array / array.mean()
+
+
+def volume_profile(fraction: float | np.ndarray, profile: np.ndarray | None = None) -> float | np.ndarray:
+    """Relative trading intensity at ``fraction`` (0 = the open, 1 = the close) of the session; mean 1."""
+    f = np.clip(fraction, 0.0, 1.0 - 1e-12)
+    if profile is None:
+        value = 1.0 + U_SHAPE * ((2.0 * f - 1.0) ** 2 - 1.0 / 3.0)
+    else:
+        value = profile[(f * len(profile)).astype(int) if isinstance(f, np.ndarray) else int(f * len(profile))]
+    return value if isinstance(value, np.ndarray) else float(value)
