@@ -74,7 +74,7 @@ def _seconds(limit: float, allow_zero: bool):
 
 
 _QTY_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_QTY},
-                         {"type": "number", "minimum": 1, "maximum": MAX_QTY, "multipleOf": 1},
+                         {"type": "number", "minimum": 1, "maximum": MAX_QTY},
                          {"type": "string", "pattern": r"^[1-9][0-9]{0,6}(\.0{1,4})?$"}],
                "description": "whole shares: an integer, an integral number or a numeric string"}
 _PRICE_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PRICE},
