@@ -35,7 +35,8 @@ def add_serve(subparsers) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--config", help="a YAML or JSON file with the /mock/configure body")
     p.add_argument("--seed", type=int, help="master seed (overrides the config file's)")
-    p.add_argument("--db", help="SQLite file for persistence (not yet supported)")
+    p.add_argument("--db", help="SQLite file: the state survives restarts (and kill -9); an existing file's state "
+                                "is resumed and --config/--seed are ignored (see docs/state.md)")
     p.add_argument("--clock", choices=("virtual", "realtime"), default="virtual",
                    help="virtual: time moves only via /mock/advance; realtime: it also follows the wall clock")
     p.add_argument("--admin-key", help="require this X-Mock-Admin-Key header on /mock/* requests")
@@ -52,9 +53,8 @@ def run_serve(args: argparse.Namespace) -> int:
     body = _load_config(args.config) if args.config else {}
     if args.seed is not None:
         body["seed"] = args.seed
-    if args.db:
-        print(f"--db {args.db}: persistence is not yet supported; state lives in memory", file=sys.stderr)
-    app = create_app(config=BrokerConfig.from_dict(body), admin_key=args.admin_key, clock=args.clock)
+    broker = _persistent_broker(args.db, BrokerConfig.from_dict(body)) if args.db else None
+    app = create_app(broker=broker, config=BrokerConfig.from_dict(body), admin_key=args.admin_key, clock=args.clock)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, runs the lifespan exit,
     # then re-raises the signal. These handlers turn that into a normal exit (atexit hooks such as coverage run).
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -63,6 +63,22 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _persistent_broker(path: str, config):
+    """``serve --db``: the broker saved in ``path`` (resumed), or a new one from ``config`` saved there."""
+    from .clock import iso
+    from .errors import BrokerError
+    from .persistence import open_broker
+
+    try:
+        broker, resumed = open_broker(path, config)
+    except BrokerError as problem:
+        raise SystemExit(f"--db {path}: {problem.message}") from None
+    if resumed:
+        print(f"--db {path}: resumed the saved state (clock at {iso(broker.now_ns())}); --config/--seed ignored",
+              file=sys.stderr)
+    return broker
 
 
 def _exit_cleanly(signum, frame) -> None:
