@@ -1,0 +1,99 @@
+"""Realistic mode's plumbing: a ``MockBroker`` whose market follows the history, one session per bar.
+
+``HistoryDriver`` is an adapter, kept small on purpose: it makes the in-process mock's market walk each bar's
+path (open, then the first extreme, the other extreme, the close: a down bar visits its high first, an up bar its
+low first) by setting the symbol's price at four moments of a session, and tells the execution engine after each,
+so resting orders see every point. Everything else is the mock's own: its clock and sessions (09:30-16:00 New
+York, one session per bar, whatever the bar's date), its synthetic book around the price (spread, displayed size,
+depth), and its execution models (latency, book walking, slippage, impact, fees).
+
+Why an adapter and not ``MODELS["historical"]``: the replay model advances one tick per market update, so a bar
+lines up with a session only through the simulator's update schedule; setting the price at known moments keeps
+"bar i is session i" exact and independent of ``updateFrequency``. The market runs with a random walk of zero
+the simulator's own periodic updates are switched off, so between the moments set here the price holds still
+(the configured volatility is the history's, for the impact model, not for noise). The adapter touches four
+things of the engine: ``SymbolMarket.model.restore({"price": p})``, ``SymbolMarket.mid``,
+``MarketSimulator.listeners`` and the clock's queued "market update" entries.
+
+``SettlingBroker`` wraps the mock for the strategy: each order command is settled (simulated time passes until
+the venue has handled it) before the call returns, as a live strategy that waits for its acknowledgement would
+see it. It still speaks only the ``Broker`` contract to the strategy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..broker import MockBroker
+from ..clock import NS_PER_SECOND
+from ..domain import Bar, Order
+from ..market import session
+
+PATH_OFFSETS_S = (0, 2 * 3600, 4 * 3600, 6.5 * 3600 - 60)
+"""Seconds after the session open at which the price is the bar's open, first extreme, second extreme, close."""
+
+
+class HistoryDriver:
+    def __init__(self, broker: MockBroker, symbol: str) -> None:
+        self.broker = broker
+        self.symbol = symbol
+        self.market = broker.market[symbol]
+        self._stop_own_updates()
+
+    def _stop_own_updates(self) -> None:
+        """The history moves the price, so the simulator's own periodic updates are switched off: they would only
+        add noise between the bar's points and print other participants' trades (tens of thousands of random draws
+        a session), which a replay does not need. The book is replenished at each open instead."""
+        for item in self.broker.clock._queue:
+            if item.label == "market update":
+                item.cancelled = True
+
+    def set_price(self, price: float) -> None:
+        market = self.market
+        market.model.restore({"price": price})
+        market.mid = price * market.effect.price
+        for listener in self.broker.market.listeners:
+            listener(self.symbol)
+
+    def open_session(self, first: bool) -> int:
+        """Move the clock to the next session's open (the first call stays at the current one); its time in ns."""
+        clock = self.broker.clock
+        if not first:
+            clock.run_until(session.next_open(session.next_close(clock.now_ns())))
+        self.market.book.replenish(6.5 * 3600)  # overnight, the displayed liquidity comes back
+        return clock.now_ns()
+
+    def walk(self, bar: Bar, open_ns: int) -> None:
+        """After the open: the rest of the bar's path, ending a minute before the close with the close price."""
+        up = bar.close >= bar.open
+        points = (bar.low, bar.high) if up else (bar.high, bar.low)
+        clock = self.broker.clock
+        for offset, price in zip(PATH_OFFSETS_S[1:], (*points, bar.close)):
+            clock.run_until(open_ns + int(offset * NS_PER_SECOND))
+            self.set_price(float(price))
+
+
+class SettlingBroker:
+    """A ``Broker`` whose order commands return settled. Everything else is passed through to the mock."""
+
+    def __init__(self, broker: MockBroker, max_seconds: float = 5.0) -> None:
+        self._broker = broker
+        self._max_seconds = max_seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._broker, name)
+
+    def _settled(self, order: Order, account: str) -> Order:
+        return self._broker.settle_order(order.id, account=account, max_seconds=self._max_seconds)
+
+    def submit_order(self, request, account: str = "default") -> Order:
+        return self._settled(self._broker.submit_order(request, account), account)
+
+    def close_position(self, symbol: str, account: str = "default") -> Order:
+        return self._settled(self._broker.close_position(symbol, account), account)
+
+    def cancel_order(self, order_id: str, account: str = "default") -> Order:
+        return self._settled(self._broker.cancel_order(order_id, account), account)
+
+    def replace_order(self, order_id: str, account: str = "default", **changes) -> Order:
+        return self._settled(self._broker.replace_order(order_id, account, **changes), account)

@@ -1,0 +1,242 @@
+"""What a backtest produces: the equity curve, the trades, the statistics; as an object, as JSON, as a chart.
+
+Definitions (``equity`` is the account's equity at each bar's close, positions marked at the close):
+- ``return_pct`` = final / starting equity - 1, in percent.
+- ``annual_volatility_pct`` = standard deviation (ddof 1) of bar-to-bar equity returns x sqrt(bars a year).
+- ``sharpe`` = mean / standard deviation of those returns x sqrt(bars a year), risk-free rate 0.
+- ``max_drawdown_pct`` = the deepest fall of equity from its running peak, in percent (negative, as
+  backtesting.py prints it).
+- ``win_rate_pct`` = closed trades with a positive P&L (after fees) / closed trades.
+- ``exposure_pct`` = bars during which a position was held at some time (from a trade's entry bar to its exit bar,
+  both included, as backtesting.py counts) / all bars.
+- ``fees`` = commissions and fees paid; ``slippage`` = what fills cost against the price the order was sent at
+  (the bar's open in both modes: ``(fill - reference) x qty``, signed against the trader, so it includes the
+  half-spread, book walking and slippage), in money.
+- ``cost_drag_pct`` = how much of the equity execution costs took, compounded: 1 - prod(1 - cost of the fills of
+  a bar / equity before them). With all-in sizing, final equity with costs ~= final equity without x (1 - drag).
+- Trades are built from the fills first-in first-out: a fill that reduces a position closes the oldest open lots;
+  each closed lot is one trade, its P&L = size x (exit - entry) minus its share of both fills' fees.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+from ..clock import iso
+from ..domain import Fill
+
+
+@dataclass(frozen=True)
+class TradeRecord:
+    """One round trip. ``size`` is signed (negative = short). Bars are indices into the history."""
+
+    size: int
+    entry_bar: int
+    exit_bar: int | None
+    entry_price: float
+    exit_price: float | None
+    entry_time: str
+    exit_time: str | None
+    pnl: float
+    fees: float
+
+    @property
+    def return_pct(self) -> float:
+        if self.exit_price is None:
+            return 0.0
+        return math.copysign(1, self.size) * (self.exit_price / self.entry_price - 1) * 100
+
+
+@dataclass
+class _Lot:
+    size: int
+    price: Decimal
+    bar: int
+    time_ns: int
+    fee_per_share: Decimal
+
+
+def trades_from_fills(fills: Iterable[tuple[int, Fill]], last_price: float | None = None) -> tuple[list[TradeRecord], list[TradeRecord]]:
+    """Closed trades and the trades still open, from (bar index, fill) pairs in time order."""
+    lots: list[_Lot] = []
+    closed: list[TradeRecord] = []
+    for bar, fill in fills:
+        sign = fill.side.sign
+        remaining = fill.qty
+        fee_per_share = fill.fee / fill.qty
+        while remaining and lots and lots[0].size * sign < 0:
+            lot = lots[0]
+            qty = min(remaining, abs(lot.size))
+            size = qty if lot.size > 0 else -qty
+            fees = (lot.fee_per_share + fee_per_share) * qty
+            pnl = size * (fill.price - lot.price) - fees
+            closed.append(TradeRecord(size, lot.bar, bar, float(lot.price), float(fill.price), iso(lot.time_ns),
+                                      iso(fill.time_ns), float(pnl), float(fees)))
+            lot.size += sign * qty
+            remaining -= qty
+            if lot.size == 0:
+                lots.pop(0)
+        if remaining:
+            lots.append(_Lot(sign * remaining, fill.price, bar, fill.time_ns, fee_per_share))
+    still_open = []
+    for lot in lots:
+        fees = lot.fee_per_share * abs(lot.size)
+        pnl = lot.size * (last_price - float(lot.price)) - float(fees) if last_price is not None else -float(fees)
+        still_open.append(TradeRecord(lot.size, lot.bar, None, float(lot.price), None, iso(lot.time_ns), None, pnl,
+                                      float(fees)))
+    return closed, still_open
+
+
+@dataclass
+class BacktestResult:
+    mode: str
+    symbol: str
+    strategy: str
+    parameters: dict
+    start: str
+    end: str
+    bars: int
+    starting_cash: float
+    final_equity: float
+    return_pct: float
+    buy_and_hold_return_pct: float
+    annual_volatility_pct: float
+    sharpe: float
+    max_drawdown_pct: float
+    win_rate_pct: float
+    exposure_pct: float
+    fees: float
+    slippage: float
+    cost_drag_pct: float
+    trades: list[TradeRecord]
+    open_trades: list[TradeRecord]
+    times_ns: list[int] = field(repr=False)
+    equity_curve: list[float] = field(repr=False)
+    closes: list[float] = field(repr=False)
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def trade_count(self) -> int:
+        return len(self.trades)
+
+    # --- representations ----------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if k not in ("trades", "open_trades", "times_ns", "equity_curve",
+                                                                   "closes")}
+        data["trade_count"] = self.trade_count
+        data["trades"] = [_trade_dict(t) for t in self.trades]
+        data["open_trades"] = [_trade_dict(t) for t in self.open_trades]
+        data["equity_curve"] = [{"time": iso(t), "equity": round(e, 6)} for t, e in zip(self.times_ns, self.equity_curve)]
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def save_json(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path
+
+    SUMMARY_ROWS = (
+        ("Mode", "mode", "{}"), ("Symbol", "symbol", "{}"), ("Strategy", "strategy", "{}"),
+        ("Start", "start", "{}"), ("End", "end", "{}"), ("Bars", "bars", "{:,}"),
+        ("Starting cash [$]", "starting_cash", "{:,.2f}"), ("Final equity [$]", "final_equity", "{:,.2f}"),
+        ("Return [%]", "return_pct", "{:.2f}"), ("Buy & hold return [%]", "buy_and_hold_return_pct", "{:.2f}"),
+        ("Volatility (ann.) [%]", "annual_volatility_pct", "{:.2f}"), ("Sharpe ratio", "sharpe", "{:.3f}"),
+        ("Max. drawdown [%]", "max_drawdown_pct", "{:.2f}"), ("Trades", "trade_count", "{:,}"),
+        ("Win rate [%]", "win_rate_pct", "{:.2f}"), ("Exposure [%]", "exposure_pct", "{:.2f}"),
+        ("Fees [$]", "fees", "{:,.2f}"), ("Slippage [$]", "slippage", "{:,.2f}"),
+        ("Execution cost drag [%]", "cost_drag_pct", "{:.2f}"),
+    )
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        return [(label, fmt.format(getattr(self, name))) for label, name, fmt in self.SUMMARY_ROWS]
+
+    def summary_table(self) -> str:
+        rows = self.summary_rows()
+        width = max(len(label) for label, _ in rows)
+        value_width = max(len(value) for _, value in rows)
+        return "\n".join(f"{label:<{width}}  {value:>{value_width}}" for label, value in rows)
+
+    def save_chart(self, path: str | Path, compare: "BacktestResult | None" = None) -> Path:
+        """A PNG: price with entries and exits, then equity (and ``compare``'s, e.g. the ideal run), then drawdown."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        times = np.array(self.times_ns, dtype="datetime64[ns]")
+        equity = np.asarray(self.equity_curve)
+        fig, (ax_price, ax_equity, ax_dd) = plt.subplots(3, 1, figsize=(11, 8), sharex=True,
+                                                         gridspec_kw={"height_ratios": [3, 3, 1.2]})
+        ax_price.plot(times, self.closes, color="#444", linewidth=0.8, label=f"{self.symbol} close")
+        for trades in (self.trades, self.open_trades):
+            for t in trades:
+                color = "#1a9850" if t.size > 0 else "#d73027"
+                ax_price.scatter(times[t.entry_bar], t.entry_price, marker="^" if t.size > 0 else "v", color=color, s=18)
+                if t.exit_bar is not None:
+                    ax_price.plot([times[t.entry_bar], times[t.exit_bar]], [t.entry_price, t.exit_price], color=color,
+                                  linewidth=1.0, alpha=0.7)
+        ax_price.set_ylabel("price")
+        ax_price.legend(loc="upper left")
+        ax_price.set_title(f"{self.strategy} on {self.symbol} ({self.mode}): return {self.return_pct:.1f}%, "
+                           f"Sharpe {self.sharpe:.2f}, max drawdown {self.max_drawdown_pct:.1f}%, {self.trade_count} trades")
+        ax_equity.plot(times, equity, color="#2166ac", label=f"equity ({self.mode})")
+        if compare is not None:
+            ax_equity.plot(np.array(compare.times_ns, dtype="datetime64[ns]"), compare.equity_curve, color="#999",
+                           linewidth=0.9, label=f"equity ({compare.mode})")
+        ax_equity.set_ylabel("equity [$]")
+        ax_equity.legend(loc="upper left")
+        peak = np.maximum.accumulate(equity)
+        ax_dd.fill_between(times, (equity / peak - 1) * 100, 0, color="#d73027", alpha=0.5)
+        ax_dd.set_ylabel("drawdown [%]")
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        return path
+
+
+def _trade_dict(t: TradeRecord) -> dict:
+    data = asdict(t)
+    data["return_pct"] = round(t.return_pct, 6)
+    return data
+
+
+def statistics(equity: list[float], closes: list[float], trades: list[TradeRecord], open_trades: list[TradeRecord],
+               periods_per_year: float) -> dict:
+    """The numbers of ``BacktestResult`` computed from the equity curve and the trades (definitions above)."""
+    n = len(equity)
+    start, final = equity[0], equity[-1]
+    returns = [b / a - 1 for a, b in zip(equity, equity[1:]) if a]
+    mean = sum(returns) / len(returns) if returns else 0.0
+    var = sum((r - mean) ** 2 for r in returns) / (len(returns) - 1) if len(returns) > 1 else 0.0
+    sd = math.sqrt(var)
+    peak, deepest = -math.inf, 0.0
+    for value in equity:
+        peak = max(peak, value)
+        if peak > 0:
+            deepest = min(deepest, value / peak - 1)
+    held = bytearray(n)
+    for t in list(trades) + list(open_trades):
+        end = n - 1 if t.exit_bar is None else t.exit_bar
+        held[t.entry_bar:end + 1] = b"\x01" * (end + 1 - t.entry_bar)
+    wins = sum(1 for t in trades if t.pnl > 0)
+    return {
+        "final_equity": final,
+        "return_pct": (final / start - 1) * 100 if start else 0.0,
+        "buy_and_hold_return_pct": (closes[-1] / closes[0] - 1) * 100,
+        "annual_volatility_pct": sd * math.sqrt(periods_per_year) * 100,
+        "sharpe": mean / sd * math.sqrt(periods_per_year) if sd else 0.0,
+        "max_drawdown_pct": deepest * 100,
+        "win_rate_pct": wins / len(trades) * 100 if trades else 0.0,
+        "exposure_pct": sum(held) / n * 100 if n else 0.0,
+    }

@@ -1,0 +1,160 @@
+"""Strategies: plain objects with ``on_bar(bar, broker)`` that trade through the ``Broker`` contract only.
+
+A strategy never knows whether it runs in a backtest (ideal or realistic), against the in-process mock, the HTTP
+service or a real broker's adapter: it reads the bar it is given, asks the broker for its account, position and
+quote, and sends orders. ``on_bar`` is called once per completed bar, at the moment the next bar opens (see
+``mockbroker.backtest.runner``), so a market order sent from it trades at that open.
+
+Rules:
+- ``STRATEGIES`` names the built-in strategies (``"sma_crossover"``); ``load_strategy`` also takes
+  ``"package.module:Class"`` and keyword parameters.
+- ``exit_position`` closes a position (in parts if the broker wants buying power to cover a short);
+  ``enter_all_in`` sizes an order to the whole equity in whole shares, the way backtesting.py's ``buy()`` does:
+  first ``floor(equity / price)``; when the broker refuses it for buying power, it resizes from the refusal's
+  ``needed`` and ``available`` (so commission, fees and slippage are left room for) and tries again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import sys
+from collections import deque
+from decimal import Decimal
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from ..domain import Bar, Order, OrderRequest, Side
+from ..errors import InsufficientFunds, PositionNotFound
+
+FULL_EQUITY = 1 - sys.float_info.epsilon
+"""backtesting.py's default size (all of the equity, a hair less so float rounding never overshoots)."""
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    def on_bar(self, bar: Bar, broker: Any) -> None: ...
+
+
+def enter_all_in(broker: Any, symbol: str, side: Side, fraction: float = FULL_EQUITY, attempts: int = 4) -> Order | None:
+    """Send a market order for as many whole shares as ``fraction`` of the equity buys; None if not even one."""
+    equity = float(broker.get_account().equity)
+    quote = broker.get_quote(symbol)
+    price = float(quote.ask if side is Side.BUY else quote.bid)
+    qty = int(equity * fraction // price) if price > 0 else 0
+    for _ in range(attempts):
+        if qty <= 0:
+            return None
+        try:
+            return broker.submit_order(OrderRequest(symbol=symbol, qty=qty, side=side))
+        except InsufficientFunds as refusal:
+            qty = _resized(qty, refusal)
+    return None
+
+
+def exit_position(broker: Any, symbol: str, attempts: int = 6) -> list[Order]:
+    """Close the whole position at market; [] when flat. A broker that wants buying power to cover a short (the
+    mock does) may refuse one order for it all: then the cover goes in parts, each sized from the refusal's
+    ``needed`` and ``available``, until the position is closed or ``attempts`` orders were tried."""
+    try:
+        return [broker.close_position(symbol)]
+    except PositionNotFound:
+        return []
+    except InsufficientFunds as refusal:
+        position = broker.get_position(symbol)
+        qty = _resized(abs(position.qty), refusal)
+    side = Side.SELL if position.qty > 0 else Side.BUY
+    orders: list[Order] = []
+    for _ in range(attempts):
+        if qty <= 0:
+            break
+        try:
+            orders.append(broker.submit_order(OrderRequest(symbol=symbol, qty=qty, side=side)))
+        except InsufficientFunds as refusal:
+            qty = _resized(qty, refusal)
+            continue
+        try:
+            qty = abs(broker.get_position(symbol).qty)
+        except PositionNotFound:
+            break
+    return orders
+
+
+def _resized(qty: int, refusal: InsufficientFunds) -> int:
+    needed = float(Decimal(str(refusal.details.get("needed", "0"))))
+    available = float(Decimal(str(refusal.details.get("available", "0"))))
+    return min(qty - 1, int(qty * available // needed) if needed > 0 else 0)
+
+
+class SmaCrossover:
+    """Two simple moving averages of the close; when the fast one crosses above the slow one, close any position
+    and go long with all the equity; when it crosses below, close and go short. (backtesting.py's ``SmaCross``.)
+
+    A cross is strict, as ``backtesting.lib.crossover`` has it: fast < slow on the previous bar and fast > slow now.
+    """
+
+    name = "sma_crossover"
+
+    def __init__(self, fast: int = 10, slow: int = 20) -> None:
+        fast, slow = int(fast), int(slow)
+        if not 0 < fast < slow:
+            raise ValueError(f"fast={fast}, slow={slow}: need 0 < fast < slow")
+        self.fast, self.slow = fast, slow
+        self._closes: deque[float] = deque(maxlen=slow)
+        self._previous: tuple[float, float] | None = None
+
+    @property
+    def parameters(self) -> dict:
+        return {"fast": self.fast, "slow": self.slow}
+
+    def on_bar(self, bar: Bar, broker: Any) -> None:
+        closes = self._closes
+        closes.append(float(bar.close))
+        if len(closes) < self.slow:
+            return
+        # fsum: the correctly rounded sum, so the averages do not drift from a rolling mean's by summation order
+        fast = math.fsum(list(closes)[-self.fast:]) / self.fast
+        slow = math.fsum(closes) / self.slow
+        previous, self._previous = self._previous, (fast, slow)
+        if previous is None:
+            return
+        if previous[0] < previous[1] and fast > slow:
+            self._reverse(broker, bar.symbol, Side.BUY)
+        elif previous[1] < previous[0] and slow > fast:
+            self._reverse(broker, bar.symbol, Side.SELL)
+
+    @staticmethod
+    def _reverse(broker: Any, symbol: str, side: Side) -> None:
+        exit_position(broker, symbol)
+        enter_all_in(broker, symbol, side)
+
+
+STRATEGIES: dict[str, Callable[..., Strategy]] = {
+    "sma_crossover": SmaCrossover,
+}
+"""Built-in strategies by name."""
+
+
+def load_strategy(spec: str | Strategy | Callable[..., Strategy], **parameters: Any) -> Strategy:
+    """A strategy instance from a name in ``STRATEGIES``, ``"module:Class"``, a class, or an instance."""
+    if isinstance(spec, str):
+        if spec in STRATEGIES:
+            factory: Any = STRATEGIES[spec]
+        elif ":" in spec:
+            module_name, _, attr = spec.partition(":")
+            try:
+                factory = getattr(importlib.import_module(module_name), attr)
+            except (ImportError, AttributeError) as error:
+                raise ValueError(f"strategy={spec!r}: cannot load it ({error})") from None
+        else:
+            raise ValueError(f"strategy={spec!r}: not a built-in ({', '.join(STRATEGIES)}) nor 'module:Class'")
+    else:
+        factory = spec
+    if isinstance(factory, type) or (callable(factory) and not hasattr(factory, "on_bar")):
+        strategy = factory(**parameters)
+    elif parameters:
+        raise ValueError(f"strategy={spec!r}: an instance takes no parameters ({', '.join(parameters)})")
+    else:
+        strategy = factory
+    if not callable(getattr(strategy, "on_bar", None)):
+        raise ValueError(f"strategy={spec!r}: has no on_bar(bar, broker) method")
+    return strategy
