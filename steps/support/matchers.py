@@ -62,7 +62,8 @@ class _OrderMatcher(BaseMatcher):
 
 
 def is_status(status: OrderStatus, word: str | None = None) -> _OrderMatcher:
-    return _OrderMatcher(f"is {word or status.value}", lambda o: o.status is status)
+    words = {OrderStatus.NEW: "resting (new)", OrderStatus.PARTIALLY_FILLED: "partially filled"}
+    return _OrderMatcher(f"is {word or words.get(status, status.value)}", lambda o: o.status is status)
 
 
 def is_partially_filled() -> _OrderMatcher:
@@ -87,8 +88,8 @@ class _RefusalMatcher(BaseMatcher):
         return item.code in self.codes or f"{item.code}:{argument}" in self.codes
 
     def describe_to(self, description) -> None:
-        accepted = [self.reason.value] if self.reason else []
-        description.append_text(f"an order refused because of {self.words} (reason {' or '.join(accepted + list(self.codes))})")
+        accepted = list(dict.fromkeys(([self.reason.value] if self.reason else []) + list(self.codes)))
+        description.append_text(f"an order refused because of {self.words} ({' or '.join(accepted)})")
 
     def describe_mismatch(self, item, mismatch_description) -> None:
         if item is None:
