@@ -12,6 +12,8 @@
 #                        mockbroker/service/ is a package)
 #   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
 #   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
+#   BEHAVE_TIMEOUT=300   seconds per behave run (per target) before it is killed as hung
+#   PYTEST_TIMEOUT=600   seconds per pytest run
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -34,6 +36,9 @@ export MOCKBROKER_SEED := $(SEED)
 
 TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http)
 FEATURES   ?=
+# Hard limits (seconds) so a hang fails the run with a message instead of eating the CI budget.
+BEHAVE_TIMEOUT ?= 300
+PYTEST_TIMEOUT ?= 600
 BEHAVE_ARGS ?=
 
 REPORTS    := reports
@@ -98,10 +103,13 @@ browser:
 # allure-results (each result labelled with its target) and reports/junit/TARGET.
 # ---------------------------------------------------------------------------------------------
 define run_behave
-echo "=== behave -D target=$(1) (seed $(SEED)) ===" && \
-$(2) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
-  -f allure -o $(RESULTS) -f pretty \
-  --junit --junit-directory $(JUNIT)/$(1) $(BEHAVE_ARGS) $(FEATURES)
+( echo "=== behave -D target=$(1) (seed $(SEED)) ===" ; \
+  rc=0; $(2) timeout -k 30 $(BEHAVE_TIMEOUT) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
+    -f allure -o $(RESULTS) -f pretty \
+    --junit --junit-directory $(JUNIT)/$(1) $(BEHAVE_ARGS) $(FEATURES) || rc=$$?; \
+  if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then \
+    echo "error: behave -D target=$(1) did not finish within $(BEHAVE_TIMEOUT) s (BEHAVE_TIMEOUT): killed" >&2; fi; \
+  exit $$rc )
 endef
 
 define fresh_results
@@ -131,7 +139,7 @@ endef
 report: venv node
 	@$(call fresh_results)
 	status=0
-	{ $(call run_behave,inprocess); } || status=$$?
+	$(call run_behave,inprocess) || status=$$?
 	$(PY) tools/label_target.py $(RESULTS) inprocess
 	{ $(call generate_report,inprocess); } || { echo "error: report generation failed" >&2; exit 1; }
 	$(call where_report)
@@ -149,16 +157,16 @@ test: bootstrap
 	$(call fresh_results)
 	echo "=== pytest (unit and property tests) ==="
 	# exit 5 = no tests collected (the engine's tests not written yet): a warning, not a failure
-	rc=0; $(COV_ENV) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider || rc=$$?
+	rc=0; $(COV_ENV) timeout -k 30 $(PYTEST_TIMEOUT) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider || rc=$$?
 	if [ $$rc -eq 5 ]; then echo "warning: pytest collected no unit tests"; elif [ $$rc -ne 0 ]; then failed+=("pytest"); fi
 	for t in $(TARGETS); do
-	  { $(call run_behave,$$t,$(COV_ENV)); } || failed+=("behave target=$$t")
+	  $(call run_behave,$$t,$(COV_ENV)) || failed+=("behave target=$$t")
 	  $(PY) tools/label_target.py $(RESULTS) "$$t"
 	done
 	echo "=== Allure report ==="
 	{ $(call generate_report,$(strip $(TARGETS))); } || failed+=("allure generate")
 	echo "=== report checks (summary vs behave junit, headless chromium) ==="
-	$(PY) -m pytest tests/report -q -p no:cacheprovider || failed+=("report checks")
+	timeout -k 30 $(PYTEST_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider || failed+=("report checks")
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	{ $(COV_ENV) $(PY) -m coverage combine -q && \
 	  $(COV_ENV) $(PY) -m coverage report && \
