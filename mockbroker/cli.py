@@ -89,6 +89,66 @@ COMMANDS: list[Callable] = [add_serve]
 """Subcommand builders; other modules' commands are added here (``add_simulate``, ``add_backtest``, ...)."""
 
 
+# ----- fixtures (test data: see docs/fixtures.md)
+
+def add_fixtures(subparsers) -> None:
+    p = subparsers.add_parser("fixtures", help="generate test data fixtures, or load one into a running service")
+    sub = p.add_subparsers(dest="fixtures_command", required=True)
+    gen = sub.add_parser("generate", help="seeded fake accounts, positions and order histories (YAML or JSON)")
+    gen.add_argument("--seed", type=int, default=None, help="the same seed gives the same people and orders")
+    gen.add_argument("--accounts", type=int, default=3)
+    gen.add_argument("--orders", type=int, default=5, help="orders per account")
+    gen.add_argument("--symbols", default="ACME", help="comma-separated, e.g. ACME,BOLT")
+    gen.add_argument("-o", "--output", help="file to write (.yaml, .yml or .json); stdout when omitted")
+    load = sub.add_parser("load", help="configure a running service from a fixture file (replaces its state)")
+    load.add_argument("fixture", help="a fixture file, or the name of one in tests/fixtures/")
+    load.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
+    load.add_argument("--admin-key", help="the service's X-Mock-Admin-Key, if it has one")
+    load.add_argument("--seed", type=int, help="seed to use when the fixture names none")
+    check = sub.add_parser("check", help="validate fixture files")
+    check.add_argument("files", nargs="+")
+    p.set_defaults(func=run_fixtures)
+
+
+def run_fixtures(args: argparse.Namespace) -> int:
+    from . import fixtures
+    from .errors import BrokerError
+
+    try:
+        if args.fixtures_command == "generate":
+            from .fakes import FakeData
+            from .seeds import DEFAULT_SEED
+
+            symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
+            fixture = FakeData(DEFAULT_SEED if args.seed is None else args.seed).fixture(
+                accounts=args.accounts, symbols=symbols, orders=args.orders)
+            text = fixtures.dump(fixture, args.output)
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                print(f"wrote {args.output}: {len(fixture.accounts)} accounts", file=sys.stderr)
+            return 0
+        if args.fixtures_command == "check":
+            for name in args.files:
+                fixture = fixtures.load(name)
+                print(f"{name}: ok ({len(fixture.accounts)} accounts, "
+                      f"{sum(len(a.orders) for a in fixture.accounts)} orders)")
+            return 0
+        from .client import HttpBroker
+
+        fixture = fixtures.load(args.fixture)
+        with HttpBroker(args.url, admin_key=args.admin_key) as broker:
+            summary = fixtures.apply(fixture, broker, seed=args.seed)
+        print(json.dumps(summary))
+        return 0
+    except BrokerError as problem:
+        print(f"mockbroker fixtures {args.fixtures_command}: {problem}", file=sys.stderr)
+        return 2
+
+
+COMMANDS.append(add_fixtures)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockbroker", description="A deterministic mock broker")
     subparsers = parser.add_subparsers(dest="command", required=True)
