@@ -162,5 +162,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(args.func(args) or 0)
 
 
+# ----- backtest (see docs/backtesting.md)
+
+def add_backtest(subparsers) -> None:
+    p = subparsers.add_parser("backtest", help="run a strategy over history (CSV bars) with ideal or realistic execution")
+    p.add_argument("--strategy", required=True,
+                   help="a built-in strategy name (sma_crossover) or module:Class with on_bar(bar, broker)")
+    p.add_argument("--data", required=True, help="CSV of bars: a date/time column, open, high, low, close[, volume]")
+    p.add_argument("--mode", choices=("ideal", "realistic"), default="ideal",
+                   help="ideal: fills at the next bar's open, commission only; realistic: the mock's execution")
+    p.add_argument("--cash", type=float, default=10_000.0, help="starting cash (default 10,000)")
+    p.add_argument("--commission", type=float, default=0.0, help="commission rate per fill (0.002 = 0.2%%)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a strategy parameter, e.g. --param fast=10 --param slow=20 (repeatable)")
+    p.add_argument("--symbol", help="the symbol's name (default: the file name, e.g. GOOG.csv -> GOOG)")
+    p.add_argument("--seed", type=int, help="seed of the realistic mode's broker (latency draws)")
+    p.add_argument("--compare", action="store_true", help="also run the ideal mode and show it beside (realistic)")
+    p.add_argument("--out", help="write the result as JSON to this file")
+    p.add_argument("--chart", help="write a PNG chart (price and trades, equity, drawdown) to this file")
+    p.set_defaults(func=run_backtest_command)
+
+
+def _parameter(text: str) -> tuple[str, object]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise SystemExit(f"--param {text!r}: write NAME=VALUE, e.g. --param fast=10")
+    try:
+        return name, json.loads(raw)
+    except ValueError:
+        return name, raw
+
+
+def run_backtest_command(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .backtest import Backtest, HistoryError, RealisticExecution, load_history
+
+    try:
+        history = load_history(args.data, args.symbol)
+    except HistoryError as problem:
+        print(f"mockbroker backtest: {problem}", file=sys.stderr)
+        return 2
+    realistic = RealisticExecution() if args.seed is None else replace(RealisticExecution(), seed=args.seed)
+    parameters = dict(_parameter(p) for p in args.param)
+
+    def run(mode: str):
+        return Backtest(history, args.strategy, mode=mode, cash=args.cash, commission=args.commission,
+                        parameters=parameters, realistic=realistic).run()
+
+    try:
+        result = run(args.mode)
+        baseline = run("ideal") if args.compare and args.mode != "ideal" else None
+    except ValueError as problem:
+        print(f"mockbroker backtest: {problem}", file=sys.stderr)
+        return 2
+    rows = result.summary_rows()
+    if baseline is None:
+        print(result.summary_table())
+    else:
+        width = max(len(label) for label, _ in rows)
+        print(f"{'':<{width}}  {'ideal':>14}  {args.mode:>14}")
+        for (label, value), (_, ideal) in zip(rows, baseline.summary_rows()):
+            print(f"{label:<{width}}  {ideal:>14}  {value:>14}")
+    if args.out:
+        print(f"result: {result.save_json(args.out)}")
+    if args.chart:
+        print(f"chart: {result.save_chart(args.chart, compare=baseline)}")
+    return 0
+
+
+COMMANDS.append(add_backtest)
+
+
 if __name__ == "__main__":
     sys.exit(main())
