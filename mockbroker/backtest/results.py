@@ -15,7 +15,9 @@ Definitions (``equity`` is the account's equity at each bar's close, positions m
 - ``cost_drag_pct`` = how much of the equity execution costs took, compounded: 1 - prod(1 - cost of the fills of
   a bar / equity before them). With all-in sizing, final equity with costs ~= final equity without x (1 - drag).
 - Trades are built from the fills first-in first-out: a fill that reduces a position closes the oldest open lots;
-  each closed lot is one trade, its P&L = size x (exit - entry) minus its share of both fills' fees.
+  each closed lot is one trade, its P&L = size x (exit - entry) minus its share of both fills' fees. A lot closed
+  by several fills in one bar (a cover sent in parts) is one trade at their average exit price. Times are the bars'
+  times in the history (in realistic mode the mock's own clock runs one session per bar, on its own calendar).
 """
 
 from __future__ import annotations
@@ -57,14 +59,17 @@ class _Lot:
     size: int
     price: Decimal
     bar: int
-    time_ns: int
     fee_per_share: Decimal
+    closed_at: int | None = None  # the bar of this lot's last closing fill, to merge fills of one bar
 
 
-def trades_from_fills(fills: Iterable[tuple[int, Fill]], last_price: float | None = None) -> tuple[list[TradeRecord], list[TradeRecord]]:
-    """Closed trades and the trades still open, from (bar index, fill) pairs in time order."""
+def trades_from_fills(fills: Iterable[tuple[int, Fill]], times_ns: list[int],
+                      last_price: float | None = None) -> tuple[list[TradeRecord], list[TradeRecord]]:
+    """Closed trades and the trades still open, from (bar index, fill) pairs in time order. Times are the bars'.
+    A lot closed by several fills in the same bar (a cover sent in parts) is one trade at their average price."""
     lots: list[_Lot] = []
     closed: list[TradeRecord] = []
+    last_lot: _Lot | None = None
     for bar, fill in fills:
         sign = fill.side.sign
         remaining = fill.qty
@@ -75,20 +80,28 @@ def trades_from_fills(fills: Iterable[tuple[int, Fill]], last_price: float | Non
             size = qty if lot.size > 0 else -qty
             fees = (lot.fee_per_share + fee_per_share) * qty
             pnl = size * (fill.price - lot.price) - fees
-            closed.append(TradeRecord(size, lot.bar, bar, float(lot.price), float(fill.price), iso(lot.time_ns),
-                                      iso(fill.time_ns), float(pnl), float(fees)))
+            trade = TradeRecord(size, lot.bar, bar, float(lot.price), float(fill.price), iso(times_ns[lot.bar]),
+                                iso(times_ns[bar]), float(pnl), float(fees))
+            if last_lot is lot and lot.closed_at == bar and closed:
+                previous = closed.pop()
+                total = previous.size + size
+                exit_price = (previous.exit_price * previous.size + float(fill.price) * size) / total
+                trade = TradeRecord(total, lot.bar, bar, float(lot.price), exit_price, trade.entry_time,
+                                    trade.exit_time, previous.pnl + float(pnl), previous.fees + float(fees))
+            closed.append(trade)
+            lot.closed_at, last_lot = bar, lot
             lot.size += sign * qty
             remaining -= qty
             if lot.size == 0:
                 lots.pop(0)
         if remaining:
-            lots.append(_Lot(sign * remaining, fill.price, bar, fill.time_ns, fee_per_share))
+            lots.append(_Lot(sign * remaining, fill.price, bar, fee_per_share))
     still_open = []
     for lot in lots:
         fees = lot.fee_per_share * abs(lot.size)
         pnl = lot.size * (last_price - float(lot.price)) - float(fees) if last_price is not None else -float(fees)
-        still_open.append(TradeRecord(lot.size, lot.bar, None, float(lot.price), None, iso(lot.time_ns), None, pnl,
-                                      float(fees)))
+        still_open.append(TradeRecord(lot.size, lot.bar, None, float(lot.price), None, iso(times_ns[lot.bar]), None,
+                                      pnl, float(fees)))
     return closed, still_open
 
 

@@ -161,7 +161,7 @@ class Backtest:
     def _result(self, strategy: Any, equity: list[float], fills: list[tuple[int, Fill]], settings: dict) -> BacktestResult:
         history = self.history
         closes = list(history.close)
-        trades, still_open = trades_from_fills(fills, closes[-1])
+        trades, still_open = trades_from_fills(fills, list(history.times_ns), closes[-1])
         stats = statistics(equity, closes, trades, still_open, history.periods_per_year)
         fees = sum(float(f.fee) for _, f in fills)
         slippage, drag = _slippage_and_drag(fills, equity, float(self.cash))
