@@ -35,6 +35,7 @@ class Desk:
     master_seed: int
     target: str
     location: str
+    seed_name: str = ""
     scene: Scene = field(default_factory=Scene)
     orders: list[PlacedOrder] = field(default_factory=list)
     refusal: BrokerError | None = None

@@ -20,8 +20,8 @@ def rerun_command(desk: Desk) -> str:
 
 
 def seed_note(desk: Desk) -> str:
-    return (f"master seed {desk.master_seed}; this scenario's seed {desk.seed} "
-            f"(derived from the master seed and '{desk.location.rsplit(':', 1)[0]}:<scenario name>')\n"
+    return (f"master seed {desk.master_seed}; this scenario's seed {desk.seed} = derive_seed({desk.master_seed}, "
+            f"{desk.seed_name!r})\n"
             f"rerun exactly this scenario: {rerun_command(desk)}\n")
 
 

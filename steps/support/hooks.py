@@ -36,9 +36,10 @@ def before_all(context) -> None:
 
 def before_scenario(context, scenario) -> None:
     location = f"{scenario.filename}:{scenario.line}"
-    seed = derive_seed(context.master_seed, f"{scenario.filename}:{scenario.name}")
+    seed_name = f"{scenario.filename}:{scenario.name}"
+    seed = derive_seed(context.master_seed, seed_name)
     context.desk = Desk(broker=context.broker, seed=seed, master_seed=context.master_seed, target=context.target,
-                        location=location)
+                        location=location, seed_name=seed_name)
 
 
 def after_scenario(context, scenario) -> None:
