@@ -234,5 +234,104 @@ def run_backtest_command(args: argparse.Namespace) -> int:
 COMMANDS.append(add_backtest)
 
 
+# ----- simulate and calibrate (market data outside of tests: see docs/market-simulation.md)
+
+def add_simulate(subparsers) -> None:
+    p = subparsers.add_parser("simulate", help="generate market data (time,bid,ask,last,volume) to a CSV file")
+    p.add_argument("--model", choices=("random_walk", "mean_reversion", "momentum", "garch", "historical"),
+                   help="price model (default: the config's, else random_walk; --from-csv implies historical)")
+    p.add_argument("--symbol", help="symbol to generate (default: the config's first, else ACME)")
+    p.add_argument("--steps", type=int, default=10_000, help="number of market updates (default 10,000)")
+    p.add_argument("--seed", type=int, help="master seed (default: the config's, else 2109)")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--scenario", help="a named scenario: normal, volatile, trending, range, flash_crash, "
+                                      "no_liquidity, failure")
+    p.add_argument("--config", help="a scenario file (YAML or JSON; the /mock/configure body plus events)")
+    p.add_argument("--from-csv", dest="from_csv", help="replay this history (bars or ticks) instead of a model")
+    p.add_argument("--volatility", type=float, help="daily volatility in %%")
+    p.add_argument("--drift", type=float, help="expected daily return in %%")
+    p.add_argument("--spread", type=float, help="bid-ask spread in bps")
+    p.add_argument("--update-ms", dest="update_ms", type=int, help="milliseconds between updates")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a model parameter, e.g. --param half_life=0.5 (repeatable)")
+    p.add_argument("--plot", help="also write a PNG chart of the generated prices")
+    p.set_defaults(func=run_simulate)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .config import SymbolConfig
+    from .errors import ConfigurationError
+    from .market.charts import price_chart_png
+    from .market.generator import generate
+    from .scenarios import ScenarioSpec, load_scenario_file
+
+    try:
+        spec = load_scenario_file(args.config) if args.config else ScenarioSpec(__import__(
+            "mockbroker.config", fromlist=["BrokerConfig"]).BrokerConfig())
+        config, events = spec.config, list(spec.events)
+        market = config.market
+        changes: dict = {}
+        if args.from_csv:
+            changes.update(model="historical", params={**market.params, "path": args.from_csv})
+        if args.model:
+            changes["model"] = args.model
+            if args.model != market.model and not args.from_csv:
+                changes["params"] = {}
+        for name, value in (("volatility", args.volatility), ("drift", args.drift), ("spread", args.spread),
+                            ("update_frequency", args.update_ms)):
+            if value is not None:
+                changes[name] = value
+        if args.param:
+            changes["params"] = {**changes.get("params", market.params), **dict(_parameter(p) for p in args.param)}
+        market = market.with_changes(**changes)
+        symbols = config.symbols
+        if args.symbol and args.symbol not in [s.symbol for s in symbols]:
+            symbols = (SymbolConfig(symbol=args.symbol),) if not args.config else symbols + (SymbolConfig(symbol=args.symbol),)
+        config = replace(config, market=market, symbols=symbols, scenario=args.scenario or config.scenario,
+                         seed=config.seed if args.seed is None else args.seed)
+        ticks = generate(config, args.steps, args.symbol, events)
+    except ConfigurationError as problem:
+        print(f"mockbroker simulate: {problem.message}", file=sys.stderr)
+        return 2
+    ticks.write_csv(args.out)
+    print(f"{len(ticks):,} updates of {ticks.symbol} (model {config.market.model}, scenario {config.scenario}, "
+          f"seed {config.seed}) -> {args.out}")
+    if args.plot:
+        Path(args.plot).write_bytes(price_chart_png(
+            ticks.time_ns, ticks.bid, ticks.ask, ticks.last, ticks.volume,
+            f"{ticks.symbol}: {config.market.model}, scenario {config.scenario}, seed {config.seed}"))
+        print(f"chart: {args.plot}")
+    return 0
+
+
+def add_calibrate(subparsers) -> None:
+    p = subparsers.add_parser("calibrate", help="fit a scenario file (GARCH-t, spread, volume profile) to a history")
+    p.add_argument("--from-csv", dest="from_csv", required=True, help="CSV of bars or ticks")
+    p.add_argument("--out", required=True, help="scenario file to write (YAML)")
+    p.add_argument("--symbol", default="ACME", help="the symbol's name in the scenario (default ACME)")
+    p.add_argument("--seed", type=int, default=2109, help="the scenario's seed (default 2109)")
+    p.set_defaults(func=run_calibrate)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from .errors import ConfigurationError
+    from .market.calibration import calibrate_file
+
+    try:
+        document = calibrate_file(args.from_csv, args.out, args.symbol, args.seed)
+    except ConfigurationError as problem:
+        print(f"mockbroker calibrate: {problem.message}", file=sys.stderr)
+        return 2
+    print(document["description"])
+    print(f"scenario: {args.out}")
+    return 0
+
+
+COMMANDS.append(add_simulate)
+COMMANDS.append(add_calibrate)
+
+
 if __name__ == "__main__":
     sys.exit(main())

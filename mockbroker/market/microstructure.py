@@ -8,6 +8,8 @@ Rules:
   sqrt(THIN_MARKET_SHARES / shares at the touch) when fewer than ``THIN_MARKET_SHARES`` are configured at the
   touch, else 1: a thin book is a wide book. (Events that thin the book carry their own spread factor, so the
   thin-market factor looks at the configured depth only.)
+- The tape prints a Poisson number of trades per update, each a geometric number (mean 2) of round lots of
+  ``print_lot(daily_volume)`` shares, at the rate that makes the day's volume ``daily_volume``.
 - Intraday volume follows a U-shape over the regular session: ``volume_profile(fraction)`` has mean 1 over the
   session, about 1.8 at the open and the close and 0.6 at midday (``U_SHAPE``). A calibrated scenario may give its
   own profile as a list of bucket weights over the session (``params.volume_profile``), normalized to mean 1.
@@ -50,3 +52,12 @@ def volume_profile(fraction: float | np.ndarray, profile: np.ndarray | None = No
     else:
         value = profile[(f * len(profile)).astype(int) if isinstance(f, np.ndarray) else int(f * len(profile))]
     return value if isinstance(value, np.ndarray) else float(value)
+
+
+LOTS_PER_DAY = 50_000
+
+
+def print_lot(daily_volume: int) -> int:
+    """Shares in one round lot of the tape: 100, or more for very heavily traded symbols, so a day has at most
+    about ``LOTS_PER_DAY`` lots (an index with billions of shares a day prints in blocks, not in 100s)."""
+    return max(100, int(round(daily_volume / LOTS_PER_DAY / 100.0)) * 100)

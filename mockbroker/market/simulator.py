@@ -134,15 +134,17 @@ class SymbolMarket:
             self._record(now_ns, float(price), size)
 
     def _tape_print(self, dt_seconds: float) -> int:
-        """Other participants' trades: a Poisson number of prints per update, sizes around 100 shares."""
+        """Other participants' trades: a Poisson number of prints per update, each a geometric number of round lots
+        (mean 2), so the day's volume is ``daily_volume``, shaped by the intraday profile."""
         if self.halted:
             return 0
-        rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / AVERAGE_PRINT_SIZE
+        lot = microstructure.print_lot(self.config.daily_volume)
+        rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
         rate *= microstructure.volume_profile(self.session_fraction, self.profile)
         count = int(self.tape_rng.poisson(rate))
         if count == 0:
             return 0
-        return int(sum(AVERAGE_PRINT_SIZE * (1 + self.tape_rng.geometric(0.5, count) - 1)))
+        return int(lot * self.tape_rng.geometric(0.5, count).sum())
 
     def _combined_effect(self, now_ns: int) -> Effect:
         total = Effect()
