@@ -119,9 +119,7 @@ REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
     "a price off the tick": (RejectReason.PRICE_NOT_ON_TICK, ()),
     "a trading halt": (RejectReason.TRADING_HALTED, ("trading_halted",)),
     "a closed market": (RejectReason.MARKET_CLOSED, ("market_closed",)),
-    "not enough shares": (RejectReason.INSUFFICIENT_POSITION, ()),
     "a short sale that is not allowed": (RejectReason.SHORT_SALE_NOT_ALLOWED, ()),
-    "a duplicate client order id": (RejectReason.DUPLICATE_CLIENT_ORDER_ID, ()),
 }
 parse_refusal = TypeBuilder.make_choice(list(REFUSAL_WORDS))
 parse_refusal.__doc__ = "Why an order is refused: " + ", ".join(f'"{w}"' for w in REFUSAL_WORDS) + "."

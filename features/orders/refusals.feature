@@ -44,6 +44,27 @@ Feature: The broker refuses orders it cannot accept, and says why
     When alice sells 100 ACME at market
     Then the order is refused because of a short sale that is not allowed
 
+  @allure.label.story:bad-input
+  Scenario: A limit order without a limit price is refused
+    When alice places these orders:
+      | side | shares | type  | limit price |
+      | buy  | 10     | limit |             |
+    Then the order is refused because of a missing limit price
+
+  @allure.label.story:short-selling
+  Scenario: An account that may not sell short cannot sell more than it holds
+    Given the account "alice" may not sell short
+    And alice holds 10 ACME
+    When alice sells 100 ACME at market
+    Then the order is refused because of a short sale that is not allowed
+    And alice holds 10 ACME
+
+  @allure.label.story:short-selling
+  Scenario: A symbol that may not be sold short cannot be sold short
+    Given ACME may not be sold short
+    When alice sells 100 ACME at market
+    Then the order is refused because of a short sale that is not allowed
+
   @allure.label.story:venue-rejections
   Scenario: A venue that rejects every order rejects ours, with a reason
     Given the venue rejects 100% of orders
