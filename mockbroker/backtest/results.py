@@ -190,13 +190,19 @@ class BacktestResult:
         fig, (ax_price, ax_equity, ax_dd) = plt.subplots(3, 1, figsize=(11, 8), sharex=True,
                                                          gridspec_kw={"height_ratios": [3, 3, 1.2]})
         ax_price.plot(times, self.closes, color="#444", linewidth=0.8, label=f"{self.symbol} close")
-        for trades in (self.trades, self.open_trades):
-            for t in trades:
-                color = "#1a9850" if t.size > 0 else "#d73027"
-                ax_price.scatter(times[t.entry_bar], t.entry_price, marker="^" if t.size > 0 else "v", color=color, s=18)
-                if t.exit_bar is not None:
-                    ax_price.plot([times[t.entry_bar], times[t.exit_bar]], [t.entry_price, t.exit_price], color=color,
-                                  linewidth=1.0, alpha=0.7)
+        from matplotlib.collections import LineCollection
+        from matplotlib.dates import date2num
+
+        everything = list(self.trades) + list(self.open_trades)
+        for is_long, marker, color in ((True, "^", "#1a9850"), (False, "v", "#d73027")):
+            chosen = [t for t in everything if (t.size > 0) == is_long]
+            if not chosen:
+                continue
+            ax_price.scatter(times[[t.entry_bar for t in chosen]], [t.entry_price for t in chosen], marker=marker,
+                             color=color, s=18, zorder=3, label="long entry" if is_long else "short entry")
+            segments = [[(date2num(times[t.entry_bar]), t.entry_price), (date2num(times[t.exit_bar]), t.exit_price)]
+                        for t in chosen if t.exit_bar is not None]
+            ax_price.add_collection(LineCollection(segments, colors=color, linewidths=1.0, alpha=0.7))
         ax_price.set_ylabel("price")
         ax_price.legend(loc="upper left")
         ax_price.set_title(f"{self.strategy} on {self.symbol} ({self.mode}): return {self.return_pct:.1f}%, "

@@ -30,17 +30,36 @@ FULL_EQUITY = 1 - sys.float_info.epsilon
 """backtesting.py's default size (all of the equity, a hair less so float rounding never overshoots)."""
 
 
+COST_CUSHION = 4
+"""``enter_all_in`` prices an order at the mid plus this many times what the visible book would cost it."""
+
+
 @runtime_checkable
 class Strategy(Protocol):
     def on_bar(self, bar: Bar, broker: Any) -> None: ...
 
 
 def enter_all_in(broker: Any, symbol: str, side: Side, fraction: float = FULL_EQUITY, attempts: int = 4) -> Order | None:
-    """Send a market order for as many whole shares as ``fraction`` of the equity buys; None if not even one."""
-    equity = float(broker.get_account().equity)
+    """Send a market order for as many whole shares as ``fraction`` of the equity buys; None if not even one.
+
+    The price used is what the displayed book says the order would pay against the mid (walking its levels: the
+    half-spread and the depth), counted ``COST_CUSHION`` times, which leaves room for what the book does not
+    show (impact, slippage, fees): an all-in order must not leave the account short of cash. With a book that has
+    no spread and is as deep as the order (ideal execution) the size is exactly ``floor(equity x fraction /
+    price)``, as backtesting.py's ``buy()`` has it."""
+    equity = float(broker.get_account().equity) * fraction
     quote = broker.get_quote(symbol)
-    price = float(quote.ask if side is Side.BUY else quote.bid)
-    qty = int(equity * fraction // price) if price > 0 else 0
+    touch = float(quote.ask if side is Side.BUY else quote.bid)
+    if touch <= 0 or equity <= 0:
+        return None
+    qty = int(equity // touch)
+    book = broker.get_order_book(symbol, depth=50)
+    levels = [(float(l.price), l.size) for l in (book.asks if side is Side.BUY else book.bids)]
+    mid = float(quote.ask + quote.bid) / 2
+    for _ in range(3):  # the walk depends on the size, and the size on the walk: a few rounds settle it
+        walk = _walk_price(levels, qty, touch)
+        if walk != mid:
+            qty = int(equity // (mid + COST_CUSHION * (walk - mid)))
     for _ in range(attempts):
         if qty <= 0:
             return None
@@ -49,6 +68,19 @@ def enter_all_in(broker: Any, symbol: str, side: Side, fraction: float = FULL_EQ
         except InsufficientFunds as refusal:
             qty = _resized(qty, refusal)
     return None
+
+
+def _walk_price(levels: list[tuple[float, int]], qty: int, touch: float) -> float:
+    """The average price of ``qty`` shares taken level by level (beyond the displayed book: the last level's)."""
+    left, cost, price = qty, 0.0, touch
+    for price, size in levels:
+        take = min(left, size)
+        cost += take * price
+        left -= take
+        if not left:
+            break
+    cost += left * price
+    return cost / qty if qty else touch
 
 
 def exit_position(broker: Any, symbol: str, attempts: int = 6) -> list[Order]:
@@ -80,9 +112,13 @@ def exit_position(broker: Any, symbol: str, attempts: int = 6) -> list[Order]:
 
 
 def _resized(qty: int, refusal: InsufficientFunds) -> int:
+    """A smaller size from a buying-power refusal; the refusal itself when no size can help (nothing is needed
+    but the account is already short of cash)."""
     needed = float(Decimal(str(refusal.details.get("needed", "0"))))
     available = float(Decimal(str(refusal.details.get("available", "0"))))
-    return min(qty - 1, int(qty * available // needed) if needed > 0 else 0)
+    if needed <= 0 or available <= 0:
+        raise refusal
+    return min(qty - 1, int(qty * available // needed))
 
 
 class SmaCrossover:
