@@ -40,17 +40,17 @@ def step_account_may_not_sell_short(context, name):
 
 
 @given("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
+@given("{actor:Actor} hold {qty:Shares} {symbol:Symbol}")
 def step_holds_at_start(context, actor, qty, symbol):
     """Starts the account with a long position, bought at market as the scene is set. Example: Given alice holds 500 ACME"""
-    scene = context.desk.scene
-    scene.open_position(scene.resolve_actor(actor), symbol, qty)
+    context.desk.scene.open_position(actor, symbol, qty)
 
 
 @given("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
+@given("{actor:Actor} am short {qty:Shares} {symbol:Symbol}")
 def step_is_short_at_start(context, actor, qty, symbol):
     """Starts the account with a short position, sold at market as the scene is set. Example: Given bob is short 200 ACME"""
-    scene = context.desk.scene
-    scene.open_position(scene.resolve_actor(actor), symbol, -qty)
+    context.desk.scene.open_position(actor, symbol, -qty)
 
 
 @given("these positions")
@@ -65,6 +65,7 @@ def step_these_positions(context):
 # -- Then: balances and positions ---------------------------------------------------------------------------------
 
 @then("{actor:Actor} has {cash:Money} cash")
+@then("{actor:Actor} have {cash:Money} cash")
 def step_has_cash(context, actor, cash):
     """Checks the account's cash to the cent. Example: Then alice has $100,000.00 cash"""
     account = questions.balances(context.desk, actor)
@@ -110,6 +111,7 @@ def step_cash_is_unchanged(context, actor):
 
 
 @then("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
+@then("{actor:Actor} hold {qty:Shares} {symbol:Symbol}")
 def step_holds(context, actor, qty, symbol):
     """Checks the account's long position. Example: Then alice holds 100 ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -117,6 +119,7 @@ def step_holds(context, actor, qty, symbol):
 
 
 @then("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
+@then("{actor:Actor} am short {qty:Shares} {symbol:Symbol}")
 def step_is_short(context, actor, qty, symbol):
     """Checks the account's short position. Example: Then bob is short 200 ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -124,6 +127,7 @@ def step_is_short(context, actor, qty, symbol):
 
 
 @then("{actor:Actor} has no {symbol:Symbol} position")
+@then("{actor:Actor} have no {symbol:Symbol} position")
 def step_has_no_position(context, actor, symbol):
     """Checks that the account is flat in the symbol. Example: Then alice has no ACME position"""
     held = questions.shares_held(context.desk, actor, symbol)

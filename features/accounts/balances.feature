@@ -35,6 +35,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
   Scenario: Without an account set up, I trade from the default account
     When I submit a market order
     Then the order is filled
+    And I hold 100 ACME
     And default holds 100 ACME
     And default's cash reconciles with the fills
 

@@ -66,11 +66,12 @@ class Desk:
         for opening in scene.openings:
             side = Side.BUY if opening.shares > 0 else Side.SELL
             request = OrderRequest(symbol=opening.symbol, qty=abs(opening.shares), side=side, type=OrderType.MARKET)
-            order = broker.submit_order(request, account=opening.account)
-            settled = broker.settle_order(order.id, account=opening.account)
+            account = scene.resolve_actor(opening.account)
+            order = broker.submit_order(request, account=account)
+            settled = broker.settle_order(order.id, account=account)
             if settled.filled_qty != abs(opening.shares):
                 raise AssertionError(
-                    f"setting the scene: {opening.account} should start with {opening.shares:,} {opening.symbol}, "
+                    f"setting the scene: {account} should start with {opening.shares:,} {opening.symbol}, "
                     f"but the opening order ended {settled.status.value} with {settled.filled_qty:,} filled")
         for account in config.accounts:
             self.opening_fills.update(f.fill_id for f in broker.list_fills(account=account.id))

@@ -31,7 +31,8 @@ class SceneError(AssertionError):
 
 @dataclass(frozen=True)
 class Opening:
-    """A position the account holds when the scenario starts: ``shares`` signed (negative = short)."""
+    """A position the account holds when the scenario starts: ``shares`` signed (negative = short).
+    ``account`` may be "I", resolved when the scene is set (accounts named later still count)."""
 
     account: str
     symbol: str
@@ -122,7 +123,8 @@ class Scene:
             symbols.setdefault(opening.symbol, SymbolConfig(symbol=opening.symbol, price=DEFAULT_PRICE))
         accounts = dict(self.accounts)
         for opening in self.openings:
-            accounts.setdefault(opening.account, AccountConfig(id=opening.account))
+            account = self.resolve_actor(opening.account)
+            accounts.setdefault(account, AccountConfig(id=account))
         market = dict(self.market)
         if self.spread_cents is not None:
             price = symbols[self.default_symbol()].price
