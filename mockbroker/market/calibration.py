@@ -82,10 +82,11 @@ def calibrate(path: str | Path, symbol: str = "ACME", seed: int = 2109) -> dict:
     if not daily and times is not None:
         returns = returns[np.diff(times) <= 2 * spacing]  # overnight gaps are not intraday returns
     returns = returns[np.isfinite(returns)]
-    fit = arch_model(100.0 * returns, mean="Constant", vol="GARCH", p=1, q=1, dist="t").fit(disp="off")
+    scale = float(np.std(returns)) or 1.0  # fit on standardized returns: the optimizer likes unit scale
+    fit = arch_model(returns / scale, mean="Constant", vol="GARCH", p=1, q=1, dist="t").fit(disp="off")
     p = fit.params
-    mu, omega, alpha, beta, nu = (float(p["mu"]), float(p["omega"]), float(p["alpha[1]"]), float(p["beta[1]"]),
-                                  float(p["nu"]))
+    mu, alpha, beta, nu = (float(p["mu"]) * scale * 100.0, float(p["alpha[1]"]), float(p["beta[1]"]),
+                           float(p["nu"]))
     if alpha + beta > MAX_PERSISTENCE:  # a near-integrated fit: keep alpha, shorten the memory
         beta = max(0.0, MAX_PERSISTENCE - alpha)
     volatility = float(np.std(100.0 * returns)) * math.sqrt(per_day)  # variance targeting
