@@ -75,13 +75,8 @@ def step_has_cash(context, actor, cash):
 @then("{actor:Actor}'s cash reconciles with the fills")
 def step_cash_reconciles(context, actor):
     """Checks cash = cash at the start - cost of the buys + proceeds of the sells - fees, to the cent. Example: Then alice's cash reconciles with the fills"""
-    desk = context.desk
-    account = questions.balances(desk, actor)
-    fills = [f for f in questions.all_fills(desk, actor) if f.fill_id not in desk.opening_fills]
-    flow = sum((-f.side.sign * f.qty * f.price - f.fee for f in fills), Decimal(0))
-    expected = desk.start_cash[account.id] + flow
-    assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", expected, money),
-                f"{money(desk.start_cash[account.id])} at the start, {len(fills)} fills moving {money(flow)}")
+    account, expected, working = questions.cash_expected_from_fills(context.desk, actor)
+    assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", expected, money), working)
 
 
 @then("{actor:Actor}'s buying power is {bound:Bound} {amount:Money}")

@@ -9,6 +9,7 @@ from behave import given, then  # noqa: F401
 
 from mockbroker.config import FeeConfig
 from mockbroker.seeds import derive_seed
+from steps.support import questions, tasks
 from steps.support.matchers import assert_that, compares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
@@ -64,31 +65,21 @@ def step_a_commission(context, per_share, minimum=None):
 @then("replaying the scenario with the same seed gives the same {symbol:Symbol} prices")
 def step_replay_same_seed(context, symbol):
     """Sets the same market again (events included, orders not) with the same seed, lets the same time pass, and compares the one-minute bars. Example: Then replaying the scenario with the same seed gives the same ACME prices"""
-    first, second = _replay(context.desk, symbol, context.desk.seed)
-    assert_that(second, compares(f"the {symbol} bars of the replay", "exactly", first, _bars))
+    desk = context.desk
+    first = questions.bar_prices(desk, symbol)
+    tasks.replay_market(desk, desk.seed)
+    assert_that(questions.bar_prices(desk, symbol), compares(f"the {symbol} bars of the replay", "exactly", first, _bars))
 
 
 @then("replaying the scenario with another seed gives other {symbol:Symbol} prices")
 def step_replay_other_seed(context, symbol):
-    """Sets the same scene again with a different seed and checks the prices differ. Example: Then replaying the scenario with another seed gives other ACME prices"""
+    """Sets the same market again with a different seed and checks the one-minute bars differ. Example: Then replaying the scenario with another seed gives other ACME prices"""
     desk = context.desk
-    first, second = _replay(desk, symbol, derive_seed(desk.seed, "another"))
-    assert_that(second != first, compares(f"the {symbol} bars differing with another seed", "exactly", True),
-                f"both runs gave {_bars(first)}")
-
-
-def _replay(desk, symbol, seed):
-    broker = desk.ready().broker
-    elapsed = (broker.now_ns() - desk.start_ns) / 1e9
-    before = [(b.open, b.high, b.low, b.close) for b in broker.get_bars(symbol, timeframe_seconds=60, limit=1000)]
-    broker.configure(desk.scene.config(seed))
-    for event in desk.scene.events:
-        broker.inject(dict(event))
-    broker.advance(elapsed)
-    after = [(b.open, b.high, b.low, b.close) for b in broker.get_bars(symbol, timeframe_seconds=60, limit=1000)]
-    return before, after
+    first = questions.bar_prices(desk, symbol)
+    tasks.replay_market(desk, derive_seed(desk.seed, "another"))
+    differ = questions.bar_prices(desk, symbol) != first
+    assert_that(differ, compares(f"the {symbol} bars differing with another seed", "exactly", True), _bars(first))
 
 
 def _bars(bars) -> str:
     return f"{len(bars)} bars, closes " + ", ".join(str(b[3]) for b in bars[:5]) + (" ..." if len(bars) > 5 else "")
-

@@ -65,3 +65,25 @@ def quote(desk: Desk, symbol: str) -> Quote:
 
 def market(desk: Desk, symbol: str) -> MarketState:
     return desk.ready().broker.market_state(symbol)
+
+
+def cash_expected_from_fills(desk: Desk, actor: str) -> tuple[Account, Decimal, str]:
+    """The account now, the cash its fills since the start imply, and how that was worked out."""
+    account = balances(desk, actor)
+    fills = [f for f in all_fills(desk, actor) if f.fill_id not in desk.opening_fills]
+    flow = sum((-f.side.sign * f.qty * f.price - f.fee for f in fills), Decimal(0))
+    start = desk.start_cash[account.id]
+    return account, start + flow, f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.2f}"
+
+
+def order_summary(desk: Desk, actor: str) -> list[tuple[str, str, int, str]]:
+    """(symbol, side, shares, status words) of every order the scenario placed for the account, sorted."""
+    account = desk.ready().account_of(actor)
+    placed = {p.order_id for p in desk.orders if p.account == account}
+    orders = [o for o in desk.broker.list_orders(account=account, status="all") if o.id in placed]
+    return sorted((o.symbol, o.side.value, o.qty, o.status.value.replace("_", " ")) for o in orders)
+
+
+def bar_prices(desk: Desk, symbol: str) -> list[tuple]:
+    bars = desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
+    return [(b.open, b.high, b.low, b.close) for b in bars]

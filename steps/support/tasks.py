@@ -105,3 +105,13 @@ def describe_refusal(error: BrokerError) -> str:
     reason = getattr(error, "reason", None)
     because = f", reason {reason.value}" if reason is not None else ""
     return f"{error.code}{because} ({error.message})"
+
+
+def replay_market(desk: Desk, seed: int) -> None:
+    """Set the same market again (events included, orders not) with ``seed`` and let the same time pass."""
+    broker = desk.ready().broker
+    elapsed = (broker.now_ns() - desk.start_ns) / 1e9
+    broker.configure(desk.scene.config(seed))
+    for event in desk.scene.events:
+        broker.inject(dict(event))
+    broker.advance(elapsed)
