@@ -7,7 +7,7 @@ Rules:
   functions (``microstructure``). The tape (print counts, sizes, sides) is drawn vectorized here, so volumes and
   ``last`` differ from the live tape, by design: both come from ``market/<SYMBOL>/tape`` but in another order.
 - Updates happen only inside regular sessions (09:30-16:00 New York, Monday to Friday), ``update_frequency`` ms
-  apart, from the first session at or after the broker's start time.
+  apart, at the live simulator's times: the first one interval after the broker's start, then from each open.
 - Events (a scenario's, or given with ``at_seconds``) bend the arrays with the shapes the live simulator uses:
   price, spread, liquidity and volatility factors while they last, their lasting price change after; a halt
   prints no trades; gaps, splits and dividends move the price at once.
@@ -71,11 +71,10 @@ def session_times(start_ns: int, n: int, dt_seconds: float) -> tuple[np.ndarray,
     times = np.empty(n, dtype=np.int64)
     fractions = np.empty(n)
     done = 0
-    moment = start_ns
+    moment = start_ns + step_ns  # as the live simulator: the first update one interval after the start
     while done < n:
-        open_ns = session.next_open(moment)
-        close_ns = session.next_close(open_ns)
-        first = open_ns if moment <= open_ns else moment + step_ns
+        first = session.next_open(moment)  # ``moment`` itself inside a session, else the next open
+        close_ns = session.next_close(first)
         count = min(n - done, max(0, (close_ns - first + step_ns - 1) // step_ns), per_session)
         k = np.arange(count, dtype=np.int64)
         times[done:done + count] = first + k * step_ns
