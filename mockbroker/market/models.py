@@ -396,14 +396,28 @@ def _parse_time(text: str) -> float | None:
     return number
 
 
+_HISTORY_CACHE: dict[tuple, dict] = {}
+
+
 def read_history(path: str | Path) -> dict[str, np.ndarray]:
     """Read a CSV of bars (time, open, high, low, close, volume) or ticks (time, price, size).
 
     Column names are matched case-insensitively (``Date`` counts as ``time``, ``Adj Close`` is ignored); extra
-    columns are ignored. Raises ``ConfigurationError`` naming the file, row and column on bad input."""
+    columns are ignored. Raises ``ConfigurationError`` naming the file, row and column on bad input. A file read
+    once is remembered (by path, size and modification time): many symbols may replay the same history."""
     path = Path(path)
     if not path.is_file():
         raise ConfigurationError(f"marketConfig.params.path={str(path)!r}: no such file")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HISTORY_CACHE:
+        if len(_HISTORY_CACHE) > 32:
+            _HISTORY_CACHE.clear()
+        _HISTORY_CACHE[key] = _read_history(path)
+    return dict(_HISTORY_CACHE[key])
+
+
+def _read_history(path: Path) -> dict[str, np.ndarray]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         try:
