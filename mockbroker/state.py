@@ -11,9 +11,9 @@ A snapshot is two things kept together:
   prices), read through the public ``Broker`` API only. ``diff`` compares summaries.
 
 Rules:
-- Restoring continues *exactly* the same future as the original: the payload is restored into the same broker
-  object (its scheduled callbacks are bound methods of that object; the pickler names the broker itself by a
-  persistent id and binds them back to the broker being restored on load).
+- Restoring continues *exactly* the same future as the original, in the same broker object: the payload is a
+  pickle of the broker itself (its scheduled callbacks are bound methods of it); on restore the unpickled copy and
+  the broker being restored share one attribute dict, so those callbacks act on the restored broker's state.
 - A payload carries its format version and a SHA-256 checksum. A wrong checksum, a truncated file, a newer format
   or a payload this version of the code cannot load raises a typed ``SnapshotError`` *before* anything changes.
 - Snapshot files are written to a temporary file and renamed, so a failed write never clobbers a good file.
@@ -26,6 +26,9 @@ to that instant (what happened in between that was not a market event -- orders 
 
 from __future__ import annotations
 
+import contextlib
+import copyreg
+import gc
 import hashlib
 import io
 import json
@@ -33,6 +36,7 @@ import os
 import pickle
 import re
 import tempfile
+import types
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -178,24 +182,17 @@ class Snapshot:
 
 # ----- capture and restore -----------------------------------------------------------------------------------------
 
-class _Pickler(pickle.Pickler):
-    def __init__(self, file, broker) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._broker = broker
-
-    def persistent_id(self, obj):  # the broker itself is named, not copied: bound methods rebind on load
-        return "broker" if obj is self._broker else None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, broker) -> None:
-        super().__init__(file)
-        self._broker = broker
-
-    def persistent_load(self, pid):
-        if pid != "broker":
-            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
-        return self._broker
+@contextlib.contextmanager
+def _no_gc():
+    """Pickling creates or walks a few hundred thousand objects; the cyclic collector would rescan them many
+    times over (it roughly halves the time of a large snapshot to switch it off meanwhile)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def state_of(broker) -> dict:
@@ -203,29 +200,50 @@ def state_of(broker) -> dict:
 
 
 def dump_state(broker) -> bytes:
-    buffer = io.BytesIO()
-    _Pickler(buffer, broker).dump(state_of(broker))
-    return buffer.getvalue()
+    """Pickle the broker object itself (its scheduled callbacks are bound methods of it), without the transient
+    attributes. A restored broker shares its attribute dict with the object it was unpickled as (see
+    ``install_state``); methods bound to such an alias are pickled as bound to ``broker``, so there is one broker."""
+    def method(bound):
+        owner = bound.__self__
+        if owner is not broker and getattr(owner, "__dict__", None) is vars(broker):
+            owner = broker
+        return getattr, (owner, bound.__func__.__name__)
+
+    transient = {k: vars(broker).pop(k) for k in TRANSIENT if k in vars(broker)}
+    try:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = {**copyreg.dispatch_table, types.MethodType: method}  # by type: no per-object hook
+        with _no_gc():
+            pickler.dump(broker)
+        return buffer.getvalue()
+    finally:
+        vars(broker).update(transient)
 
 
 def load_state(broker, payload: bytes, source: str = "snapshot") -> dict:
-    """Unpickle a payload bound to ``broker`` (nothing is changed yet)."""
+    """Unpickle a payload into a broker state for ``broker`` (nothing is changed yet)."""
     try:
-        state = _Unpickler(io.BytesIO(payload), broker).load()
+        with _no_gc():
+            loaded = pickle.loads(payload)
     except (pickle.UnpicklingError, EOFError) as problem:
         raise SnapshotCorrupt(f"{source}: the payload does not unpickle ({problem})", source=source) from None
-    except (AttributeError, ImportError, TypeError, ValueError) as problem:
+    except (AttributeError, ImportError, TypeError, ValueError, IndexError, KeyError) as problem:
         raise SnapshotVersionError(f"{source}: written by a version of mockbroker whose engine classes differ "
                                    f"from this one ({type(problem).__name__}: {problem})", source=source) from None
-    if not isinstance(state, dict):
-        raise SnapshotCorrupt(f"{source}: the payload is not a broker state", source=source)
-    return state
+    if type(loaded) is not type(broker):
+        raise SnapshotVersionError(f"{source}: holds a {type(loaded).__name__}, not a {type(broker).__name__}",
+                                   source=source)
+    return vars(loaded)
 
 
 def install_state(broker, state: dict) -> None:
-    for key in [k for k in vars(broker) if k not in TRANSIENT]:
-        delattr(broker, key)
-    vars(broker).update(state)
+    """Make ``state`` the broker's attributes. The unpickled broker object and ``broker`` then share one attribute
+    dict, so the callbacks bound to the unpickled object (clock queue, engine hooks) act on ``broker``'s state."""
+    for key in TRANSIENT:
+        if key in vars(broker):
+            state[key] = vars(broker)[key]
+    broker.__dict__ = state
 
 
 def capture(broker, name: str) -> Snapshot:
