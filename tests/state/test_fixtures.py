@@ -1,0 +1,108 @@
+"""Fixtures and fakes: seeded people and orders, fixture files, bad fixtures, the CLI into a running service."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockbroker import MockBroker
+from mockbroker import fixtures
+from mockbroker.client import HttpBroker
+from mockbroker.fakes import FakeData
+from mockbroker.fixtures import FIXTURES_DIR, FixtureError
+from mockbroker.service.process import ROOT, ServiceProcess
+
+
+def test_the_same_seed_gives_the_same_people_and_orders_and_another_seed_others():
+    one = FakeData(7).fixture(accounts=4, symbols=("ACME", "BOLT"), orders=6)
+    again = FakeData(7).fixture(accounts=4, symbols=("ACME", "BOLT"), orders=6)
+    other = FakeData(8).fixture(accounts=4, symbols=("ACME", "BOLT"), orders=6)
+    assert one == again
+    assert [a.name for a in one.accounts] != [a.name for a in other.accounts]
+    assert len({a.id for a in one.accounts}) == 4
+    assert all(a.account_number.startswith("PA") and len(a.account_number) == 12 for a in one.accounts)
+    # asking for more accounts does not change the first ones
+    assert FakeData(7).fixture(accounts=6, symbols=("ACME", "BOLT"), orders=6).accounts[:4] == one.accounts
+
+
+def test_a_generated_fixture_round_trips_and_loads_into_a_broker_the_same_way_twice(tmp_path):
+    fixture = FakeData(3).fixture(accounts=2, symbols=("ACME",), orders=4)
+    for name in ("f.yaml", "f.json"):
+        fixtures.dump(fixture, tmp_path / name)
+        assert fixtures.load(tmp_path / name) == fixture
+    first, second = MockBroker(), MockBroker()
+    fixtures.apply(fixture, first)
+    fixtures.apply(fixture, second)
+    assert first.event_log_json() == second.event_log_json()
+    for account in fixture.accounts:
+        held = {p.symbol: p.qty for p in first.list_positions(account=account.id)}
+        assert held  # the generated history never sells more than it holds
+        assert all(qty > 0 for qty in held.values())
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(FIXTURES_DIR).as_posix() for p in FIXTURES_DIR.rglob("*.yaml")))
+def test_every_fixture_file_in_the_repository_loads_and_applies(path):
+    fixture = fixtures.load(FIXTURES_DIR / path)
+    broker = MockBroker()
+    summary = fixtures.apply(fixture, broker, seed=5)
+    assert summary["accounts"] == [a.id for a in fixture.accounts]
+
+
+@pytest.mark.parametrize("text, field", [
+    ("accounts: [{id: alice, cash: lots}]", "accounts[0].cash"),
+    ("accounts: [{id: alice, orders: [{symbol: ACME, side: hold, qty: 1}]}]", "accounts[0].orders[0].side"),
+    ("accounts: [{id: alice, positions: [{symbol: ACME, shares: 1.5}]}]", "accounts[0].positions[0].shares"),
+    ("acounts: []", "acounts"),
+    ("version: 9", "version"),
+    ("accounts: [{id: alice, nickname: al}]", "accounts[0].nickname"),
+])
+def test_a_bad_fixture_names_the_file_and_the_field(tmp_path, text, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(FixtureError) as error:
+        fixtures.load(path)
+    assert error.value.code == "invalid_fixture"
+    assert str(path) in error.value.message and field in error.value.message
+
+
+def test_an_unparsable_or_missing_fixture_is_a_fixture_error(tmp_path):
+    (tmp_path / "broken.yaml").write_text("accounts: [")
+    with pytest.raises(FixtureError, match="not valid YAML"):
+        fixtures.load(tmp_path / "broken.yaml")
+    with pytest.raises(FixtureError, match="no such file"):
+        fixtures.load("no-such-fixture")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mockbroker", "fixtures", *args], cwd=str(ROOT),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_the_cli_generates_a_fixture_and_loads_it_into_a_running_service(tmp_path):
+    out = tmp_path / "people.yaml"
+    generated = run_cli("generate", "--seed", "11", "--accounts", "2", "--orders", "3", "--symbols", "ACME,BOLT",
+                        "-o", str(out))
+    assert generated.returncode == 0, generated.stderr
+    assert fixtures.load(out) == FakeData(11).fixture(accounts=2, symbols=("ACME", "BOLT"), orders=3)
+    with ServiceProcess() as service:
+        loaded = run_cli("load", str(out), "--url", service.base_url)
+        assert loaded.returncode == 0, loaded.stderr
+        assert json.loads(loaded.stdout)["orders"] == 6
+        reference = MockBroker()
+        fixtures.apply(fixtures.load(out), reference)
+        with HttpBroker(service.base_url) as broker:
+            for account in [a.id for a in fixtures.load(out).accounts]:
+                assert [o.to_dict() for o in broker.list_orders(account=account, status="all")] == \
+                       [o.to_dict() for o in reference.list_orders(account=account, status="all")]
+    refused = run_cli("load", str(tmp_path / "missing.yaml"), "--url", "http://127.0.0.1:9")
+    assert refused.returncode == 2 and "no such file" in refused.stderr
+
+
+def test_fixture_files_are_documented():
+    doc = (Path(ROOT) / "docs" / "fixtures.md").read_text()
+    for path in sorted(FIXTURES_DIR.rglob("*.yaml")):
+        assert path.relative_to(FIXTURES_DIR).as_posix() in doc, f"docs/fixtures.md does not mention {path.name}"
