@@ -10,10 +10,11 @@ for the strategy API (``on_bar(bar, broker)`` through the ordinary ``Broker`` co
 
 from .data import History, HistoryError, load_history
 from .ideal import IdealBroker
+from .live import run_live
 from .results import BacktestResult, TradeRecord
 from .runner import MODES, Backtest, RealisticExecution, run_backtest
 from .strategies import STRATEGIES, SmaCrossover, Strategy, enter_all_in, load_strategy
 
 __all__ = ["Backtest", "BacktestResult", "History", "HistoryError", "IdealBroker", "MODES", "RealisticExecution",
            "STRATEGIES", "SmaCrossover", "Strategy", "TradeRecord", "enter_all_in", "load_history", "load_strategy",
-           "run_backtest"]
+           "run_backtest", "run_live"]
