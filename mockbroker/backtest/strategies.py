@@ -10,8 +10,10 @@ Rules:
   ``"package.module:Class"`` and keyword parameters.
 - ``exit_position`` closes a position (in parts if the broker wants buying power to cover a short);
   ``enter_all_in`` sizes an order to the whole equity in whole shares, the way backtesting.py's ``buy()`` does:
-  first ``floor(equity / price)``; when the broker refuses it for buying power, it resizes from the refusal's
-  ``needed`` and ``available`` (so commission, fees and slippage are left room for) and tries again.
+  ``floor(equity / price)``, the price being the mid plus ``COST_CUSHION`` times what the displayed book would
+  cost the order (the quote itself when the book has no spread and is deep enough, as in ideal mode); when the
+  broker refuses it for buying power, it resizes from the refusal's ``needed`` and ``available`` (so commission
+  and fees are left room for) and tries again.
 """
 
 from __future__ import annotations
