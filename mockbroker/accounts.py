@@ -45,6 +45,7 @@ class AccountState:
     shorting_enabled: bool = True
     positions: dict[str, PositionState] = field(default_factory=dict)
     reserved: dict[str, Decimal] = field(default_factory=dict)  # order id -> cash reserved
+    reserved_total: Decimal = ZERO  # sum of ``reserved``, kept as it changes (buying power is checked per order)
     realized_pl: Decimal = ZERO
     fees_paid: Decimal = ZERO
 
@@ -71,19 +72,28 @@ class Ledger:
     def buying_power(self, account_id: str, marks: dict[str, Decimal]) -> Decimal:
         acct = self[account_id]
         short_value = sum((p.qty * marks.get(s, p.avg_price()) for s, p in acct.positions.items() if p.qty < 0), ZERO)
-        return acct.cash + short_value - sum(acct.reserved.values(), ZERO)
+        return acct.cash + short_value - acct.reserved_total
 
     def reserve(self, account_id: str, order_id: str, amount: Decimal) -> None:
-        self[account_id].reserved[order_id] = max(ZERO, amount)
+        acct = self[account_id]
+        amount = max(ZERO, amount)
+        acct.reserved_total += amount - acct.reserved.get(order_id, ZERO)
+        acct.reserved[order_id] = amount
 
     def release(self, account_id: str, order_id: str, amount: Decimal | None = None) -> None:
-        reserved = self[account_id].reserved
-        if order_id not in reserved:
+        acct = self.accounts.get(account_id) or self[account_id]
+        reserved = acct.reserved
+        held = reserved.get(order_id)
+        if held is None:
             return
-        if amount is None or amount >= reserved[order_id]:
+        if amount is None or amount >= held:
             del reserved[order_id]
+            acct.reserved_total -= held
+            if not reserved:
+                acct.reserved_total = ZERO  # no rounding dust left behind
         else:
-            reserved[order_id] -= amount
+            reserved[order_id] = held - amount
+            acct.reserved_total -= amount
 
     def position_qty(self, account_id: str, symbol: str) -> int:
         pos = self[account_id].positions.get(symbol)

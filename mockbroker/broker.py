@@ -21,7 +21,7 @@ from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
 from .domain import (Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent, OrderRequest,
                      OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
-from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, OrderNotCancelable,
+from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
                      OrderNotFound, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution.engine import ExecutionEngine, WorkingOrder
 from .interface import DEFAULT_ACCOUNT
@@ -70,7 +70,8 @@ class MockBroker:
         self.clock = VirtualClock()
         self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
         self.ledger = Ledger()
-        self.events: list[OrderEvent] = []
+        self._event_log: list[OrderEvent] = []
+        self._pending_events: list[tuple] = []
         self._id_prefix = derive_seed(config.seed, "ids") & 0xFFFFFFFF
         self._order_counter = 0
         self._fill_counter = 0
@@ -145,7 +146,19 @@ class MockBroker:
 
     # --- events ---------------------------------------------------------------------------------------------------
     def _emit(self, event: EventType, order: WorkingOrder, fill: Fill | None, reason: str | None) -> None:
-        self.events.append(OrderEvent(len(self.events) + 1, self.clock.now_ns(), event, order.snapshot(), fill, reason))
+        # The hot path keeps what changes (a small tuple); the Order snapshot is built when the log is read.
+        self._pending_events.append((self.clock.now_ns(), event, order, order.capture(), fill, reason))
+
+    @property
+    def events(self) -> list[OrderEvent]:
+        """The event log, oldest first (``seq`` from 1, gap-free)."""
+        pending = self._pending_events
+        if pending:
+            log = self._event_log
+            for time_ns, event, order, captured, fill, reason in pending:
+                log.append(OrderEvent(len(log) + 1, time_ns, event, order.snapshot(captured), fill, reason))
+            pending.clear()
+        return self._event_log
 
     def order_events(self, since_seq: int = 0, account: str | None = None) -> list[OrderEvent]:
         if account is not None:
@@ -260,20 +273,28 @@ class MockBroker:
         if request.client_order_id is not None:
             if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
                 raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
-            if any(o.client_order_id == request.client_order_id and o.account_id == account
-                   for o in self.engine.orders.values()):
+            if (account, request.client_order_id) in self.engine.client_ids:
                 raise InvalidOrder(f"client_order_id {request.client_order_id!r} is already used",
                                    reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+        r = request
+        if (side is r.side and kind is r.type and tif is r.time_in_force and limit is r.limit_price
+                and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent):
+            return request  # already in canonical form (the common case in-process): no copy
         return replace(request, side=side, type=kind, time_in_force=tif, limit_price=limit, stop_price=stop,
                        trail_price=trail_price, trail_percent=trail_percent)
 
     def _marks(self) -> dict[str, Decimal]:
-        return {s: m.mid_decimal() for s, m in self.market.symbols.items()}
+        return {s: self.engine.mid(m) for s, m in self.market.symbols.items()}
+
+    def _short_marks(self, account: str) -> dict[str, Decimal]:
+        """Marks only for the symbols the account is short (all that buying power needs)."""
+        return {s: self.engine.mid(self.market.symbols[s])
+                for s, p in self.ledger[account].positions.items() if p.qty < 0}
 
     def _reservation(self, request: OrderRequest, account: str) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows."""
         market = self.market[request.symbol]
-        bid, ask = market.touch()
+        bid, ask = self.engine.touch(market)
         slip = 1 + Decimal(repr(self.effective_config.execution.slippage_bps)) / Decimal(10_000)
         if request.side is Side.BUY:
             reference = max(p for p in (request.limit_price, request.stop_price, ask) if p is not None) \
@@ -281,9 +302,7 @@ class MockBroker:
             cost = reference * request.qty * slip
             return cost + self.effective_config.execution.fees.fee_for(request.qty, cost)
         held = self.ledger.position_qty(account, request.symbol)
-        pending_sells = sum(o.remaining for o in self.engine.orders.values()
-                            if o.account_id == account and o.request.symbol == request.symbol
-                            and o.side is Side.SELL and not o.status.is_terminal)
+        pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
         short_qty = max(0, request.qty - max(0, held - pending_sells))
         if short_qty:
             acct = self.ledger[account]
@@ -302,8 +321,12 @@ class MockBroker:
         market = self.market[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
+        if request.type is OrderType.MARKET and not self.engine.session_open():
+            raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
+                               f"market order for {request.symbol} cannot be filled now; send a limit order, which "
+                               f"waits for the open", symbol=request.symbol)
         reserve = self._reservation(request, account)
-        buying_power = self.ledger.buying_power(account, self._marks())
+        buying_power = self.ledger.buying_power(account, self._short_marks(account))
         if reserve > buying_power:
             raise InsufficientFunds(
                 f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
@@ -318,7 +341,7 @@ class MockBroker:
         order_id = _uuid(self._id_prefix, 0, self._order_counter)
         now = self.clock.now_ns()
         return WorkingOrder(order_id, request.client_order_id or order_id, account, request,
-                            OrderStatus.ACCEPTED, now, self.market[request.symbol].mid_decimal(),
+                            OrderStatus.ACCEPTED, now, self.engine.mid(self.market[request.symbol]),
                             request.limit_price, request.stop_price, request.qty, request.time_in_force,
                             updated_ns=now, replaces=replaces)
 

@@ -13,6 +13,23 @@ Units (also in docs/configuration.md):
 - ``ExecutionConfig.latency_min``/``latency_max``: milliseconds between submission and arrival at the venue.
 - ``ExecutionConfig.slippage_bps``: extra adverse slippage added to every fill, in basis points.
 - ``ExecutionConfig.rejection_rate``: chance (0-1) that the venue rejects an order on arrival.
+- ``ExecutionConfig.latency_distribution``: ``uniform`` (every latency equally likely between ``latency_min`` and
+  ``latency_max`` ms) or ``lognormal`` (heavy-tailed: ``latency_min`` plus a lognormal whose median is halfway to
+  ``latency_max``, with log-sd ``latency_sigma``; about one command in six takes longer than ``latency_max``,
+  none longer than ``latency_cap`` ms or ``latency_max``, whichever is larger).
+- ``ExecutionConfig.latency_sigma``: the lognormal's log-standard-deviation (dimensionless, default 1.0).
+- ``ExecutionConfig.latency_cap``: the longest latency the lognormal may draw, in ms (default 2,000).
+- ``ExecutionConfig.impact_coefficient``: Y of the square-root law for temporary impact, dimensionless: a taker
+  fill of q shares pays at least ``Y x sigma x sqrt(q / daily volume)`` of the mid price away from the mid
+  (sigma = the symbol's current daily volatility as a fraction), however deep the displayed book; where the
+  levels it took cost more, it pays those. 0 turns it off.
+- ``ExecutionConfig.permanent_impact_coefficient``: the same law for the part that stays: after a taker fill the
+  simulated price moves by ``coefficient x sigma x sqrt(q / daily volume)`` in the trade's direction.
+- ``ExecutionConfig.queue_position``: when true, a resting limit order the market only touches fills once the
+  shares queued ahead of it at its price (estimated from the displayed size when it started resting, and worn
+  down by the tape's prints at its price) are gone, instead of by ``fill_probability``.
+- ``ExecutionConfig.fees``: ``per_share`` ($ a share), ``min_per_order`` ($ an order, charged with its first
+  fill) and ``bps`` (basis points of the notional); every fill carries its fee and the ledger books it.
 
 ``from_dict`` accepts the spec's camelCase names (``fillProbability``) and snake_case alike and raises
 ``ConfigurationError`` naming the field and the bad value.
@@ -30,6 +47,7 @@ from .errors import ConfigurationError
 from .seeds import DEFAULT_SEED
 
 MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical")
+LATENCY_DISTRIBUTIONS = ("uniform", "lognormal")
 
 
 def _snake(name: str) -> str:
@@ -148,6 +166,12 @@ class ExecutionConfig(_Section):
     slippage_bps: float = 0.0
     rejection_rate: float = 0.0
     fees: FeeConfig = field(default_factory=FeeConfig)
+    latency_distribution: str = "uniform"
+    latency_sigma: float = 1.0
+    latency_cap: float = 2_000.0
+    impact_coefficient: float = 1.0
+    permanent_impact_coefficient: float = 0.1
+    queue_position: bool = False
 
     def __post_init__(self) -> None:
         _number(self.SECTION, "fillProbability", self.fill_probability, 0, 1)
@@ -159,6 +183,15 @@ class ExecutionConfig(_Section):
                 f"executionConfig.latencyMax={self.latency_max!r}: must be at least latencyMin ({self.latency_min})")
         _number(self.SECTION, "slippageBps", self.slippage_bps, 0, 10_000)
         _number(self.SECTION, "rejectionRate", self.rejection_rate, 0, 1)
+        if self.latency_distribution not in LATENCY_DISTRIBUTIONS:
+            raise ConfigurationError(f"executionConfig.latencyDistribution={self.latency_distribution!r}: must be "
+                                     f"one of {', '.join(LATENCY_DISTRIBUTIONS)}")
+        _number(self.SECTION, "latencySigma", self.latency_sigma, 0, 5)
+        _number(self.SECTION, "latencyCap", self.latency_cap, 0, 600_000)
+        _number(self.SECTION, "impactCoefficient", self.impact_coefficient, 0, 100)
+        _number(self.SECTION, "permanentImpactCoefficient", self.permanent_impact_coefficient, 0, 100)
+        if not isinstance(self.queue_position, bool):
+            raise ConfigurationError(f"executionConfig.queuePosition={self.queue_position!r}: must be true or false")
         if isinstance(self.fees, dict):
             object.__setattr__(self, "fees", FeeConfig.from_dict(self.fees))
         elif not isinstance(self.fees, FeeConfig):

@@ -1,20 +1,37 @@
 """The execution engine: orders travel to the venue with latency, then match against the synthetic book.
 
-Rules:
-- Every command (submit, cancel, replace) reaches the venue after a latency drawn from ``latencyMin..latencyMax``
-  ms on the virtual clock; commands about one order arrive in the order they were sent.
-- On arrival an order may be rejected at random (``rejectionRate``) or because trading is halted; otherwise it
-  becomes ``new`` and is matched at once, then again at every market update while it works.
-- Matching walks the book level by level (best first, never past a limit price); the fill price is the
-  volume-weighted price of the levels taken, moved by ``slippageBps`` against the trader (never past the limit).
-  ``partialFillRatio`` < 1 caps each match at that fraction of what remains.
-- Limits the market crosses fill; limits it only touches (best opposite price == limit) fill with probability
-  ``fillProbability`` per update. Stops trigger when the opposite best price reaches the stop price (buy: ask >=
-  stop; sell: bid <= stop); trailing stops follow the best price by an amount or a percent.
-- IOC cancels what the first match leaves; FOK fills completely at once or is canceled; day orders expire at
-  the session close; gtc orders work until done or canceled.
-- A cancel or replace that arrives after the order is done loses the race: it is rejected with reason
-  ``too_late_to_cancel`` and the order keeps its final status.
+Rules (docs/execution.md explains each with numbers):
+- Every command (submit, cancel, replace) reaches the venue after a latency drawn by the configured latency
+  model (``uniform`` between ``latencyMin`` and ``latencyMax`` ms, or heavy-tailed ``lognormal``) on the virtual
+  clock; commands about one order arrive in the order they were sent. The market keeps moving meanwhile.
+- On arrival an order may be rejected at random (``rejectionRate``), because trading is halted, or, for a market
+  order, because the regular session is closed (``market_closed``). Otherwise it becomes ``new``. Limit, stop
+  and stop-limit orders that arrive while the market is closed wait, as ``new``, for the next open.
+- Nothing matches outside the regular session (09:30-16:00 New York) or while a symbol is halted.
+- Matching walks the book level by level (best first, never past a limit price); the book VWAP is the
+  volume-weighted price of the levels taken. For a taker it is at least as bad as the square-root law's
+  temporary impact says (mid x (1 +/- Y sigma sqrt(q/V))): a deep book cannot make a large order cheap, while a
+  small order still fills at the touch. The fill price is that price moved against the trader by
+  ``slippageBps``, but never past the limit. A taker fill also moves the simulated price by the permanent
+  impact (P sigma sqrt(q/V)), at the market's next update (the next quote, at most ``updateFrequency`` later). ``partialFillRatio`` < 1 caps each match at that
+  fraction of what remains (at least one share).
+- Limits the market crosses fill at once at the book's prices, so a market that gaps through a limit gives price
+  improvement. A resting limit the market only touches (opposite best == limit) fills as a maker, by the touch
+  model: with probability ``fillProbability``, or when its estimated queue position reaches the front
+  (``queuePosition``). Stops trigger when the opposite best price reaches the stop (buy: ask >= stop; sell:
+  bid <= stop); trailing stops follow the best price by an amount or a percent and never move back.
+- IOC cancels what the first match leaves; FOK fills completely at once or is canceled; day orders expire at the
+  session close; gtc orders work until done or canceled; unfilled day/gtc market orders keep taking liquidity as
+  the book replenishes.
+- A cancel or replace that arrives after the order is done loses the race: ``order_cancel_rejected`` (or
+  ``order_replace_rejected``) with reason ``too_late_to_cancel``; the order keeps its final status.
+- Every fill carries its fee (per share + bps of the notional, at least the per-order minimum over the order's
+  fills) and its slippage in bps against the mid when the order was sent; the ledger books both.
+
+Speed (bench/engine_throughput.py): the book's levels are cached per symbol and side until the market moves, and
+our own small takes are applied to the cache in place (exactly what the book would show); the touch is cached
+the same way; events keep a small tuple of an order's changing fields and become ``Order`` snapshots only when
+read (see ``WorkingOrder.capture``).
 """
 
 from __future__ import annotations
@@ -26,15 +43,25 @@ from typing import Callable
 
 import numpy as np
 
-from ..clock import NS_PER_MS, VirtualClock
+from ..clock import VirtualClock
 from ..config import ExecutionConfig
-from ..domain import (EventType, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce)
+from ..domain import EventType, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from ..errors import RejectReason
+from ..market import session
 from ..market.simulator import MarketSimulator, SymbolMarket
-from .lifecycle import IllegalTransition, is_legal
+from .lifecycle import ALLOWED, IllegalTransition
+from .models import ProbabilisticTouch, QueuePositionTouch, SquareRootImpact, latency_model
 
 PRICE_PLACES = Decimal("0.0001")
 BPS_PLACES = Decimal("0.01")
+ZERO = Decimal("0")
+ONE = Decimal("1")
+TEN_THOUSAND = Decimal(10_000)
+_TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED,
+                       OrderStatus.REPLACED})
+_LIMITED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+_STOPS = (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP)
+_OPPOSITE = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
 @dataclass
@@ -54,8 +81,8 @@ class WorkingOrder:
     time_in_force: TimeInForce
     updated_ns: int = 0
     filled_qty: int = 0
-    filled_notional: Decimal = Decimal("0")
-    fees: Decimal = Decimal("0")
+    filled_notional: Decimal = ZERO
+    fees: Decimal = ZERO
     filled_ns: int | None = None
     canceled_ns: int | None = None
     expired_ns: int | None = None
@@ -68,6 +95,7 @@ class WorkingOrder:
     in_flight: int = 0
     last_command_ns: int = 0
     fills: list[Fill] = field(default_factory=list)
+    queue_ahead: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -81,14 +109,33 @@ class WorkingOrder:
     def type(self) -> OrderType:
         return self.request.type
 
-    def snapshot(self) -> Order:
-        avg = (self.filled_notional / self.filled_qty).quantize(PRICE_PLACES) if self.filled_qty else None
+    def capture(self) -> tuple:
+        """The fields of the snapshot that change while the order works, as they are now (cheap)."""
+        return (self.status, self.filled_qty, self.filled_notional, self.updated_ns, self.filled_ns,
+                self.canceled_ns, self.expired_ns, self.reject_reason, self.replaced_by, self.stop_price, self.fees)
+
+    def snapshot(self, captured: tuple | None = None) -> Order:
+        (status, filled_qty, notional, updated_ns, filled_ns, canceled_ns, expired_ns, reason, replaced_by, stop,
+         fees) = captured or self.capture()
+        avg = (notional / filled_qty).quantize(PRICE_PLACES) if filled_qty else None
         r = self.request
-        return Order(self.id, self.client_order_id, self.account_id, r.symbol, r.side, r.type, self.time_in_force,
-                     self.qty, self.filled_qty, self.status, self.limit_price, self.stop_price, avg, self.created_ns,
-                     self.updated_ns or self.created_ns, self.created_ns, self.filled_ns, self.canceled_ns,
-                     self.expired_ns, self.arrival_mid, self.reject_reason, self.replaced_by, self.replaces,
-                     r.trail_price, r.trail_percent, self.fees, r.extended_hours)
+        # Order is a frozen dataclass; filling its __dict__ directly is several times faster than __init__.
+        order = Order.__new__(Order)
+        order.__dict__.update(
+            id=self.id, client_order_id=self.client_order_id, account_id=self.account_id, symbol=r.symbol,
+            side=r.side, type=r.type, time_in_force=self.time_in_force, qty=self.qty, filled_qty=filled_qty,
+            status=status, limit_price=self.limit_price, stop_price=stop, filled_avg_price=avg,
+            created_ns=self.created_ns, updated_ns=updated_ns or self.created_ns, submitted_ns=self.created_ns,
+            filled_ns=filled_ns, canceled_ns=canceled_ns, expired_ns=expired_ns, arrival_mid=self.arrival_mid,
+            reject_reason=reason, replaced_by=replaced_by, replaces=self.replaces, trail_price=r.trail_price,
+            trail_percent=r.trail_percent, fees=fees, extended_hours=r.extended_hours)
+        return order
+
+
+def _new_fill(**values) -> Fill:
+    fill = Fill.__new__(Fill)
+    fill.__dict__.update(values)
+    return fill
 
 
 class ExecutionEngine:
@@ -104,23 +151,97 @@ class ExecutionEngine:
         self.venue_rng = venue_rng
         self.emit = emit
         self.new_fill_id = new_fill_id
+        self.latency = latency_model(config, latency_rng)
+        self.impact = SquareRootImpact(config.impact_coefficient, config.permanent_impact_coefficient)
+        self.touch_model = QueuePositionTouch() if config.queue_position \
+            else ProbabilisticTouch(config.fill_probability, venue_rng)
+        self.slippage = Decimal(repr(config.slippage_bps)) / TEN_THOUSAND
         self.orders: dict[str, WorkingOrder] = {}
         self.working: dict[str, dict[str, WorkingOrder]] = {s: {} for s in market.symbols}
         self.fills: list[Fill] = []
+        self.open_sells: dict[tuple[str, str], int] = {}
+        """(account, symbol) -> shares of open sell orders not yet filled (for the short-sale check)."""
+        self.client_ids: dict[tuple[str, str], str] = {}
+        """(account, client order id) -> order id."""
+        self._levels_cache: dict[tuple[str, Side], tuple[tuple, list[list]]] = {}
+        self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal]]] = {}
+        self._pending_impact: dict[str, float] = {}
+        self._session = (0, 0)
         market.listeners.append(self.on_market_update)
+
+    # --- the market, cached -----------------------------------------------------------------------------------------
+    def session_open(self) -> bool:
+        """Whether the regular session is open now (the current session's bounds are remembered)."""
+        now = self.clock.now_ns()
+        start, end = self._session
+        if start <= now < end:
+            return True
+        if not session.is_open(now):
+            return False
+        opened = session.next_open(now)
+        self._session = (min(opened, now), session.next_close(now))
+        return True
+
+    def forget(self, symbol: str) -> None:
+        """The market of ``symbol`` changed (an update or an event): drop what was cached about it."""
+        self._touch_cache.pop(symbol, None)
+        self._levels_cache.pop((symbol, Side.BUY), None)
+        self._levels_cache.pop((symbol, Side.SELL), None)
+
+    def touch(self, market: SymbolMarket) -> tuple[Decimal, Decimal]:
+        """The best bid and ask. Cached until the market's next update or event (``forget``); the mid is checked
+        too, in case something moved the price without telling the listeners."""
+        mid = market.mid
+        cached = self._touch_cache.get(market.symbol)
+        if cached is not None and cached[0] == mid:
+            return cached[1]
+        touch = market.touch()
+        self._touch_cache[market.symbol] = (mid, touch)
+        return touch
+
+    def mid(self, market: SymbolMarket) -> Decimal:
+        bid, ask = self.touch(market)
+        return (bid + ask) / 2
+
+    @staticmethod
+    def _key(market: SymbolMarket, book_side: Side) -> tuple:
+        side = market.book.sides[book_side]
+        return (market.mid, side.taken, side.offered)
+
+    def levels(self, market: SymbolMarket, book_side: Side) -> list[list]:
+        """``[price, size]`` of one side of the book, best first (``Side.BUY`` = bids), as ``market.levels`` shows
+        it. Cached until the market's next update or event (``forget``) or until the mid or the shares taken
+        change; ``_took`` keeps the cache exact after our own takes."""
+        key = self._key(market, book_side)
+        cached = self._levels_cache.get((market.symbol, book_side))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        levels = [[level.price, level.size] for level in market.levels(book_side)]
+        self._levels_cache[(market.symbol, book_side)] = (key, levels)
+        return levels
+
+    def _took(self, market: SymbolMarket, book_side: Side, levels: list[list], qty: int) -> None:
+        """Tell the book we took ``qty``; keep the cached levels when only the first level shrank (then the book
+        would show exactly that), else drop them."""
+        market.book.take(book_side, qty)
+        if levels and qty < levels[0][1]:
+            levels[0][1] -= qty
+            self._levels_cache[(market.symbol, book_side)] = (self._key(market, book_side), levels)
+        else:
+            self._levels_cache.pop((market.symbol, book_side), None)
 
     # --- commands -------------------------------------------------------------------------------------------------
     def latency_ns(self) -> int:
-        low, high = self.config.latency_min, self.config.latency_max
-        ms = low if high == low else float(self.latency_rng.uniform(low, high))
-        return int(round(ms * NS_PER_MS))
+        return self.latency.draw_ns()
 
     def _send(self, order: WorkingOrder, command: Callable[..., None], args: tuple, label: str) -> None:
         """Schedule a command's arrival at the venue, after any earlier command about the same order."""
-        due = max(self.clock.now_ns() + self.latency_ns(), order.last_command_ns + 1)
+        due = self.clock.now_ns() + self.latency.draw_ns()
+        if due <= order.last_command_ns:
+            due = order.last_command_ns + 1
         order.last_command_ns = due
         order.in_flight += 1
-        self.clock.schedule_at(due, self._deliver, f"{label} {order.id}", (order, command, args))
+        self.clock.schedule_at(due, self._deliver, label, (order, command, args))
 
     @staticmethod
     def _deliver(order: WorkingOrder, command: Callable[..., None], args: tuple) -> None:
@@ -129,8 +250,21 @@ class ExecutionEngine:
 
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
+        self._track(order)
         self.emit(EventType.ACCEPTED, order, None, None)
         self._send(order, self._arrive, (order,), "arrive")
+
+    def _track(self, order: WorkingOrder) -> None:
+        if order.side is Side.SELL:
+            key = (order.account_id, order.request.symbol)
+            self.open_sells[key] = self.open_sells.get(key, 0) + order.qty
+        if order.request.client_order_id is not None:
+            self.client_ids[(order.account_id, order.client_order_id)] = order.id
+
+    def _untrack(self, order: WorkingOrder, qty: int) -> None:
+        if order.side is Side.SELL and qty:
+            key = (order.account_id, order.request.symbol)
+            self.open_sells[key] = self.open_sells.get(key, 0) - qty
 
     def request_cancel(self, order: WorkingOrder) -> None:
         self._transition(order, OrderStatus.PENDING_CANCEL)
@@ -140,38 +274,44 @@ class ExecutionEngine:
     def request_replace(self, old: WorkingOrder, new: WorkingOrder) -> None:
         self._transition(old, OrderStatus.PENDING_REPLACE)
         self.orders[new.id] = new
+        self._track(new)
         self.emit(EventType.ACCEPTED, new, None, None)
-        new.last_command_ns = old.last_command_ns
         self._send(old, self._replace_arrives, (old, new), "replace")
-        new.in_flight += 1  # the replacement travels with the replace command
+        new.last_command_ns = old.last_command_ns  # the replacement travels with the replace command
+        new.in_flight += 1
 
     # --- arrival at the venue -------------------------------------------------------------------------------------
     def _arrive(self, order: WorkingOrder) -> None:
-        if order.status.is_terminal:
+        if order.status in _TERMINAL:
             return
-        market = self.market[order.request.symbol]
+        market = self.market.symbols[order.request.symbol]
         if self.config.rejection_rate and self.venue_rng.random() < self.config.rejection_rate:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.RANDOM_REJECTION)
             return
         if market.halted:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TRADING_HALTED)
             return
+        is_open = self.session_open()
+        if not is_open and order.request.type is OrderType.MARKET:
+            self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.MARKET_CLOSED)
+            return
         order.at_venue = True
         if order.status is OrderStatus.ACCEPTED:
             self._transition(order, OrderStatus.NEW)
         self.emit(EventType.NEW, order, None, None)
         self.working[order.request.symbol][order.id] = order
-        self._work(order, market, arriving=True)
+        if is_open:
+            self._work(order, market, True)
 
     def _cancel_arrives(self, order: WorkingOrder) -> None:
-        if order.status.is_terminal:
+        if order.status in _TERMINAL:
             self.emit(EventType.CANCEL_REJECTED, order, None, RejectReason.TOO_LATE_TO_CANCEL.value)
             return
         self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None)
 
     def _replace_arrives(self, old: WorkingOrder, new: WorkingOrder) -> None:
         new.in_flight -= 1
-        if old.status.is_terminal:
+        if old.status in _TERMINAL:
             self.emit(EventType.REPLACE_REJECTED, old, None, RejectReason.TOO_LATE_TO_CANCEL.value)
             self._finish(new, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
             return
@@ -181,55 +321,78 @@ class ExecutionEngine:
 
     # --- matching -------------------------------------------------------------------------------------------------
     def on_market_update(self, symbol: str) -> None:
+        self.forget(symbol)
+        move = self._pending_impact.pop(symbol, None)
+        if move:
+            self.market.symbols[symbol].apply_impact(move)
         working = self.working.get(symbol)
         if not working:
             return
-        market = self.market[symbol]
+        if not self.session_open():
+            return
+        market = self.market.symbols[symbol]
+        now = self.clock.now_ns()
+        trade = market.last_trade
+        printed = trade.time_ns == now and isinstance(self.touch_model, QueuePositionTouch)
         for order in list(working.values()):
-            if not order.status.is_terminal:
-                self._work(order, market, arriving=False)
+            if order.status in _TERMINAL:
+                continue
+            if printed and order.queue_ahead:
+                self.touch_model.on_print(order, trade.price, trade.size)
+            self._work(order, market, False)
 
     def _work(self, order: WorkingOrder, market: SymbolMarket, arriving: bool) -> None:
         if market.halted:
             return
-        if not self._triggered(order, market):
+        kind = order.request.type
+        if kind in _STOPS and not order.triggered and not self._triggered(order, market):
             return
-        limit = order.limit_price if order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT) else None
-        levels = market.levels(Side.SELL if order.side is Side.BUY else Side.BUY)
-        if limit is not None and not arriving and levels and levels[0].price == limit:
-            # Only touched, not crossed: whether a resting order at this price trades is a matter of chance.
-            if self.venue_rng.random() >= self.config.fill_probability:
-                return
+        side = order.request.side
+        book_side = _OPPOSITE[side]
+        limit = order.limit_price if kind in _LIMITED else None
+        levels = self.levels(market, book_side)
+        buying = side is Side.BUY
+        maker = False
+        if limit is not None and levels:
+            best = levels[0][0]
+            crosses = best < limit if buying else best > limit
+            if not crosses and not arriving and best == limit:
+                # Only touched, not crossed: a resting order at this price trades only by the touch model.
+                if not self.touch_model.fills_when_touched(order):
+                    return
+                maker = True
         if order.time_in_force is TimeInForce.FOK:
-            available = sum(l.size for l in levels if limit is None or self._within(order.side, l.price, limit))
+            available = 0
+            for price, size in levels:
+                if limit is not None and (price > limit if buying else price < limit):
+                    break
+                available += size
             if available < order.remaining:
                 self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None, RejectReason.NO_LIQUIDITY)
                 return
             cap = order.remaining
         else:
-            cap = max(1, math.ceil(order.remaining * self.config.partial_fill_ratio))
-        taken, notional, worst = 0, Decimal("0"), None
-        for level in levels:
-            if taken >= cap or (limit is not None and not self._within(order.side, level.price, limit)):
+            ratio = self.config.partial_fill_ratio
+            cap = order.remaining if ratio >= 1.0 else max(1, math.ceil(order.remaining * ratio))
+        taken = 0
+        notional = ZERO
+        for price, size in levels:
+            if taken >= cap or (limit is not None and (price > limit if buying else price < limit)):
                 break
-            qty = min(level.size, cap - taken)
+            qty = size if size < cap - taken else cap - taken
             taken += qty
-            notional += level.price * qty
-            worst = level.price
+            notional += price * qty
         if taken:
-            self._fill(order, market, taken, notional / taken, limit)
-        if order.time_in_force is TimeInForce.IOC and not order.status.is_terminal:
+            self._took(market, book_side, levels, taken)
+            self._fill(order, market, taken, notional / taken, limit, maker)
+        elif limit is not None and isinstance(self.touch_model, QueuePositionTouch) and order.status not in _TERMINAL:
+            self.touch_model.joins(order, self.levels(market, side))
+        if order.time_in_force is TimeInForce.IOC and order.status not in _TERMINAL:
             self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None,
                          None if taken else RejectReason.NO_LIQUIDITY)
 
-    @staticmethod
-    def _within(side: Side, price: Decimal, limit: Decimal) -> bool:
-        return price <= limit if side is Side.BUY else price >= limit
-
     def _triggered(self, order: WorkingOrder, market: SymbolMarket) -> bool:
-        if order.type not in (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP) or order.triggered:
-            return True
-        bid, ask = market.touch()
+        bid, ask = self.touch(market)
         reference = ask if order.side is Side.BUY else bid
         if order.type is OrderType.TRAILING_STOP:
             r = order.request
@@ -245,45 +408,74 @@ class ExecutionEngine:
             order.triggered = True
         return hit
 
-    def _fill(self, order: WorkingOrder, market: SymbolMarket, qty: int, vwap: Decimal, limit: Decimal | None) -> None:
-        sign = order.side.sign
-        price = vwap * (1 + sign * Decimal(repr(self.config.slippage_bps)) / Decimal(10_000))
+    def _fill(self, order: WorkingOrder, market: SymbolMarket, qty: int, vwap: Decimal, limit: Decimal | None,
+              maker: bool = False) -> None:
+        side = order.request.side
+        buying = side is Side.BUY
+        cost = self.slippage
+        impact = self.impact
+        sigma = 0.0
+        if not maker and impact.active:
+            sigma = market.market.volatility / 100.0 * market.effect.volatility
+            temporary = impact.temporary_fraction(qty, market.config.daily_volume, sigma)
+            if temporary:
+                # The square-root law is the least a taker of this size pays against the mid: a deep displayed
+                # book cannot make a large order cheaper than that; a small one still fills at the touch.
+                bid, ask = self.touch(market)
+                mid = (bid + ask) / 2
+                bound = mid * (ONE + Decimal(repr(round(temporary, 12)))) if buying \
+                    else mid * (ONE - Decimal(repr(round(temporary, 12))))
+                vwap = max(vwap, bound) if buying else min(vwap, bound)
+        price = vwap * (ONE + cost) if buying else vwap * (ONE - cost)
         if limit is not None:
-            price = min(price, limit) if order.side is Side.BUY else max(price, limit)
+            price = min(price, limit) if buying else max(price, limit)
         price = price.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN)
         now = self.clock.now_ns()
-        fee = self._fee(order, qty, price)
-        slippage = ((price - order.arrival_mid) / order.arrival_mid * 10_000 * sign).quantize(BPS_PLACES)
-        fill = Fill(self.new_fill_id(), order.id, order.account_id, order.request.symbol, order.side, qty, price, fee,
-                    now, order.arrival_mid, slippage)
-        market.book.take(Side.SELL if order.side is Side.BUY else Side.BUY, qty)
+        gross = price * qty
+        fee = self._fee(order, qty, gross)
+        arrival = order.arrival_mid
+        slippage = ((price - arrival) / arrival * TEN_THOUSAND).quantize(BPS_PLACES)
+        if not buying:
+            slippage = -slippage
+        fill = _new_fill(fill_id=self.new_fill_id(), order_id=order.id, account_id=order.account_id,
+                         symbol=order.request.symbol, side=side, qty=qty, price=price, fee=fee, time_ns=now,
+                         arrival_mid=arrival, slippage_bps=slippage, liquidity="maker" if maker else "taker")
         market.print_trade(price, qty, now)
+        if sigma and impact.permanent:
+            # The permanent part reaches the price at the market's next update (the next quote), as one move for
+            # all the fills since the last one.
+            move = impact.permanent_fraction(qty, market.config.daily_volume, sigma)
+            symbol = market.symbol
+            self._pending_impact[symbol] = self._pending_impact.get(symbol, 0.0) + (move if buying else -move)
         self.ledger.apply_fill(fill)
-        self.ledger.release(order.account_id, order.id, price * qty + fee)
+        self.ledger.release(order.account_id, order.id, gross + fee)
+        self._untrack(order, qty)
         order.filled_qty += qty
-        order.filled_notional += price * qty
+        order.filled_notional += gross
         order.fees += fee
         order.fills.append(fill)
         self.fills.append(fill)
-        if order.remaining == 0:
+        if order.filled_qty == order.qty:
             order.filled_ns = now
             self._finish(order, OrderStatus.FILLED, EventType.FILL, None, fill=fill)
         else:
-            if order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
+            if order.status is OrderStatus.NEW or order.status is OrderStatus.PARTIALLY_FILLED:
                 self._transition(order, OrderStatus.PARTIALLY_FILLED)
             order.updated_ns = now
             self.emit(EventType.PARTIAL_FILL, order, fill, None)
 
-    def _fee(self, order: WorkingOrder, qty: int, price: Decimal) -> Decimal:
+    def _fee(self, order: WorkingOrder, qty: int, gross: Decimal) -> Decimal:
         """Fees so the order's total is the fee formula on its cumulative fills, but at least the per-order minimum."""
         fees = self.config.fees
-        total = fees.fee_for(order.filled_qty + qty, order.filled_notional + price * qty)
+        if not (fees.per_share or fees.bps or fees.min_per_order):
+            return ZERO
+        total = fees.fee_for(order.filled_qty + qty, order.filled_notional + gross)
         total = max(total, fees.min_per_order)
-        return max(Decimal("0"), total - order.fees)
+        return max(ZERO, total - order.fees)
 
     # --- endings --------------------------------------------------------------------------------------------------
     def _transition(self, order: WorkingOrder, status: OrderStatus) -> None:
-        if not is_legal(order.status, status):
+        if status not in ALLOWED.get(order.status, ()):
             raise IllegalTransition(f"order {order.id}: {order.status.value} -> {status.value} is not allowed")
         order.status = status
         order.updated_ns = self.clock.now_ns()
@@ -298,12 +490,15 @@ class ExecutionEngine:
             order.expired_ns = now
         elif status is OrderStatus.REJECTED:
             order.reject_reason = reason
-        self.working.get(order.request.symbol, {}).pop(order.id, None)
+        self._untrack(order, order.remaining)
+        working = self.working.get(order.request.symbol)
+        if working:
+            working.pop(order.id, None)
         self.ledger.release(order.account_id, order.id)
         explained = reason or note
         self.emit(event, order, fill, explained.value if explained else None)
 
     def expire_day_orders(self) -> None:
         for order in list(self.orders.values()):
-            if order.time_in_force is TimeInForce.DAY and not order.status.is_terminal:
+            if order.time_in_force is TimeInForce.DAY and order.status not in _TERMINAL:
                 self._finish(order, OrderStatus.EXPIRED, EventType.EXPIRED, None)

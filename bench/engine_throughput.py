@@ -1,0 +1,98 @@
+"""In-process engine throughput: order submissions matched per second, for a market-order mix and a limit mix.
+
+Usage: .venv/bin/python bench/engine_throughput.py [--orders N] [--repeat R] [--profile]
+
+What is timed, per mix: submitting N orders through ``MockBroker.submit_order`` (validation, buying power,
+reservation, the accepted event), then running the virtual clock until every order has reached the venue
+(latency event -> matching against the book -> fill -> ledger -> event log). Market updates (every 100 ms of
+market time) run too, as they would. Printed: orders/s = N / wall seconds, the best of R runs.
+
+- market mix: alternating buy and sell market orders of 1-300 shares, day, on two symbols.
+- limit mix: limit orders of 1-300 shares priced around the touch (half marketable, half resting a few ticks
+  away), day; resting ones keep working at later market updates until the end of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mockbroker.broker import MockBroker  # noqa: E402
+from mockbroker.config import AccountConfig, BrokerConfig, MarketConfig, SymbolConfig  # noqa: E402
+from mockbroker.domain import OrderRequest, OrderType, Side  # noqa: E402
+
+SYMBOLS = ("ACME", "BOLT")
+
+
+def make_broker(seed: int = 7) -> MockBroker:
+    """Two symbols with a deep book (a million shares at the touch), so the mix measures the engine, not a book
+    that ran dry: 20,000 orders of ~150 shares within one simulated second would empty the default book."""
+    return MockBroker(BrokerConfig(market=MarketConfig(liquidity=1_000_000),
+                                   symbols=tuple(SymbolConfig(symbol=s, price=Decimal("50")) for s in SYMBOLS),
+                                   accounts=(AccountConfig(id="default", cash=Decimal("10000000000")),), seed=seed))
+
+
+def market_requests(n: int) -> list[OrderRequest]:
+    return [OrderRequest(SYMBOLS[i % 2], 1 + (i * 37) % 300, Side.BUY if (i // 2) % 2 == 0 else Side.SELL)
+            for i in range(n)]
+
+
+def limit_requests(n: int, broker: MockBroker) -> list[OrderRequest]:
+    out = []
+    for i in range(n):
+        symbol = SYMBOLS[i % 2]
+        bid, ask = broker.market[symbol].touch()
+        side = Side.BUY if (i // 2) % 2 == 0 else Side.SELL
+        ticks = Decimal("0.01") * ((i * 7) % 5)
+        if i % 4 < 2:  # marketable
+            price = ask + ticks if side is Side.BUY else bid - ticks
+        else:  # resting a few ticks away
+            price = bid - ticks - Decimal("0.01") if side is Side.BUY else ask + ticks + Decimal("0.01")
+        out.append(OrderRequest(symbol, 1 + (i * 37) % 300, side, OrderType.LIMIT, limit_price=price))
+    return out
+
+
+def run(kind: str, n: int) -> tuple[float, int, int]:
+    broker = make_broker()
+    requests = market_requests(n) if kind == "market" else limit_requests(n, broker)
+    submit = broker.submit_order
+    start = time.perf_counter()
+    for request in requests:
+        submit(request)
+    broker.advance(1.0)  # every order has arrived (latency <= 60 ms) and matched
+    elapsed = time.perf_counter() - start
+    filled = sum(1 for o in broker.engine.orders.values() if o.filled_qty)
+    assert broker.reconciles()
+    start = time.perf_counter()
+    events = len(broker.events)  # the log's Order snapshots are built when it is first read
+    return elapsed, filled, events, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="profile one market-mix run instead")
+    args = parser.parse_args()
+    if args.profile:
+        cProfile.runctx("run('market', args.orders)", globals(), {"run": run, "args": args}, "/tmp/engine.prof")
+        pstats.Stats("/tmp/engine.prof").sort_stats("tottime").print_stats(25)
+        return
+    print(f"engine throughput, {args.orders:,} orders per run, best of {args.repeat} (python {sys.version.split()[0]})")
+    for kind in ("market", "limit"):
+        best = min((run(kind, args.orders) for _ in range(args.repeat)), key=lambda r: r[0])
+        elapsed, filled, events, reading = best
+        print(f"  {kind:<6} mix: {args.orders / elapsed:>9,.0f} orders/s  ({elapsed * 1000:,.0f} ms; "
+              f"{filled:,} orders with fills, {events:,} events; reading the event log once: "
+              f"{reading * 1000:,.0f} ms more)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Small pluggable models the engine is built from, each named by what it does and chosen by configuration.
+
+- Latency: ``UniformLatency`` (``latencyMin..latencyMax`` ms, all equally likely) and ``LognormalLatency``
+  (heavy-tailed: ``latencyMin`` + a lognormal whose median is halfway to ``latencyMax``, log-sd
+  ``latencySigma``, capped at ``max(latencyCap, latencyMax)``). Both draw one number per command from the
+  engine's latency generator, so the same seed and commands give the same arrival times.
+- Impact: ``SquareRootImpact``: a taker fill of ``q`` shares in a symbol trading ``V`` shares a day with daily
+  volatility ``sigma`` (a fraction) pays a temporary impact of ``Y x sigma x sqrt(q / V)`` of the price, and
+  leaves a permanent one of ``P x sigma x sqrt(q / V)`` in the simulated price (the square-root law).
+- Touch fills: when the market only touches a resting limit (the opposite best price equals the limit),
+  ``ProbabilisticTouch`` fills it with probability ``fillProbability``; ``QueuePositionTouch`` fills it once the
+  shares queued ahead of it at its price are gone (see ``QueuePositionTouch``).
+
+Every model is a plain object with no closures, so the broker stays deep-copyable and picklable.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import numpy as np
+
+from ..clock import NS_PER_MS
+from ..config import ExecutionConfig
+from ..domain import Side
+
+
+class UniformLatency:
+    def __init__(self, config: ExecutionConfig, rng: np.random.Generator) -> None:
+        self.low = float(config.latency_min)
+        self.span = float(config.latency_max) - self.low
+        self.rng = rng
+
+    def draw_ns(self) -> int:
+        ms = self.low if self.span == 0 else self.low + self.span * self.rng.random()
+        return int(round(ms * NS_PER_MS))
+
+
+class LognormalLatency:
+    """Most commands arrive in ``latencyMin..latencyMax``; some take much longer, as on a real network."""
+
+    def __init__(self, config: ExecutionConfig, rng: np.random.Generator) -> None:
+        self.low = float(config.latency_min)
+        median = (float(config.latency_max) - self.low) / 2
+        self.mu = math.log(median) if median > 0 else None
+        self.sigma = float(config.latency_sigma)
+        self.cap = max(float(config.latency_cap), float(config.latency_max))
+        self.rng = rng
+
+    def draw_ns(self) -> int:
+        if self.mu is None:
+            ms = self.low
+        else:
+            ms = min(self.cap, self.low + math.exp(self.mu + self.sigma * self.rng.standard_normal()))
+        return int(round(ms * NS_PER_MS))
+
+
+LATENCY_MODELS = {"uniform": UniformLatency, "lognormal": LognormalLatency}
+
+
+def latency_model(config: ExecutionConfig, rng: np.random.Generator):
+    return LATENCY_MODELS[config.latency_distribution](config, rng)
+
+
+class SquareRootImpact:
+    """The square-root law. ``temporary_fraction`` is added to a taker's price; ``permanent_fraction`` moves the
+    market after the fill. Both are fractions of the price (multiply by 10,000 for bps)."""
+
+    def __init__(self, temporary: float, permanent: float) -> None:
+        self.temporary = float(temporary)
+        self.permanent = float(permanent)
+
+    @property
+    def active(self) -> bool:
+        return self.temporary > 0 or self.permanent > 0
+
+    @staticmethod
+    def scale(qty: int, daily_volume: int, daily_sigma: float) -> float:
+        """sigma x sqrt(q / V): the impact of a trade of ``qty`` with Y = 1, as a fraction of the price."""
+        return daily_sigma * math.sqrt(qty / daily_volume) if daily_volume > 0 else 0.0
+
+    def temporary_fraction(self, qty: int, daily_volume: int, daily_sigma: float) -> float:
+        return self.temporary * self.scale(qty, daily_volume, daily_sigma)
+
+    def permanent_fraction(self, qty: int, daily_volume: int, daily_sigma: float) -> float:
+        return self.permanent * self.scale(qty, daily_volume, daily_sigma)
+
+
+class ProbabilisticTouch:
+    """A touched resting limit fills with probability ``fillProbability`` at each market update."""
+
+    def __init__(self, probability: float, rng: np.random.Generator) -> None:
+        self.probability = float(probability)
+        self.rng = rng
+
+    def joins(self, order, own_levels) -> None:
+        """Nothing to remember when an order starts resting."""
+
+    def on_print(self, order, price: Decimal, size: int) -> None:
+        """Prints do not matter to a coin flip."""
+
+    def fills_when_touched(self, order) -> bool:
+        if self.probability >= 1.0:
+            return True
+        return self.rng.random() < self.probability
+
+
+class QueuePositionTouch:
+    """Price-time priority, estimated. When an order starts resting, the shares displayed at its price on its own
+    side of the book are ahead of it (none if its price is better than the best there; the last displayed level's
+    size if it is deeper than the displayed book). Each print of other participants at its price or better (a
+    sell print at or below a buy's limit, a buy print at or above a sell's) wears that queue down. A touch fills
+    the order only once nothing is left ahead of it; no coin is flipped."""
+
+    def __init__(self) -> None:
+        pass
+
+    def joins(self, order, own_levels) -> None:
+        if order.queue_ahead is not None:
+            return
+        limit = order.limit_price
+        ahead = 0
+        for price, size in own_levels:
+            if price == limit:
+                ahead = size
+                break
+            better = price < limit if order.side is Side.BUY else price > limit
+            if better:
+                break
+        else:
+            if own_levels:
+                ahead = own_levels[-1][1]
+        order.queue_ahead = ahead
+
+    def on_print(self, order, price: Decimal, size: int) -> None:
+        if order.queue_ahead:
+            at_or_better = price <= order.limit_price if order.side is Side.BUY else price >= order.limit_price
+            if at_or_better:
+                order.queue_ahead = max(0, order.queue_ahead - size)
+
+    def fills_when_touched(self, order) -> bool:
+        return not order.queue_ahead
