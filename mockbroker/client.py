@@ -342,6 +342,9 @@ class HttpBroker:
     def list_snapshots(self) -> list[SnapshotInfo]:
         return [SnapshotInfo.from_dict(d) for d in self._request("GET", "/mock/snapshots", admin=True)]
 
+    def delete_snapshot(self, name: str) -> None:
+        self._request("DELETE", f"/mock/snapshots/{name}", admin=True)
+
     def diff_snapshots(self, before: str, after: str | None = None) -> StateDiff:
         params = {"after": after} if after is not None else None
         return StateDiff.from_dict(self._request("GET", f"/mock/snapshots/{before}/diff", admin=True, params=params))

@@ -208,4 +208,19 @@ class ServiceState:
             self.keys = dict(snap.keys["keys"])
             self.accounts = dict(snap.keys["accounts"])
             self.ids._back = dict(snap.keys["ids"])
+        elif isinstance(getattr(self.broker, "config", None), BrokerConfig):
+            self._relearn()  # a snapshot this process did not take (kept in --db): the engine's accounts and keys
         return info
+
+    def _relearn(self) -> None:
+        self.config = config_with_keys(self.broker.config)
+        self.keys.clear()
+        self.accounts.clear()
+        self._learn_accounts(self.config.accounts)
+
+    def delete_snapshot(self, name: str) -> None:
+        if self._engine_snapshots() and hasattr(self.broker, "delete_snapshot"):
+            self.broker.delete_snapshot(name)
+        elif name not in self.snapshots:
+            raise SnapshotNotFound(f"snapshot={name!r}: no such snapshot")
+        self.snapshots.pop(name, None)

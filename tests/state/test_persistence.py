@@ -71,6 +71,9 @@ def test_after_kill_9_and_a_restart_every_acknowledged_order_is_there_and_the_si
             reference.advance(5)
             assert observe(broker) == observe(reference)
             assert [e.to_dict() for e in broker.order_events()] == [e.to_dict() for e in reference.order_events()]
+            # snapshots kept in the file restore after the restart
+            broker.restore("mid-session")
+            assert observe(broker) == before
 
 
 def test_an_open_database_is_refused_to_a_second_process(tmp_path):

@@ -7,7 +7,7 @@ import logging
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...config import AccountConfig, BrokerConfig
@@ -183,6 +183,15 @@ async def snapshots(state: State):
 async def restore(snapshot_id: Annotated[str, Path(max_length=64)], state: State):
     with state.lock:
         return JSONResponse(ser.jsonable(state.restore(snapshot_id)))
+
+
+@router.delete("/snapshots/{snapshot_id}", status_code=204, response_class=Response,
+               responses=responses(404, *CONTROL))
+async def delete_snapshot(snapshot_id: Annotated[str, Path(max_length=64)], state: State):
+    """Forget a snapshot (404 ``snapshot_not_found`` when there is none by that name)."""
+    with state.lock:
+        state.delete_snapshot(snapshot_id)
+    return Response(status_code=204)
 
 
 @router.get("/snapshots/{before}/diff", response_model=Loose, responses=responses(404, *CONTROL))
