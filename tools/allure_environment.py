@@ -74,7 +74,9 @@ def _escape(value: str) -> str:
 
 
 def properties(targets: list[str], seed: str, behave_args: str) -> dict[str, str]:
-    reproduce = ["make", "report", f"SEED={seed}"]
+    # `make report` runs in-process only; any other target comes from `make test`
+    command = "report" if targets == ["inprocess"] else "test"
+    reproduce = ["make", command, f"SEED={seed}"]
     if behave_args.strip():
         reproduce.append(f"BEHAVE_ARGS={shlex.quote(behave_args.strip())}")
     return {
