@@ -12,8 +12,10 @@ import numpy as np
 
 
 def price_chart_png(times_ns: np.ndarray, bid: np.ndarray, ask: np.ndarray, last: np.ndarray | None = None,
-                    volume: np.ndarray | None = None, title: str = "", marks: Sequence[tuple[int, str]] = ()) -> bytes:
-    """A PNG: bid/ask band and last price above, volume below; ``marks`` are (time ns, label) lines (events)."""
+                    volume: np.ndarray | None = None, title: str = "", marks: Sequence[tuple[int, str]] = (),
+                    band: str = "bid-ask", line: np.ndarray | None = None, line_label: str = "mid") -> bytes:
+    """A PNG: the bid/ask band (or another ``band``), the mid (or ``line``) and the last price above, volume
+    below; ``marks`` are (time ns, label) dashed lines (events, the scenario's start)."""
     import io
 
     import matplotlib
@@ -27,8 +29,9 @@ def price_chart_png(times_ns: np.ndarray, bid: np.ndarray, ask: np.ndarray, last
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     else:
         top, bottom = figure.subplots(1, 1), None
-    top.fill_between(times, bid, ask, step="post", alpha=0.35, color="tab:blue", label="bid-ask")
-    top.plot(times, (np.asarray(bid) + np.asarray(ask)) / 2, lw=0.8, color="tab:blue", label="mid")
+    top.fill_between(times, bid, ask, step="post", alpha=0.35, color="tab:blue", label=band)
+    middle = (np.asarray(bid) + np.asarray(ask)) / 2 if line is None else line
+    top.plot(times, middle, lw=0.8, color="tab:blue", label=line_label)
     if last is not None:
         top.plot(times, last, lw=0.6, color="tab:orange", alpha=0.8, label="last")
     for moment, label in marks:
@@ -39,10 +42,10 @@ def price_chart_png(times_ns: np.ndarray, bid: np.ndarray, ask: np.ndarray, last
     top.set_title(title, fontsize=10)
     top.legend(loc="best", fontsize=7)
     if bottom is not None:
-        bottom.bar(times, volume, width=(times[1] - times[0]) if len(times) > 1 else 1, color="tab:gray")
+        bottom.fill_between(times, 0, volume, step="post", color="tab:gray", lw=0)
         bottom.set_ylabel("volume")
     figure.autofmt_xdate()
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.14, hspace=0.08)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -55,4 +58,5 @@ def bars_chart_png(bars: Sequence, title: str = "", marks: Sequence[tuple[int, s
     low = np.array([float(b.low) for b in bars])
     close = np.array([float(b.close) for b in bars])
     volume = np.array([b.volume for b in bars], dtype=float)
-    return price_chart_png(times, low, high, close, volume, title, marks)
+    return price_chart_png(times, low, high, None, volume, title, marks, band="high-low", line=close,
+                           line_label="close")

@@ -1,0 +1,70 @@
+@epic:market-simulation @feature:microstructure-and-events
+@allure.label.epic:market-simulation @allure.label.feature:microstructure-and-events
+Feature: Spreads, volume and market events behave as on a real venue
+  Thin books quote wide, trading is heaviest at the open and the close, and events -- a flash crash of a given
+  depth and speed, a halt that comes and goes, a split, a dividend -- change prices and positions as they do
+  at a real broker.
+
+  Background:
+    Given the account "alice" with $1,000,000 cash
+    And ACME trades around $50.00
+
+  @allure.label.story:spread
+  Scenario: A thin book quotes a wider spread
+    Given the spread is 4 bps
+    And 100 shares are displayed at the best price
+    Then the ACME spread is above 8 bps
+
+  @allure.label.story:volume-profile
+  Scenario: Trading is heaviest near the open and the close
+    Given prices update every second
+    When 6.5 hours pass
+    Then ACME trades more near the open and the close than at midday
+    And a price chart of ACME is attached to the report
+
+  @allure.label.story:flash-crash @allure.severity:critical
+  Scenario: A flash crash reaches its depth within its duration, then wins half of it back
+    Given a flash crash of 8% over 3 minutes
+    When 3 minutes pass
+    Then ACME has fallen by at least 7%
+    When 5 minutes pass
+    Then ACME trades within 1% of $48.00
+    And a price chart of ACME is attached to the report
+
+  @allure.label.story:flash-crash
+  Scenario: A fast crash in the middle of the session
+    When 1 minute passes
+    And ACME crashes 12% over 30 seconds
+    And 30 seconds pass
+    Then ACME has fallen by at least 11%
+
+  @allure.label.story:halts
+  Scenario: A halt scheduled for later starts and lifts by itself
+    Given trading in ACME halts after 1 minute for 5 minutes
+    When 2 minutes pass
+    Then ACME is halted
+    When 5 minutes pass
+    Then ACME is trading
+
+  @allure.label.story:corporate-actions @allure.severity:critical
+  Scenario: A two-for-one split doubles the shares and halves the price
+    Given alice holds 100 ACME
+    When ACME splits 2-for-1
+    Then alice holds 200 ACME
+    And ACME trades within 0.5% of $25.00
+
+  @allure.label.story:corporate-actions
+  Scenario: A three-for-two split pays the fraction of a share in cash
+    Given alice holds 101 ACME
+    When ACME splits 3-for-2
+    Then alice holds 151 ACME
+
+  @allure.label.story:corporate-actions @allure.severity:critical
+  Scenario: A dividend pays holders, charges short sellers and drops the price
+    Given the account "bob" with $1,000,000 cash
+    And alice holds 100 ACME
+    And bob is short 100 ACME
+    When ACME pays a dividend of $0.50 a share
+    Then alice is paid $50.00 in dividends
+    And bob pays $50.00 in dividends
+    And ACME trades within 0.5% of $49.50
