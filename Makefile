@@ -173,7 +173,7 @@ test: bootstrap
 	echo "=== Allure report ==="
 	{ $(call generate_report,$(strip $(TARGETS))); } || failed+=("allure generate")
 	echo "=== report checks (summary vs behave junit, headless chromium) ==="
-	timeout -k 30 $(REPORT_CHECK_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider -o faulthandler_timeout=$(PYTEST_STACK_DUMP) || failed+=("report checks")
+	MOCKBROKER_REQUIRE_REPORT=1 timeout -k 30 $(REPORT_CHECK_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider -o faulthandler_timeout=$(PYTEST_STACK_DUMP) || failed+=("report checks")
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	{ $(COV_ENV) $(PY) -m coverage combine -q && \
 	  $(COV_ENV) $(PY) -m coverage report && \
