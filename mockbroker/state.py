@@ -517,10 +517,11 @@ def _order_words(order: dict) -> str:
 
 def _span(ns: int) -> str:
     seconds = abs(ns) / NS_PER_SECOND
-    for unit, size in (("hours", 3600), ("minutes", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.4g} {unit}"
-    return f"{seconds:.4g} seconds"
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            amount = f"{seconds / size:.4g}"
+            return f"{amount} {unit}{'' if amount == '1' else 's'}"
+    raise AssertionError("unreachable")
 
 
 def diff(old: dict, new: dict, before: str = "before", after: str = "after") -> StateDiff:

@@ -16,6 +16,11 @@ from mockbroker.fakes import FakeData
 from mockbroker.fixtures import FIXTURES_DIR, FixtureError
 from mockbroker.service.process import ROOT, ServiceProcess
 
+FOLDERS = ("accounts", "generated", "markets", "snapshots")
+"""The folders of tests/fixtures holding fixture files (others hold market data and scenario files)."""
+FIXTURE_FILES = sorted(p.relative_to(FIXTURES_DIR).as_posix() for folder in FOLDERS
+                       for p in (FIXTURES_DIR / folder).glob("*.yaml"))
+
 
 def test_the_same_seed_gives_the_same_people_and_orders_and_another_seed_others():
     one = FakeData(7).fixture(accounts=4, symbols=("ACME", "BOLT"), orders=6)
@@ -44,7 +49,7 @@ def test_a_generated_fixture_round_trips_and_loads_into_a_broker_the_same_way_tw
         assert all(qty > 0 for qty in held.values())
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(FIXTURES_DIR).as_posix() for p in FIXTURES_DIR.rglob("*.yaml")))
+@pytest.mark.parametrize("path", FIXTURE_FILES)
 def test_every_fixture_file_in_the_repository_loads_and_applies(path):
     fixture = fixtures.load(FIXTURES_DIR / path)
     broker = MockBroker()
@@ -104,5 +109,6 @@ def test_the_cli_generates_a_fixture_and_loads_it_into_a_running_service(tmp_pat
 
 def test_fixture_files_are_documented():
     doc = (Path(ROOT) / "docs" / "fixtures.md").read_text()
-    for path in sorted(FIXTURES_DIR.rglob("*.yaml")):
-        assert path.relative_to(FIXTURES_DIR).as_posix() in doc, f"docs/fixtures.md does not mention {path.name}"
+    assert FIXTURE_FILES
+    for path in FIXTURE_FILES:
+        assert f"`{path}`" in doc, f"docs/fixtures.md does not mention {path}"
