@@ -140,3 +140,21 @@ def test_a_corrupt_or_truncated_database_is_refused_and_left_untouched(tmp_path,
         open_broker(path)
     assert error.value.code in ("database_corrupt", "database_version")
     assert path.read_bytes() == bad
+
+
+def test_serve_refuses_a_database_of_a_newer_schema_with_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    from mockbroker.service.process import ROOT
+
+    path = tmp_path / "future.db"
+    open_broker(path, BrokerConfig())[0].close()
+    with sqlite3.connect(path) as c:
+        c.execute("PRAGMA user_version=99")
+    original = digest(path)
+    result = subprocess.run([sys.executable, "-m", "mockbroker", "serve", "--port", "9", "--db", str(path)],
+                            cwd=str(ROOT), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "schema version 99 is newer than this mockbroker understands" in result.stderr
+    assert digest(path) == original
