@@ -342,6 +342,11 @@ class HttpBroker:
     def list_snapshots(self) -> list[SnapshotInfo]:
         return [SnapshotInfo.from_dict(d) for d in self._request("GET", "/mock/snapshots", admin=True)]
 
+    def rewind(self, to_ns: int) -> SnapshotInfo:
+        """Step the clock back to ``to_ns`` (from the latest snapshot at or before it, run forward)."""
+        body = self._request("POST", "/mock/rewind", admin=True, json={"to_ns": to_ns})
+        return SnapshotInfo.from_dict(body["snapshot"])
+
     def delete_snapshot(self, name: str) -> None:
         self._request("DELETE", f"/mock/snapshots/{name}", admin=True)
 

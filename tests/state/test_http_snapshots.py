@@ -36,3 +36,19 @@ def test_an_unknown_snapshot_is_a_404_with_a_code():
             assert response.status_code == 404
             assert response.json()["error"] == "snapshot_not_found"
             assert response.json()["code"] == 40410000
+
+
+def test_rewind_over_http_steps_back_to_a_saved_point_and_runs_forward():
+    with TestClient(create_app()) as client:
+        client.post("/mock/configure", json=CONFIG)
+        start = client.get("/health").json()["now_ns"]
+        assert client.post("/mock/rewind", json={"to_ns": start}).json()["error"] == "snapshot_not_found"
+        client.post("/mock/snapshot", json={"name": "open"})
+        client.post("/mock/advance", json={"seconds": 30})
+        at_30 = client.get("/mock/market/ACME").json()
+        client.post("/mock/advance", json={"seconds": 60})
+        back = client.post("/mock/rewind", json={"to_ns": start + 30 * 10**9})
+        assert back.status_code == 200 and back.json()["now_ns"] == start + 30 * 10**9
+        assert back.json()["snapshot"]["name"] == "open"
+        assert client.get("/mock/market/ACME").json() == at_30
+        assert client.post("/mock/rewind", json={"to_ns": "soon"}).status_code == 422

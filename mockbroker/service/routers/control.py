@@ -194,6 +194,23 @@ async def delete_snapshot(snapshot_id: Annotated[str, Path(max_length=64)], stat
     return Response(status_code=204)
 
 
+class RewindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_ns: Annotated[int, Field(strict=True, ge=0, le=2**62)]
+
+
+@router.post("/rewind", response_model=NowOut, responses=responses(400, 404, *CONTROL))
+async def rewind(body: RewindIn, state: State):
+    """Step the clock back to ``to_ns``: the latest snapshot at or before it is restored and the simulation runs
+    forward to ``to_ns`` (404 ``snapshot_not_found`` when no snapshot is that early)."""
+    with state.lock:
+        if not hasattr(state.broker, "rewind"):
+            raise InvalidArgument("to_ns", body.to_ns, "this engine cannot step back in time")
+        info = state.broker.rewind(body.to_ns)
+        return JSONResponse({**_now(state), "snapshot": ser.jsonable(info.to_dict())})
+
+
 @router.get("/snapshots/{before}/diff", response_model=Loose, responses=responses(404, *CONTROL))
 async def diff(before: Annotated[str, Path(max_length=64)], state: State,
                after: Annotated[Optional[str], Query(max_length=64)] = None):
