@@ -213,6 +213,8 @@ class ServiceState:
         return info
 
     def _relearn(self) -> None:
+        if not isinstance(getattr(self.broker, "config", None), BrokerConfig):
+            return
         self.config = config_with_keys(self.broker.config)
         self.keys.clear()
         self.accounts.clear()

@@ -208,6 +208,7 @@ async def rewind(body: RewindIn, state: State):
         if not hasattr(state.broker, "rewind"):
             raise InvalidArgument("to_ns", body.to_ns, "this engine cannot step back in time")
         info = state.broker.rewind(body.to_ns)
+        state._relearn()  # the accounts (and their keys) of the restored state
         return JSONResponse({**_now(state), "snapshot": ser.jsonable(info.to_dict())})
 
 
