@@ -12,9 +12,10 @@
 #                        mockbroker/service/ is a package)
 #   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
 #   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
-#   BEHAVE_TIMEOUT=180   seconds per behave run (per target) before it is killed as hung
-#   PYTEST_TIMEOUT=360   seconds for the unit/property pytest run (the worst case stays inside
-#                        CI's 15 minutes: 360 + 2 x 180 + 120 for the report checks + the rest)
+#   BEHAVE_TIMEOUT=150   seconds per behave run (per target) before it is killed as hung
+#   PYTEST_WORKERS=auto  pytest-xdist workers for the unit tests (0: run them in one process)
+#   PYTEST_TIMEOUT=480   seconds for the unit/property pytest run (the worst case stays inside
+#                        CI's 15 minutes: 480 + 2 x 150 + 120 for the report checks + the rest)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -38,11 +39,13 @@ export MOCKBROKER_SEED := $(SEED)
 TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http)
 FEATURES   ?=
 # Hard limits (seconds) so a hang fails the run with a message instead of eating the CI budget.
-BEHAVE_TIMEOUT ?= 180
-PYTEST_TIMEOUT ?= 360
+BEHAVE_TIMEOUT ?= 150
+PYTEST_TIMEOUT ?= 480
 REPORT_CHECK_TIMEOUT ?= 120
-# a single test running longer than this gets its stack dumped (pytest faulthandler)
-PYTEST_STACK_DUMP ?= 120
+# a single pytest test running longer than this fails with its stack (pytest-timeout)
+PYTEST_TEST_TIMEOUT ?= 240
+# unit tests run on this many pytest-xdist workers ("auto" = one per CPU; 0 = no workers)
+PYTEST_WORKERS ?= auto
 BEHAVE_ARGS ?=
 
 REPORTS    := reports
@@ -161,7 +164,8 @@ test: bootstrap
 	$(call fresh_results)
 	echo "=== pytest (unit and property tests) ==="
 	# exit 5 = no tests collected (the engine's tests not written yet): a warning, not a failure
-	rc=0; $(COV_ENV) timeout -k 30 $(PYTEST_TIMEOUT) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider -o faulthandler_timeout=$(PYTEST_STACK_DUMP) || rc=$$?
+	rc=0; $(COV_ENV) timeout -k 30 $(PYTEST_TIMEOUT) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider \
+	  -n $(PYTEST_WORKERS) --timeout=$(PYTEST_TEST_TIMEOUT) || rc=$$?
 	if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then
 	  echo "error: pytest did not finish within $(PYTEST_TIMEOUT) s (PYTEST_TIMEOUT): killed" >&2; failed+=("pytest (timeout)")
 	elif [ $$rc -eq 5 ]; then echo "warning: pytest collected no unit tests"
@@ -173,7 +177,7 @@ test: bootstrap
 	echo "=== Allure report ==="
 	{ $(call generate_report,$(strip $(TARGETS))); } || failed+=("allure generate")
 	echo "=== report checks (summary vs behave junit, headless chromium) ==="
-	MOCKBROKER_REQUIRE_REPORT=1 timeout -k 30 $(REPORT_CHECK_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider -o faulthandler_timeout=$(PYTEST_STACK_DUMP) || failed+=("report checks")
+	MOCKBROKER_REQUIRE_REPORT=1 timeout -k 30 $(REPORT_CHECK_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider --timeout=$(PYTEST_TEST_TIMEOUT) || failed+=("report checks")
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	{ $(COV_ENV) $(PY) -m coverage combine -q && \
 	  $(COV_ENV) $(PY) -m coverage report && \
