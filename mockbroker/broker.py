@@ -133,8 +133,9 @@ class MockBroker:
         order = self._working(order_id, account)
         deadline = self.clock.now_ns() + int(max_seconds * NS_PER_SECOND)
         while order.in_flight and self.clock.now_ns() < deadline:
-            due = min(order.last_command_ns, deadline)
-            self.clock.run_until(max(due, self.clock.now_ns()))
+            # At least one nanosecond a round, so a stale due time can never stall the loop.
+            due = max(min(order.last_command_ns, deadline), self.clock.now_ns() + 1)
+            self.clock.run_until(due)
         return order.snapshot()
 
     def _schedule_close(self) -> None:
