@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mockbroker import MockBroker
 from mockbroker import fixtures
+from mockbroker.cli import main
 from mockbroker.client import HttpBroker
 from mockbroker.fakes import FakeData
 from mockbroker.fixtures import FIXTURES_DIR, FixtureError
@@ -82,29 +81,38 @@ def test_an_unparsable_or_missing_fixture_is_a_fixture_error(tmp_path):
         fixtures.load("no-such-fixture")
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mockbroker", "fixtures", *args], cwd=str(ROOT),
-                          capture_output=True, text=True, timeout=60)
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """The command line, run in this process (the service it talks to is a real process)."""
+    code = main(["fixtures", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_the_cli_generates_a_fixture_and_loads_it_into_a_running_service(tmp_path):
+def test_the_cli_generates_a_fixture_and_loads_it_into_a_running_service(tmp_path, capsys):
     out = tmp_path / "people.yaml"
-    generated = run_cli("generate", "--seed", "11", "--accounts", "2", "--orders", "3", "--symbols", "ACME,BOLT",
-                        "-o", str(out))
-    assert generated.returncode == 0, generated.stderr
+    code, _, err = run_cli(capsys, "generate", "--seed", "11", "--accounts", "2", "--orders", "3",
+                           "--symbols", "ACME,BOLT", "-o", str(out))
+    assert code == 0, err
     assert fixtures.load(out) == FakeData(11).fixture(accounts=2, symbols=("ACME", "BOLT"), orders=3)
     with ServiceProcess() as service:
-        loaded = run_cli("load", str(out), "--url", service.base_url)
-        assert loaded.returncode == 0, loaded.stderr
-        assert json.loads(loaded.stdout)["orders"] == 6
+        code, printed, err = run_cli(capsys, "load", str(out), "--url", service.base_url)
+        assert code == 0, err
+        assert json.loads(printed)["orders"] == 6
         reference = MockBroker()
         fixtures.apply(fixtures.load(out), reference)
         with HttpBroker(service.base_url) as broker:
             for account in [a.id for a in fixtures.load(out).accounts]:
                 assert [o.to_dict() for o in broker.list_orders(account=account, status="all")] == \
                        [o.to_dict() for o in reference.list_orders(account=account, status="all")]
-    refused = run_cli("load", str(tmp_path / "missing.yaml"), "--url", "http://127.0.0.1:9")
-    assert refused.returncode == 2 and "no such file" in refused.stderr
+    code, _, err = run_cli(capsys, "load", str(tmp_path / "missing.yaml"), "--url", "http://127.0.0.1:9")
+    assert code == 2 and "no such file" in err
+
+
+def test_the_cli_prints_a_generated_fixture_and_checks_files(capsys):
+    code, printed, _ = run_cli(capsys, "generate", "--seed", "4", "--accounts", "1", "--orders", "2")
+    assert code == 0 and printed.startswith("version: 1")
+    code, printed, _ = run_cli(capsys, "check", str(FIXTURES_DIR / "accounts" / "alice-and-bob.yaml"))
+    assert code == 0 and "ok (2 accounts, 3 orders)" in printed
 
 
 def test_fixture_files_are_documented():
