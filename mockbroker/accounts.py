@@ -48,8 +48,8 @@ class AccountState:
     reserved_total: Decimal = ZERO  # sum of ``reserved``, kept as it changes (buying power is checked per order)
     realized_pl: Decimal = ZERO
     fees_paid: Decimal = ZERO
-
     dividends: Decimal = ZERO
+
 
 class Ledger:
     def __init__(self) -> None:
@@ -128,16 +128,6 @@ class Ledger:
         if pos.qty == 0:
             pos.cost_basis = ZERO
 
-    # --- views ----------------------------------------------------------------------------------------------------
-    def position_view(self, account_id: str, symbol: str, mark: Decimal) -> Position | None:
-        pos = self[account_id].positions.get(symbol)
-        if pos is None or pos.qty == 0:
-            return None
-        market_value = (mark * pos.qty).quantize(Decimal("0.01"))
-        return Position(account_id, symbol, pos.qty, pos.avg_price(), pos.cost_basis.quantize(Decimal("0.01")), mark,
-                        market_value, (mark * pos.qty - pos.cost_basis).quantize(Decimal("0.01")),
-                        pos.realized_pl.quantize(Decimal("0.01")))
-
     # --- corporate actions ----------------------------------------------------------------------------------------
     def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal) -> None:
         """Every account's ``symbol`` position times ``ratio``; fractions of a share go to cash at ``price_after``."""
@@ -171,6 +161,16 @@ class Ledger:
             paid = (amount_per_share * pos.qty).quantize(MONEY)
             acct.cash += paid
             acct.dividends += paid
+
+    # --- views ----------------------------------------------------------------------------------------------------
+    def position_view(self, account_id: str, symbol: str, mark: Decimal) -> Position | None:
+        pos = self[account_id].positions.get(symbol)
+        if pos is None or pos.qty == 0:
+            return None
+        market_value = (mark * pos.qty).quantize(Decimal("0.01"))
+        return Position(account_id, symbol, pos.qty, pos.avg_price(), pos.cost_basis.quantize(Decimal("0.01")), mark,
+                        market_value, (mark * pos.qty - pos.cost_basis).quantize(Decimal("0.01")),
+                        pos.realized_pl.quantize(Decimal("0.01")))
 
     def account_view(self, account_id: str, marks: dict[str, Decimal]) -> Account:
         acct = self[account_id]

@@ -254,12 +254,6 @@ class SymbolMarket:
         self.model.shift(1.0 + fraction)
         self.mid *= 1.0 + fraction
 
-    def apply_impact(self, fraction: float) -> None:
-        """Permanent market impact of a trade (execution engine): the price moves by ``fraction`` (+0.001 = up
-        10 bps) and the model carries on from there."""
-        self.model.shift(1.0 + fraction)
-        self.mid *= 1.0 + fraction
-
     def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
         """Our own fills print on the tape too."""
         self.last_trade = Trade(self.symbol, price, size, now_ns)
