@@ -18,6 +18,8 @@ Rules:
   ``PersistenceError`` before anything is written to it (it is first checked through a read-only connection).
 - Read-only calls (``get_*``, ``list_*``, ``READ_ONLY``) are not journaled; any other public call is, so a call
   the engine gains later is persisted without a change here.
+- Fail-stop: when a write fails (disk full, file gone), that call raises ``PersistenceError`` (it was not
+  acknowledged) and every later state-changing call is refused, because the file no longer matches the memory.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ READ_ONLY = frozenset({
 })
 """Public calls that change no simulation state (``snapshot``/``delete_snapshot`` write the store directly)."""
 
-REPLACES_STATE = frozenset({"configure", "reset", "restore", "rewind"})
+REPLACES_STATE = frozenset({"configure", "reset", "restore", "rewind", "load_scenario"})
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -285,6 +287,7 @@ class PersistentBroker:
     def __init__(self, broker, database: Database) -> None:
         object.__setattr__(self, "_broker", broker)
         object.__setattr__(self, "_database", database)
+        object.__setattr__(self, "_failure", None)
         attach_store(broker, database)
 
     @property
@@ -302,13 +305,21 @@ class PersistentBroker:
             return value
 
         def journaled(*args, **kwargs):
+            if self._failure is not None:  # fail-stop: the file no longer matches the state in memory
+                raise PersistenceError(f"{self._database.path}: writing failed earlier ({self._failure}); the "
+                                       f"state is not being saved: restart the service with the same --db")
             try:
                 return value(*args, **kwargs)
             finally:
-                if name in REPLACES_STATE:
-                    self._database.checkpoint(self._broker)
-                else:
-                    self._database.append(self._broker, name, args, kwargs)
+                try:
+                    if name in REPLACES_STATE:
+                        self._database.checkpoint(self._broker)
+                    else:
+                        self._database.append(self._broker, name, args, kwargs)
+                except (sqlite3.Error, OSError, pickle.PicklingError) as problem:
+                    object.__setattr__(self, "_failure", f"{type(problem).__name__}: {problem}")
+                    raise PersistenceError(f"{self._database.path}: could not save {name}() ({problem}); the "
+                                           f"call was not acknowledged") from None
 
         journaled.__name__ = name
         return journaled

@@ -158,3 +158,15 @@ def test_serve_refuses_a_database_of_a_newer_schema_with_a_clear_message(tmp_pat
     assert result.returncode != 0
     assert "schema version 99 is newer than this mockbroker understands" in result.stderr
     assert digest(path) == original
+
+
+def test_a_failed_write_is_not_acknowledged_and_stops_further_changes(tmp_path):
+    from mockbroker.persistence import PersistenceError
+
+    broker, _ = open_broker(tmp_path / "b.db", BrokerConfig.from_dict(CONFIG))
+    broker.database.connection.close()  # the file goes away under the service's feet
+    with pytest.raises(PersistenceError, match="could not save submit_order"):
+        broker.submit_order(OrderRequest("ACME", 1, Side.BUY), account="alice")
+    with pytest.raises(PersistenceError, match="writing failed earlier"):
+        broker.advance(1)
+    assert broker.get_account("alice").cash == Decimal("1000000.00")  # reads still answer
