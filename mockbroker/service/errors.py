@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import BrokerError, RateLimited
+from ..errors import BrokerError, InvalidOrder, RateLimited, RejectReason
 
 log = logging.getLogger("mockbroker.service")
 
@@ -85,6 +85,16 @@ def _describe(errors: list[dict]) -> tuple[int, str, list[dict]]:
     return status, "; ".join(parts) or "invalid request", clean
 
 
+def _engine_refusal(errors: list[dict]) -> InvalidOrder | None:
+    """An ``InvalidOrder`` when every problem is a well-typed value out of range (the engine's own refusal)."""
+    from .models import RANGE_ERRORS
+
+    if not errors or any(e.get("type") not in RANGE_ERRORS for e in errors):
+        return None
+    first = next((e for e in errors if e["type"] == "invalid_quantity"), errors[0])
+    return InvalidOrder(first.get("msg", "invalid order"), reason=RejectReason(first["type"]))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BrokerError)
     async def _broker_error(request: Request, exc: BrokerError) -> JSONResponse:
@@ -92,7 +102,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message, details = _describe(list(exc.errors()))
+        errors = list(exc.errors())
+        refused = _engine_refusal(errors)
+        if refused is not None:  # same code and reason as the engine gives for the same value
+            metrics = getattr(request.app.state, "metrics", None)
+            if metrics is not None and request.method == "POST" and request.url.path == "/v2/orders":
+                metrics.refused.labels(refused.reason.value).inc()
+            return broker_error_response(refused)
+        status, message, details = _describe(errors)
         return error_response(status, message, "invalid_argument", None, details)
 
     @app.exception_handler(StarletteHTTPException)

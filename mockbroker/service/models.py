@@ -3,6 +3,11 @@
 A quantity is a whole number of shares given as a JSON integer, an integral JSON number (alpaca-py sends 10.0) or
 a numeric string ("10"); booleans, NaN, infinities, fractions, zero, negatives and numbers above
 ``MAX_QTY`` are refused with 422. Prices are positive finite numbers or numeric strings up to ``MAX_PRICE``.
+
+Parity with the engine: a value of the right type but out of range (qty 0, -5, 1.5, above ``MAX_QTY``; a price of
+0 or above ``MAX_PRICE``) fails with the error types ``invalid_quantity`` / ``invalid_price``, which the error
+handler answers as the engine does (``invalid_order`` with that reason), so ``HttpBroker`` raises the same
+``InvalidOrder`` the in-process broker raises. Wrong types stay ``invalid_argument``.
 Unknown fields are refused, so a misspelt field never silently changes an order's meaning.
 """
 
@@ -12,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any, Literal, Optional, Union
 
+from pydantic_core import PydanticCustomError
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
                       WithJsonSchema)
 
@@ -20,6 +26,14 @@ MAX_PRICE = 1_000_000
 MAX_ADVANCE_SECONDS = 3600
 SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.]{0,9}$"
 ACCOUNT_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+
+
+RANGE_ERRORS = ("invalid_quantity", "invalid_price")
+"""Validation error types that mean "well typed, out of range": answered as the engine's ``InvalidOrder``."""
+
+
+def _out_of_range(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, "{problem}", {"problem": message})
 
 
 def _to_qty(value: Any) -> int:
@@ -37,12 +51,12 @@ def _to_qty(value: Any) -> int:
     if not number.is_finite():
         raise ValueError(f"qty={value!r}: must be finite")
     if abs(number) > MAX_QTY:
-        raise ValueError(f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
+        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
     if number != number.to_integral_value():
-        raise ValueError(f"qty={value!r}: fractional shares are not supported")
+        raise _out_of_range("invalid_quantity", f"qty={value!r}: fractional shares are not supported")
     qty = int(number)
     if qty < 1:
-        raise ValueError(f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
+        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
     return qty
 
 
@@ -55,8 +69,10 @@ def _to_price(value: Any) -> Decimal:
         number = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise ValueError(f"price={value!r}: not a number") from None
-    if not number.is_finite() or number <= 0 or number > MAX_PRICE:
+    if not number.is_finite():
         raise ValueError(f"price={value!r}: must be a positive number up to {MAX_PRICE}")
+    if number <= 0 or number > MAX_PRICE:
+        raise _out_of_range("invalid_price", f"price={value!r}: must be a positive number up to {MAX_PRICE}")
     return number
 
 

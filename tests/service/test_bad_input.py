@@ -84,3 +84,16 @@ def test_bad_query_and_paths(client):
                       headers=h).status_code == 422
     assert client.get("/v2/orders", params={"after": "yesterday"}, headers=h).status_code == 422
     assert client.put("/v2/account", headers=h).status_code == 405
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"qty": 0}, "invalid_quantity"), ({"qty": -5}, "invalid_quantity"), ({"qty": 1.5}, "invalid_quantity"),
+    ({"qty": 10**30}, "invalid_quantity"), ({"type": "stop", "stop_price": "0.00"}, "invalid_price"),
+    ({"type": "limit", "limit_price": -1}, "invalid_price"),
+])
+def test_out_of_range_values_get_the_engines_code_and_reason(client, change, reason):
+    """Parity: the engine refuses these with InvalidOrder(reason); the service answers the same code and reason."""
+    r = client.post("/v2/orders", headers=client.accounts["alice"], json={**BASE, **change})
+    assert r.status_code == 422, r.text
+    assert (r.json()["error"], r.json()["reason"]) == ("invalid_order", reason)
+    assert orders(client) == []

@@ -22,7 +22,13 @@ def _schemathesis() -> str | None:
 def test_schemathesis_finds_nothing(service):
     account = requests.get(service.base_url + "/mock/accounts", timeout=10).json()[0]
     cmd = [_schemathesis(), "--config-file", str(HERE / "schemathesis.toml"), "run",
-           service.base_url + "/openapi.json", "--max-time", "20", "--checks", "all", "--workers", "2",
+           service.base_url + "/openapi.json", "--max-time", "20", "--checks", "all",
+           # One worker: with two, schemathesis generates on two threads and CPython 3.11.7's AST constructor
+           # (used by hypothesis while generating) keeps its recursion depth in state shared by threads, so a
+           # failed construction on one thread can raise "SystemError: AST constructor recursion depth
+           # mismatch" on the other (python/cpython#106905, fixed in later releases). It is the generator
+           # failing, not the server; one worker keeps the same checks and runs within the same time limit.
+           "--workers", "1",
            "--seed", "1", "--report", "junit", "--report-dir", str(ROOT / "reports" / "schemathesis"),
            "-H", f"APCA-API-KEY-ID: {account['api_key_id']}",
            "-H", f"APCA-API-SECRET-KEY: {account['api_secret_key']}",
