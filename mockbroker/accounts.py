@@ -71,7 +71,11 @@ class Ledger:
     # --- reservations -------------------------------------------------------------------------------------------
     def buying_power(self, account_id: str, marks: dict[str, Decimal]) -> Decimal:
         acct = self[account_id]
-        short_value = sum((p.qty * marks.get(s, p.avg_price()) for s, p in acct.positions.items() if p.qty < 0), ZERO)
+        short_value = ZERO
+        for symbol, pos in acct.positions.items():
+            if pos.qty < 0:
+                mark = marks.get(symbol)
+                short_value += pos.qty * (mark if mark is not None else pos.avg_price())
         return acct.cash + short_value - acct.reserved_total
 
     def reserve(self, account_id: str, order_id: str, amount: Decimal) -> None:

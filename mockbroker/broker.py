@@ -221,7 +221,7 @@ class MockBroker:
         if isinstance(value, bool):
             raise InvalidOrder(f"{name}={value!r}: a price must be a number", reason=RejectReason.INVALID_PRICE)
         try:
-            price = Decimal(str(value))
+            price = value if value.__class__ is Decimal else Decimal(str(value))
         except InvalidOperation:
             raise InvalidOrder(f"{name}={value!r}: a price must be a number", reason=RejectReason.INVALID_PRICE) from None
         if not price.is_finite() or price <= 0 or price > MAX_PRICE:
@@ -246,7 +246,9 @@ class MockBroker:
             raise InvalidOrder(f"qty={qty!r}: must be a whole number of shares from 1 to {MAX_QTY:,}",
                                reason=RejectReason.INVALID_QUANTITY)
         try:
-            side, kind, tif = Side(request.side), OrderType(request.type), TimeInForce(request.time_in_force)
+            side, kind, tif = request.side, request.type, request.time_in_force
+            if side.__class__ is not Side or kind.__class__ is not OrderType or tif.__class__ is not TimeInForce:
+                side, kind, tif = Side(side), OrderType(kind), TimeInForce(tif)
         except ValueError as error:
             raise InvalidOrder(str(error), reason=RejectReason.INVALID_ORDER_TYPE) from None
         tick = self.market[request.symbol].tick
@@ -296,12 +298,18 @@ class MockBroker:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows."""
         market = self.market[request.symbol]
         bid, ask = self.engine.touch(market)
-        slip = 1 + Decimal(repr(self.effective_config.execution.slippage_bps)) / Decimal(10_000)
+        slip = 1 + self.engine.slippage
         if request.side is Side.BUY:
-            reference = max(p for p in (request.limit_price, request.stop_price, ask) if p is not None) \
-                if request.type is not OrderType.LIMIT else request.limit_price
+            if request.type is OrderType.LIMIT:
+                reference = request.limit_price
+            else:  # what taking this many shares would cost now: the book's levels, at least the impact law
+                reference = self.engine.estimate_buy_price(market, request.qty)
+                for price in (request.limit_price, request.stop_price):
+                    if price is not None and price > reference:
+                        reference = price
             cost = reference * request.qty * slip
-            return cost + self.effective_config.execution.fees.fee_for(request.qty, cost)
+            fees = self.effective_config.execution.fees
+            return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
         held = self.ledger.position_qty(account, request.symbol)
         pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
         short_qty = max(0, request.qty - max(0, held - pending_sells))

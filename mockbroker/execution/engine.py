@@ -36,6 +36,7 @@ read (see ``WorkingOrder.capture``).
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -156,6 +157,8 @@ class ExecutionEngine:
         self.touch_model = QueuePositionTouch() if config.queue_position \
             else ProbabilisticTouch(config.fill_probability, venue_rng)
         self.slippage = Decimal(repr(config.slippage_bps)) / TEN_THOUSAND
+        fees = config.fees
+        self._charges_fees = bool(fees.per_share or fees.bps or fees.min_per_order)
         self.orders: dict[str, WorkingOrder] = {}
         self.working: dict[str, dict[str, WorkingOrder]] = {s: {} for s in market.symbols}
         self.fills: list[Fill] = []
@@ -166,6 +169,10 @@ class ExecutionEngine:
         self._levels_cache: dict[tuple[str, Side], tuple[tuple, list[list]]] = {}
         self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal]]] = {}
         self._pending_impact: dict[str, float] = {}
+        self._inbox: list[tuple] = []
+        """Commands on their way to the venue: (arrival ns, sequence, order, command, args), a heap."""
+        self._inbox_seq = 0
+        self._wake = None  # the clock event that delivers the earliest command
         self._session = (0, 0)
         market.listeners.append(self.on_market_update)
 
@@ -203,6 +210,31 @@ class ExecutionEngine:
         bid, ask = self.touch(market)
         return (bid + ask) / 2
 
+    def estimate_buy_price(self, market: SymbolMarket, qty: int) -> Decimal:
+        """What buying ``qty`` at market would pay a share now: the ask if the best level holds it, else the VWAP
+        of the displayed levels (the deepest price for what lies beyond them), and at least the square-root law."""
+        levels = self.levels(market, Side.SELL)
+        if not levels:
+            return self.touch(market)[1]
+        if qty <= levels[0][1]:
+            price = levels[0][0]
+        else:
+            left, notional = qty, ZERO
+            for level_price, size in levels:
+                take = size if size < left else left
+                notional += level_price * take
+                left -= take
+                if not left:
+                    break
+            notional += levels[-1][0] * left
+            price = notional / qty
+        if self.impact.temporary:
+            sigma = market.market.volatility / 100.0 * market.effect.volatility
+            law = self.impact.temporary_fraction(qty, market.config.daily_volume, sigma)
+            if law * market.mid > float(price) - market.mid:
+                price = max(price, self.mid(market) * (ONE + Decimal(repr(round(law, 12)))))
+        return price
+
     @staticmethod
     def _key(market: SymbolMarket, book_side: Side) -> tuple:
         side = market.book.sides[book_side]
@@ -235,18 +267,35 @@ class ExecutionEngine:
         return self.latency.draw_ns()
 
     def _send(self, order: WorkingOrder, command: Callable[..., None], args: tuple, label: str) -> None:
-        """Schedule a command's arrival at the venue, after any earlier command about the same order."""
+        """Put a command on its way to the venue, arriving after any earlier command about the same order.
+
+        Commands in flight wait in the engine's inbox, ordered by (arrival time, sequence); the clock holds one
+        event, for the earliest arrival, rather than one per command (a heap of tuples is much cheaper)."""
         due = self.clock.now_ns() + self.latency.draw_ns()
         if due <= order.last_command_ns:
             due = order.last_command_ns + 1
         order.last_command_ns = due
         order.in_flight += 1
-        self.clock.schedule_at(due, self._deliver, label, (order, command, args))
+        self._inbox_seq += 1
+        heapq.heappush(self._inbox, (due, self._inbox_seq, order, command, args))
+        wake = self._wake
+        if wake is None or due < wake.due_ns:
+            if wake is not None:
+                wake.cancel()
+            self._wake = self.clock.schedule_at(due, self._deliver, "commands reach the venue")
 
-    @staticmethod
-    def _deliver(order: WorkingOrder, command: Callable[..., None], args: tuple) -> None:
-        order.in_flight -= 1
-        command(*args)
+    def _deliver(self) -> None:
+        """Deliver every command due by now, in order; then wait for the next one."""
+        self._wake = None
+        inbox = self._inbox
+        now = self.clock.now_ns()
+        pop = heapq.heappop
+        while inbox and inbox[0][0] <= now:
+            _, _, order, command, args = pop(inbox)
+            order.in_flight -= 1
+            command(*args)
+        if inbox and self._wake is None:
+            self._wake = self.clock.schedule_at(inbox[0][0], self._deliver, "commands reach the venue")
 
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
@@ -291,7 +340,8 @@ class ExecutionEngine:
         if market.halted:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TRADING_HALTED)
             return
-        is_open = self.session_open()
+        start, end = self._session
+        is_open = start <= self.clock.now_ns() < end or self.session_open()
         if not is_open and order.request.type is OrderType.MARKET:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.MARKET_CLOSED)
             return
@@ -376,15 +426,19 @@ class ExecutionEngine:
             cap = order.remaining if ratio >= 1.0 else max(1, math.ceil(order.remaining * ratio))
         taken = 0
         notional = ZERO
+        first = None
         for price, size in levels:
             if taken >= cap or (limit is not None and (price > limit if buying else price < limit)):
                 break
             qty = size if size < cap - taken else cap - taken
             taken += qty
             notional += price * qty
+            if first is None:
+                first = price
         if taken:
+            vwap = first if first * taken == notional else notional / taken
             self._took(market, book_side, levels, taken)
-            self._fill(order, market, taken, notional / taken, limit, maker)
+            self._fill(order, market, taken, vwap, limit, maker)
         elif limit is not None and isinstance(self.touch_model, QueuePositionTouch) and order.status not in _TERMINAL:
             self.touch_model.joins(order, self.levels(market, side))
         if order.time_in_force is TimeInForce.IOC and order.status not in _TERMINAL:
@@ -414,11 +468,16 @@ class ExecutionEngine:
         buying = side is Side.BUY
         cost = self.slippage
         impact = self.impact
-        sigma = 0.0
+        scale = 0.0
         if not maker and impact.active:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
-            temporary = impact.temporary_fraction(qty, market.config.daily_volume, sigma)
-            if temporary:
+            volume = market.config.daily_volume
+            scale = sigma * math.sqrt(qty / volume) if volume > 0 else 0.0  # the law with Y = 1
+            temporary = impact.temporary * scale
+            # Cheap float test first: most orders are small and the law is far inside the spread they pay.
+            mid_f = market.mid
+            paid_f = (float(vwap) - mid_f) if buying else (mid_f - float(vwap))
+            if temporary * mid_f > paid_f - 1e-9 * mid_f:
                 # The square-root law is the least a taker of this size pays against the mid: a deep displayed
                 # book cannot make a large order cheaper than that; a small one still fills at the touch.
                 bid, ask = self.touch(market)
@@ -426,13 +485,16 @@ class ExecutionEngine:
                 bound = mid * (ONE + Decimal(repr(round(temporary, 12)))) if buying \
                     else mid * (ONE - Decimal(repr(round(temporary, 12))))
                 vwap = max(vwap, bound) if buying else min(vwap, bound)
-        price = vwap * (ONE + cost) if buying else vwap * (ONE - cost)
+        if cost:
+            price = vwap * (ONE + cost) if buying else vwap * (ONE - cost)
+        else:
+            price = vwap
         if limit is not None:
             price = min(price, limit) if buying else max(price, limit)
         price = price.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN)
         now = self.clock.now_ns()
         gross = price * qty
-        fee = self._fee(order, qty, gross)
+        fee = self._fee(order, qty, gross) if self._charges_fees else ZERO
         arrival = order.arrival_mid
         slippage = ((price - arrival) / arrival * TEN_THOUSAND).quantize(BPS_PLACES)
         if not buying:
@@ -441,15 +503,16 @@ class ExecutionEngine:
                          symbol=order.request.symbol, side=side, qty=qty, price=price, fee=fee, time_ns=now,
                          arrival_mid=arrival, slippage_bps=slippage, liquidity="maker" if maker else "taker")
         market.print_trade(price, qty, now)
-        if sigma and impact.permanent:
+        if scale and impact.permanent:
             # The permanent part reaches the price at the market's next update (the next quote), as one move for
             # all the fills since the last one.
-            move = impact.permanent_fraction(qty, market.config.daily_volume, sigma)
+            move = impact.permanent * scale
             symbol = market.symbol
             self._pending_impact[symbol] = self._pending_impact.get(symbol, 0.0) + (move if buying else -move)
         self.ledger.apply_fill(fill)
         self.ledger.release(order.account_id, order.id, gross + fee)
-        self._untrack(order, qty)
+        if not buying:
+            self._untrack(order, qty)
         order.filled_qty += qty
         order.filled_notional += gross
         order.fees += fee
