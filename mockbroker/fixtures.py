@@ -63,7 +63,8 @@ class OrderFixture:
     """Simulated time that passes before this order is sent."""
 
     def request(self) -> OrderRequest:
-        return OrderRequest(self.symbol, self.qty, Side(self.side), OrderType(self.type), TimeInForce(self.time_in_force),
+        return OrderRequest(self.symbol, self.qty, Side(self.side), OrderType(self.type),
+                            TimeInForce(self.time_in_force),
                             limit_price=None if self.limit_price is None else Decimal(self.limit_price),
                             stop_price=None if self.stop_price is None else Decimal(self.stop_price))
 
@@ -196,7 +197,8 @@ def from_dict(data: Any, source: str = "fixture") -> Fixture:
         extra = sorted(set(item) - {"id", "cash", "name", "email", "account_number", "shorting_enabled", "positions",
                                     "orders"})
         if extra:
-            raise FixtureError(f"{source}: {where}.{extra[0]}: unknown field", source=source, field=f"{where}.{extra[0]}")
+            raise FixtureError(f"{source}: {where}.{extra[0]}: unknown field", source=source,
+                               field=f"{where}.{extra[0]}")
         positions = tuple(
             PositionFixture(_need(source, f"{where}.positions[{j}].symbol", p.get("symbol"), str, "a ticker"),
                             _need(source, f"{where}.positions[{j}].shares", p.get("shares"), int, "whole shares"))
@@ -220,9 +222,11 @@ def from_dict(data: Any, source: str = "fixture") -> Fixture:
             item.get("account_number"), bool(item.get("shorting_enabled", True)), positions, tuple(orders)))
     fixture = Fixture(
         accounts=tuple(accounts), symbols=tuple(symbols), scenario=str(data.get("scenario", "normal")),
-        seed=data.get("seed"), market=dict(_need(source, "marketConfig", data.get("marketConfig", {}), dict, "an object")),
+        seed=data.get("seed"),
+        market=dict(_need(source, "marketConfig", data.get("marketConfig", {}), dict, "an object")),
         execution=dict(_need(source, "executionConfig", data.get("executionConfig", {}), dict, "an object")),
-        advance_seconds=float(_need(source, "advance_seconds", data.get("advance_seconds", 0), (int, float), "seconds")),
+        advance_seconds=float(_need(source, "advance_seconds", data.get("advance_seconds", 0), (int, float),
+                                    "seconds")),
         description=str(data.get("description", "")))
     try:
         fixture.config()
