@@ -261,6 +261,13 @@ class SqliteStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    def __reduce__(self):
+        """A copy or pickle of a persistent broker (``copy.deepcopy``, ``pickle.dumps``) is an in-memory broker:
+        it gets an empty in-memory store, not a second handle on the file."""
+        from .state import MemoryStore
+
+        return MemoryStore, ()
+
     def put(self, snapshot: Snapshot) -> None:
         self.database.put_snapshot(snapshot)
 
