@@ -15,7 +15,7 @@ Units (also in docs/configuration.md):
 - ``ExecutionConfig.rejection_rate``: chance (0-1) that the venue rejects an order on arrival.
 - ``ExecutionConfig.latency_distribution``: ``uniform`` (every latency equally likely between ``latency_min`` and
   ``latency_max`` ms) or ``lognormal`` (heavy-tailed: ``latency_min`` plus a lognormal whose median is halfway to
-  ``latency_max``, with log-sd ``latency_sigma``; about one command in six takes longer than ``latency_max``,
+  ``latency_max``, with log-sd ``latency_sigma``; about one command in four takes longer than ``latency_max``,
   none longer than ``latency_cap`` ms or ``latency_max``, whichever is larger).
 - ``ExecutionConfig.latency_sigma``: the lognormal's log-standard-deviation (dimensionless, default 1.0).
 - ``ExecutionConfig.latency_cap``: the longest latency the lognormal may draw, in ms (default 2,000).

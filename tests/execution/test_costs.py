@@ -30,7 +30,7 @@ def test_lognormal_latency_has_a_heavy_tail_and_a_cap():
     assert min(draws) >= 20 and max(draws) <= 1_000
     assert 35 <= statistics.median(draws) <= 45, "half the commands arrive within the midpoint"
     slow = sum(d > 60 for d in draws) / len(draws)
-    assert 0.10 < slow < 0.30, "one command in six is slower than latencyMax"
+    assert 0.18 < slow < 0.30, "about one command in four is slower than latencyMax (P(Z > ln 2))"
     uniform = UniformLatency(ExecutionConfig(latency_min=20, latency_max=60), np.random.Generator(np.random.PCG64(5)))
     assert max(uniform.draw_ns() for _ in range(5_000)) <= 60 * 1_000_000
 
