@@ -153,11 +153,12 @@ class Database:
                 c.close()
                 raise DatabaseVersionError(f"{self.path}: schema version {stored} is newer than this mockbroker "
                                            f"understands (up to {SCHEMA_VERSION})", path=str(self.path))
-            c.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            for statement in SCHEMA:
-                c.execute(statement)
-            c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if stored != SCHEMA_VERSION:  # a new file: create the schema (an existing one is not written to here)
+                c.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                for statement in SCHEMA:
+                    c.execute(statement)
+                c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             c.execute("COMMIT")
         except sqlite3.OperationalError as problem:
             if "locked" in str(problem) or "busy" in str(problem):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import signal
 import sqlite3
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -170,3 +171,27 @@ def test_a_failed_write_is_not_acknowledged_and_stops_further_changes(tmp_path):
     with pytest.raises(PersistenceError, match="writing failed earlier"):
         broker.advance(1)
     assert broker.get_account("alice").cash == Decimal("1000000.00")  # reads still answer
+
+
+def test_a_damaged_snapshot_or_checkpoint_inside_the_file_is_a_typed_error_and_changes_nothing(tmp_path):
+    from mockbroker.state import SnapshotCorrupt
+
+    path = tmp_path / "b.db"
+    broker, _ = open_broker(path, BrokerConfig.from_dict(CONFIG))
+    trade(broker, 3)
+    broker.snapshot("kept")
+    broker.close()
+    with closing(sqlite3.connect(path)) as c, c:
+        c.execute("UPDATE snapshots SET payload = zeroblob(length(payload))")
+    broker, _ = open_broker(path)
+    before = observe(broker)
+    with pytest.raises(SnapshotCorrupt, match="checksum mismatch"):
+        broker.restore("kept")
+    assert observe(broker) == before
+    broker.close()
+    with closing(sqlite3.connect(path)) as c, c:
+        c.execute("UPDATE checkpoints SET payload = zeroblob(length(payload))")
+    original = digest(path)
+    with pytest.raises(SnapshotCorrupt, match="checkpoint"):
+        open_broker(path)
+    assert digest(path) == original
