@@ -131,6 +131,17 @@ async def events(state: State, since: Annotated[int, Query(ge=0, le=2**62)] = 0,
     return JSONResponse({"events": items, "last_seq": items[-1]["seq"] if items else since})
 
 
+@router.get("/reconcile", response_model=Loose, responses=responses(*CONTROL))
+async def reconcile(state: State):
+    """Per account: fills explain positions and cash exactly, the ledger identity holds, no id is duplicated
+    (``mockbroker.reconciliation``); ``ok`` is true when every account passes."""
+    from ...reconciliation import reconcile as reconcile_all
+
+    with state.lock:
+        result = reconcile_all(state.broker, [(a.id, a.cash) for a in state.accounts.values()])
+    return JSONResponse({**_now(state), **result})
+
+
 @router.get("/market/{symbol}", response_model=Loose, responses=responses(404, *CONTROL))
 async def market(symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN)], state: State):
     with state.lock:
