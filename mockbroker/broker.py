@@ -30,6 +30,8 @@ from .market.models import MODELS
 from .market.simulator import MarketSimulator
 from .scenarios import apply_scenario
 from .seeds import SeedBank, derive_seed
+from .faults import FaultInjector
+from .streams import Channels, MarketFeed, Subscription
 from . import state as state_
 
 MAX_QTY = 10_000_000
@@ -79,6 +81,9 @@ class MockBroker:
                                       self.seeds.generator("execution/latency"), self.seeds.generator("execution/venue"),
                                       self._emit, self._next_fill_id)
         self.injected: list[dict] = []
+        # faults and streams (mockbroker.faults, mockbroker.streams): a fresh start on every configure/reset
+        self.faults = FaultInjector(self.seeds.generator("faults"))
+        self.feed = MarketFeed(self.market, self.clock)
         for account in accounts:
             self.ledger.open(account)
         for event in opening_events:
@@ -156,8 +161,12 @@ class MockBroker:
         pending = self._pending_events
         if pending:
             log = self._event_log
+            new = OrderEvent.__new__  # frozen dataclass: filling __dict__ is much faster than __init__
             for time_ns, event, order, captured, fill, reason in pending:
-                log.append(OrderEvent(len(log) + 1, time_ns, event, order.snapshot(captured), fill, reason))
+                entry = new(OrderEvent)
+                entry.__dict__.update(seq=len(log) + 1, time_ns=time_ns, event=event, order=order.snapshot(captured),
+                                      fill=fill, reason=reason)
+                log.append(entry)
             pending.clear()
         return self._event_log
 
@@ -174,6 +183,8 @@ class MockBroker:
         """Apply a market event now, or ``at_seconds`` from now when the event says so (scenario files do)."""
         if not isinstance(event, dict):
             raise InvalidArgument("event", event, "must be an object with a 'type'")
+        if event.get("type") in ("fault", "clear_faults", "stream_limits"):
+            return self._inject_fault(event)
         at = event.get("at_seconds")
         if at:
             from .market.events import parse_event
@@ -188,6 +199,39 @@ class MockBroker:
         self.injected.append(dict(event))
         self._corporate_action(applied)
         return {"applied": applied.to_dict(), "time": iso(self.clock.now_ns())}
+
+    def _inject_fault(self, event: dict) -> dict:
+        """``{"type": "fault", ...}`` adds a fault rule (see ``mockbroker.faults``); ``{"type": "clear_faults"}``
+        removes one by ``name`` or all; ``{"type": "stream_limits", "max_symbols", "max_connections"}`` sets the
+        stream limits."""
+        kind = event["type"]
+        if kind == "fault":
+            applied = self.faults.add({k: v for k, v in event.items() if k != "type"}, self.clock.now_ns())
+        elif kind == "clear_faults":
+            applied = {"removed": self.faults.remove(event.get("name"))}
+        else:
+            applied = self.faults.set_stream_limits(event)
+        self.injected.append(dict(event))
+        return {"applied": {"type": kind, **applied}, "time": iso(self.clock.now_ns())}
+
+    def _fault(self, operation: str, account: str | None = None, **context: Any) -> None:
+        """Raise the injected error for this call when a fault rule says so (cheap when there are no rules)."""
+        if self.faults:
+            self.faults.check(operation, self.clock.now_ns(), account, **context)
+
+    def fault_rules(self) -> list[dict]:
+        """Every fault rule with how often it matched and fired."""
+        return self.faults.listing()
+
+    def open_stream(self, stream: str, account: str = DEFAULT_ACCOUNT, *, quotes=(), trades=(), bars=(),
+                    statuses=()) -> Subscription:
+        """Subscribe to ``trade_updates`` (this account's order updates) or ``market_data`` (symbols per
+        channel, "*" for all). Returns a ``Subscription``: its ``messages()`` are what a stream client received."""
+        if stream not in ("trade_updates", "market_data"):
+            raise InvalidArgument("stream", stream, "must be trade_updates or market_data")
+        self.ledger[account]
+        channels = Channels(tuple(quotes), tuple(trades), tuple(bars), tuple(statuses))
+        return Subscription(self, stream, account, channels)
 
     def _inject_scheduled(self, event: dict) -> None:
         self._corporate_action(self.market.inject(event))
@@ -326,6 +370,8 @@ class MockBroker:
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
+        self._fault("submit_order", account, symbol=getattr(request, "symbol", None),
+                    side=getattr(getattr(request, "side", None), "value", getattr(request, "side", None)))
         request = self._validate(request, account)
         market = self.market[request.symbol]
         if market.halted:
@@ -366,9 +412,11 @@ class MockBroker:
         return order
 
     def get_order(self, order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        self._fault("get_order", account)
         return self._working(order_id, account).snapshot()
 
     def get_order_by_client_id(self, client_order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        self._fault("get_order_by_client_id", account)
         self.ledger[account]
         for order in self.engine.orders.values():
             if order.account_id == account and order.client_order_id == client_order_id:
@@ -377,6 +425,7 @@ class MockBroker:
                             client_order_id=client_order_id)
 
     def list_orders(self, account: str = DEFAULT_ACCOUNT, status: str = "open") -> list[Order]:
+        self._fault("list_orders", account)
         self.ledger[account]
         if status not in ("open", "closed", "all"):
             raise InvalidArgument("status", status, "must be open, closed or all")
@@ -388,6 +437,7 @@ class MockBroker:
         return [o.snapshot() for o in orders]
 
     def cancel_order(self, order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        self._fault("cancel_order", account)
         order = self._working(order_id, account)
         if order.status.is_terminal:
             raise OrderNotCancelable(f"order {order_id} is already {order.status.value}",
@@ -399,6 +449,7 @@ class MockBroker:
         return order.snapshot()
 
     def cancel_all_orders(self, account: str = DEFAULT_ACCOUNT) -> list[Order]:
+        self._fault("cancel_all_orders", account)
         self.ledger[account]
         canceled = []
         for order in list(self.engine.orders.values()):
@@ -409,6 +460,7 @@ class MockBroker:
 
     def replace_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, *, qty: int | None = None,
                       limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
+        self._fault("replace_order", account)
         old = self._working(order_id, account)
         if old.status.value not in ("accepted", "new", "partially_filled"):
             raise OrderNotCancelable(f"order {order_id} is {old.status.value} and cannot be replaced",
@@ -427,6 +479,7 @@ class MockBroker:
         return new.snapshot()
 
     def list_fills(self, account: str = DEFAULT_ACCOUNT, order_id: str | None = None) -> list[Fill]:
+        self._fault("list_fills", account)
         self.ledger[account]
         if order_id is not None:
             return list(self._working(order_id, account).fills)
@@ -434,14 +487,17 @@ class MockBroker:
 
     # --- accounts and positions -------------------------------------------------------------------------------------
     def get_account(self, account: str = DEFAULT_ACCOUNT) -> Account:
+        self._fault("get_account", account)
         return self.ledger.account_view(account, self._marks())
 
     def list_positions(self, account: str = DEFAULT_ACCOUNT) -> list[Position]:
+        self._fault("list_positions", account)
         marks = self._marks()
         views = [self.ledger.position_view(account, s, marks[s]) for s in sorted(self.ledger[account].positions)]
         return [v for v in views if v is not None]
 
     def get_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Position:
+        self._fault("get_position", account, symbol=symbol)
         self.market[symbol]
         view = self.ledger.position_view(account, symbol, self._marks()[symbol])
         if view is None:
@@ -449,18 +505,22 @@ class MockBroker:
         return view
 
     def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
+        self._fault("close_position", account, symbol=symbol)
         position = self.get_position(symbol, account)
         side = Side.SELL if position.qty > 0 else Side.BUY
         return self.submit_order(OrderRequest(symbol, abs(position.qty), side), account)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:
+        self._fault("get_quote", None, symbol=symbol)
         return self.market[symbol].quote(self.clock.now_ns())
 
     def get_latest_trade(self, symbol: str) -> Trade:
+        self._fault("get_latest_trade", None, symbol=symbol)
         return self.market[symbol].last_trade
 
     def get_bars(self, symbol: str, timeframe_seconds: int = 60, limit: int = 100) -> list[Bar]:
+        self._fault("get_bars", None, symbol=symbol)
         if isinstance(timeframe_seconds, bool) or not isinstance(timeframe_seconds, int) \
                 or timeframe_seconds <= 0 or timeframe_seconds % 60:
             raise InvalidArgument("timeframe_seconds", timeframe_seconds, "must be a whole number of minutes, in seconds")
@@ -472,6 +532,7 @@ class MockBroker:
         return bars[-limit:]
 
     def get_order_book(self, symbol: str, depth: int = 5) -> OrderBook:
+        self._fault("get_order_book", None, symbol=symbol)
         if isinstance(depth, bool) or not isinstance(depth, int) or not 1 <= depth <= 50:
             raise InvalidArgument("depth", depth, "must be from 1 to 50 levels")
         market = self.market[symbol]
@@ -488,7 +549,7 @@ class MockBroker:
             "seed": self.seed,
             "scenario": self.config.scenario,
             "config": self.config.to_dict(),
-            "accounts": {a: self.get_account(a).to_dict() for a in sorted(self.ledger.accounts)},
+            "accounts": {a: self.ledger.account_view(a, self._marks()).to_dict() for a in sorted(self.ledger.accounts)},
             "orders": {"total": len(self.engine.orders),
                        "open": sum(1 for o in self.engine.orders.values() if not o.status.is_terminal)},
             "fills": len(self.engine.fills),
