@@ -1,0 +1,291 @@
+"""One command for a load run: start a service, run Locust headless for a bounded time, check consistency, report.
+
+    .venv/bin/python -m load.run --users 20 --duration 10s                  # as fast as the traders can
+    .venv/bin/python -m load.run --users 50 --orders 2000 --duration 10s    # paced: 2,000 orders over 10 s
+    .venv/bin/python -m load.run --users 40 --duration 30s --workers 3      # one master + 3 workers, 127.0.0.1
+    .venv/bin/python -m load.run --host http://127.0.0.1:8000 ...           # a service you started yourself
+
+Without ``--host`` it starts ``python -m mockbroker serve --clock realtime`` on a free 127.0.0.1 port (so orders
+reach the simulated venue as wall time passes) with one account per trader (up to ``--accounts``) and a fast
+venue (``--venue-latency-ms``, default 1-5 ms simulated). Locust runs in processes of its own (it patches the
+interpreter through gevent); the master always binds 127.0.0.1. Prints a text report; ``--json FILE`` writes the
+numbers and raw samples, ``--charts DIR`` the PNG charts. Exits 1 when consistency fails, 2 when the run did not
+happen (Locust failed to start or timed out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from mockbroker.perf import charts  # noqa: E402
+from mockbroker.perf.consistency import check_consistency  # noqa: E402
+from mockbroker.perf.report import key_values, latency_table, table  # noqa: E402
+from mockbroker.perf.resources import ResourceSampler  # noqa: E402
+from mockbroker.perf.stats import LatencySummary, sustained_rate, throughput_series  # noqa: E402
+
+LOCUSTFILE = ROOT / "load" / "locustfile.py"
+
+
+def seconds(text: str) -> float:
+    """``10s``, ``2m``, ``1h`` or a plain number of seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", str(text))
+    if not m:
+        raise argparse.ArgumentTypeError(f"duration={text!r}: expected e.g. 10s, 2m or 30")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def service_config(accounts: int, symbols: list[str], seed: int, venue_latency: tuple[float, float]) -> dict:
+    return {"seed": seed, "symbols": symbols,
+            "accounts": [{"id": f"trader-{i:03d}", "cash": "1000000000"} for i in range(1, accounts + 1)],
+            "marketConfig": {"updateFrequency": 10},
+            "executionConfig": {"latencyMin": venue_latency[0], "latencyMax": venue_latency[1]}}
+
+
+def locust_commands(args, host: str, results: str, per_trader: int, rate: float) -> list[list[str]]:
+    """The Locust command lines: one local run, or a master and ``--workers`` workers (all on 127.0.0.1)."""
+    py = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+    # paced traders finish their quota a little after the duration's end (the last order is due at its end)
+    run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
+    common = ["--headless", "-u", str(args.users), "-r", str(max(args.users, 1)), "-t", f"{run_time}s",
+              "--host", host, "--only-summary", "--loglevel", args.loglevel, "--stop-timeout", "3",
+              "--results-dir", results, "--order-rate", f"{rate:g}", "--orders-per-trader", str(per_trader),
+              "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed)]
+    if args.workers <= 0:
+        return [py + common]
+    port = args.master_port or _free_port()
+    master = py + common + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+                            "--expect-workers", str(args.workers), "--expect-workers-max-wait", "30"]
+    worker = py + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel", args.loglevel]
+    return [master] + [list(worker) for _ in range(args.workers)]
+
+
+def _free_port() -> int:
+    from mockbroker.service.process import free_port
+    return free_port()
+
+
+def run_locust(commands: list[list[str]], timeout: float) -> tuple[int, str]:
+    """Start the processes (master first), wait for all within ``timeout`` seconds, kill stragglers."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    logs = [tempfile.TemporaryFile() for _ in commands]
+    procs = [subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
+             for cmd, log in zip(commands, logs)]
+    deadline = time.monotonic() + timeout
+    rc = 0
+    try:
+        for i, p in enumerate(procs):
+            try:
+                code = p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                rc = 124
+                break
+            if i == 0:
+                rc = code
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+    out = []
+    for i, log in enumerate(logs):
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+        out.append(f"--- locust process {i} ({'master' if i == 0 and len(procs) > 1 else 'worker' if i else 'local'})"
+                   f" exit {procs[i].returncode}\n{text[-6000:]}")
+        log.close()
+    return rc, "\n".join(out)
+
+
+def merge(results: str) -> dict:
+    """Merge every process's files: accepted ids, submit latencies, round trips, Locust's stats."""
+    accepted: dict[str, list[str]] = {}
+    submits, round_trips = [], []
+    unfilled = rejected = 0
+    failures: dict[str, int] = {}
+    files = sorted(glob.glob(os.path.join(results, "orders-*.json")))
+    for path in files:
+        data = json.load(open(path))
+        for account, ids in data["accepted"].items():
+            accepted.setdefault(account, []).extend(ids)
+        submits += data["submits"]
+        round_trips += data["round_trips"]
+        unfilled += data["unfilled_market_orders"]
+        rejected += data["rejected"]
+        for k, v in data["failures"].items():
+            failures[k] = failures.get(k, 0) + v
+    stats = {}
+    for path in sorted(glob.glob(os.path.join(results, "stats-*.json"))):
+        stats = json.load(open(path))
+    return {"processes": len(files), "accepted": accepted, "submits": submits, "round_trips": round_trips,
+            "unfilled_market_orders": unfilled, "rejected": rejected, "failures": failures, "locust": stats}
+
+
+def summarize(merged: dict, consistency, samples, args) -> dict:
+    submit_times = [t for t, _ in merged["submits"]]
+    sub = LatencySummary.of("submit order (HTTP)", [lat for _, lat in merged["submits"]])
+    rt = LatencySummary.of("order round trip (submit to fill seen)", [lat for _, lat in merged["round_trips"]])
+    return {
+        "users": args.users, "workers": args.workers, "duration_s": args.duration, "target_orders": args.orders,
+        "orders_accepted": sum(len(v) for v in merged["accepted"].values()),
+        "orders_submitted": len(merged["submits"]),
+        "orders_per_second": round(sustained_rate(submit_times), 1),
+        "submit_latency": sub.to_dict(), "round_trip": rt.to_dict(),
+        "unfilled_market_orders": merged["unfilled_market_orders"], "rejected": merged["rejected"],
+        "failures": merged["failures"], "locust": merged["locust"], "locust_processes": merged["processes"],
+        "consistency": consistency.to_dict() if consistency is not None else None,
+        "service_rss_mb": [round(s.rss_bytes / 2**20, 2) for s in samples],
+        "service_fds": [s.fds for s in samples], "sample_times_s": [round(s.t, 2) for s in samples],
+        "samples": {"submits": merged["submits"], "round_trips": merged["round_trips"]},
+    }
+
+
+def text_report(summary: dict) -> str:
+    sub = LatencySummary(**summary["submit_latency"])
+    rt = LatencySummary(**summary["round_trip"])
+    lines = [key_values([
+        ("traders", summary["users"]), ("locust workers", summary["workers"] or "local"),
+        ("duration (s)", summary["duration_s"]), ("orders submitted", summary["orders_submitted"]),
+        ("orders accepted (with replacements)", summary["orders_accepted"]), ("orders/s sustained", summary["orders_per_second"]),
+        ("market orders without a fill seen", summary["unfilled_market_orders"]),
+        ("refused by broker rules", summary["rejected"]),
+    ]), "", latency_table([sub, rt])]
+    reqs = (summary["locust"] or {}).get("requests", {})
+    if reqs:
+        lines += ["", table(["request (Locust)", "requests", "failures", "req/s", "p50 ms", "p99 ms", "max ms"],
+                            [[k, v["requests"], v["failures"], float(v["rps"]), float(v["p50_ms"]),
+                              float(v["p99_ms"]), float(v["max_ms"])] for k, v in reqs.items()])]
+    c = summary["consistency"]
+    if c is not None:
+        lines += ["", key_values([("accepted orders accounted for", f"{c['accounted_for']:,} of {c['accepted']:,}"),
+                                  ("order ids duplicated", len(c["duplicated_by_clients"]) +
+                                   len(c["duplicated_in_service"])),
+                                  ("accounts reconciled", f"{c['accounts_reconciled']} of {c['accounts']}"),
+                                  ("fills in the service", c["fills_in_service"]),
+                                  ("consistency", "ok" if c["ok"] else "FAILED")])]
+        lines += [f"  problem: {p}" for p in c["problems"][:20]]
+    if summary["service_rss_mb"]:
+        lines += ["", f"service RSS: {summary['service_rss_mb'][0]:.1f} MB at start, "
+                      f"{summary['service_rss_mb'][-1]:.1f} MB at the end; open fds {summary['service_fds'][-1]}"]
+    return "\n".join(lines)
+
+
+def write_charts(summary: dict, directory: str, samples) -> list[str]:
+    os.makedirs(directory, exist_ok=True)
+    rt = [lat * 1000 for _, lat in summary["samples"]["round_trips"]]
+    sub = [lat * 1000 for _, lat in summary["samples"]["submits"]]
+    out = {
+        "round-trip-histogram.png": charts.latency_histogram(
+            rt, "order round trip (submit to fill seen)",
+            {"p50": summary["round_trip"]["p50_ms"], "p99": summary["round_trip"]["p99_ms"]} if rt else None),
+        "submit-latency-histogram.png": charts.latency_histogram(
+            sub, "order submission latency (HTTP)",
+            {"p50": summary["submit_latency"]["p50_ms"], "p99": summary["submit_latency"]["p99_ms"]} if sub else None),
+        "throughput.png": charts.throughput_over_time(
+            {"orders accepted": throughput_series([t for t, _ in summary["samples"]["submits"]]),
+             "fills seen": throughput_series([t for t, _ in summary["samples"]["round_trips"]])},
+            "throughput over time"),
+    }
+    if samples:
+        out["service-memory.png"] = charts.memory_over_time(samples, "service memory over the run")
+    paths = []
+    for name, png in out.items():
+        path = os.path.join(directory, name)
+        Path(path).write_bytes(png)
+        paths.append(path)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m load.run", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--users", type=int, default=20, help="simulated traders (default 20)")
+    ap.add_argument("--duration", type=seconds, default=10.0, help="how long, e.g. 10s or 2m (default 10s)")
+    ap.add_argument("--orders", type=int, default=0, help="submit this many orders in all, paced over the duration "
+                                                          "(default 0: as fast as the traders can)")
+    ap.add_argument("--workers", type=int, default=0, help="Locust workers under one master (default 0: local)")
+    ap.add_argument("--master-port", type=int, default=0, help="master port on 127.0.0.1 (default: a free one)")
+    ap.add_argument("--host", help="a running service's base URL (default: start one)")
+    ap.add_argument("--accounts", type=int, default=50, help="accounts when starting a service (at most one a trader)")
+    ap.add_argument("--symbols", default="ACME,BETA,GAMA", help="symbols when starting a service")
+    ap.add_argument("--venue-latency-ms", default="1,5", help="simulated venue latency min,max in ms (default 1,5)")
+    ap.add_argument("--poll-ms", type=float, default=5.0, help="fill watcher poll interval (default 5 ms)")
+    ap.add_argument("--seed", type=int, default=2109)
+    ap.add_argument("--json", help="write the numbers and raw samples to this file")
+    ap.add_argument("--charts", help="write PNG charts into this folder")
+    ap.add_argument("--no-consistency", action="store_true", help="skip the consistency check")
+    ap.add_argument("--loglevel", default="WARNING")
+    ap.add_argument("--show-locust-output", action="store_true")
+    args = ap.parse_args(argv)
+    if args.users < 1:
+        ap.error("--users must be at least 1")
+    per_trader = math.ceil(args.orders / args.users) if args.orders else 0
+    rate = per_trader / args.duration if args.orders else 0.0
+    lo, _, hi = args.venue_latency_ms.partition(",")
+    venue = (float(lo), float(hi or lo))
+
+    service = None
+    results = tempfile.mkdtemp(prefix="mockbroker-load-")
+    try:
+        if args.host:
+            host = args.host.rstrip("/")
+            if not re.match(r"https?://(127\.0\.0\.1|localhost)(:\d+)?$", host):
+                ap.error("--host: load goes only to 127.0.0.1 / localhost")
+            sampler = None
+        else:
+            from mockbroker.service.process import ServiceProcess
+            config = service_config(min(args.accounts, args.users), args.symbols.split(","), args.seed, venue)
+            service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
+            host = service.base_url
+            sampler = ResourceSampler(service.proc.pid, interval=0.5).start()
+        started = time.monotonic()
+        rc, output = run_locust(locust_commands(args, host, results, per_trader, rate),
+                                timeout=args.duration * 1.2 + 90)
+        samples = sampler.stop() if sampler is not None else []
+        merged = merge(results)
+        if rc == 124 or not merged["processes"]:
+            print(output, file=sys.stderr)
+            print(f"error: the Locust run {'timed out' if rc == 124 else 'wrote no results'} (exit {rc})",
+                  file=sys.stderr)
+            return 2
+        if args.show_locust_output:
+            print(output)
+        consistency = None
+        if not args.no_consistency:
+            import requests
+            accounts = requests.get(f"{host}/mock/accounts", timeout=10).json()
+            keys = {a["id"]: {"APCA-API-KEY-ID": a["api_key_id"], "APCA-API-SECRET-KEY": a["api_secret_key"]}
+                    for a in accounts}
+            consistency = check_consistency(host, merged["accepted"], keys)
+        summary = summarize(merged, consistency, samples, args)
+        summary["wall_s"] = round(time.monotonic() - started, 2)
+        summary["locust_exit"] = rc
+        print(text_report(summary))
+        if args.charts:
+            for path in write_charts(summary, args.charts, samples):
+                print(f"chart: {path}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(summary))
+        return 1 if consistency is not None and not consistency.ok else 0
+    finally:
+        if service is not None:
+            service.stop()
+        shutil.rmtree(results, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
