@@ -22,7 +22,7 @@ from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, 
 from .domain import (Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent, OrderRequest,
                      OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
-                     OrderNotFound, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
+                     OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution.engine import ExecutionEngine, WorkingOrder
 from .interface import DEFAULT_ACCOUNT
 from .market import session
@@ -85,7 +85,7 @@ class MockBroker:
         self.faults = FaultInjector(self.seeds.generator("faults"))
         self.feed = MarketFeed(self.market, self.clock)
         for account in accounts:
-            self.ledger.open(account)
+            self.ledger.open(account, self._starting_prices())
         for event in opening_events:
             self.inject(event)
         self._schedule_close()
@@ -108,15 +108,20 @@ class MockBroker:
             "clock": iso(self.clock.now_ns()),
         }
 
+    def _starting_prices(self) -> dict[str, Decimal]:
+        return {s.symbol: s.price for s in self.effective_config.symbols}
+
     def reset(self) -> None:
         self.configure(self.config)
 
     def open_account(self, account: AccountConfig) -> dict:
         if account.id in self.ledger.accounts:
             raise InvalidArgument("account.id", account.id, "an account with this id already exists")
+        for opening in account.positions:
+            self.market[opening["symbol"]]  # an unknown symbol is refused before anything changes
         account = self._with_keys(self.config.seed, account)
         self.config = replace(self.config, accounts=self.config.accounts + (account,))
-        self.ledger.open(account)
+        self.ledger.open(account, self._starting_prices())
         return {"id": account.id, "cash": str(account.cash), "api_key_id": account.api_key_id,
                 "api_secret_key": account.api_secret_key}
 
@@ -231,6 +236,16 @@ class MockBroker:
             raise InvalidArgument("stream", stream, "must be trade_updates or market_data")
         self.ledger[account]
         channels = Channels(tuple(quotes), tuple(trades), tuple(bars), tuple(statuses))
+        self._fault(f"{stream}_stream", account)  # an auth_failure rule on the stream refuses it
+        limits = self.faults
+        if stream == "market_data" and limits.max_symbols is not None and channels.symbol_count() > limits.max_symbols:
+            raise PermissionDenied(f"symbol limit exceeded: {channels.symbol_count()} symbols, at most "
+                                   f"{limits.max_symbols} per connection", stream_code=405)
+        key = (stream, account)
+        if limits.max_connections is not None and limits.open_streams.get(key, 0) >= limits.max_connections:
+            raise PermissionDenied(f"connection limit exceeded: at most {limits.max_connections} {stream} "
+                                   f"connection(s) per account", stream_code=406)
+        limits.open_streams[key] = limits.open_streams.get(key, 0) + 1
         return Subscription(self, stream, account, channels)
 
     def _inject_scheduled(self, event: dict) -> None:

@@ -208,6 +208,7 @@ class FaultInjector:
         self._counter = 0
         self.max_symbols: int | None = DEFAULT_MAX_SYMBOLS
         self.max_connections: int | None = None
+        self.open_streams: dict[tuple, int] = {}  # (stream, account) -> open in-process subscriptions
 
     def set_stream_limits(self, spec: dict) -> dict:
         """``max_symbols`` per market-data connection and ``max_connections`` per account and stream (None: none)."""
@@ -235,9 +236,10 @@ class FaultInjector:
         operation = spec.get("operation", STREAMS[0] if outcome in STREAM_OUTCOMES else "*")
         if operation not in OPERATIONS:
             raise ConfigurationError(f"fault.operation={operation!r}: must be one of {', '.join(sorted(OPERATIONS))}")
-        if (outcome in STREAM_OUTCOMES) != (operation in STREAMS):
+        if (outcome in STREAM_OUTCOMES and operation not in STREAMS) or \
+                (operation in STREAMS and outcome not in STREAM_OUTCOMES + ("auth_failure",)):
             raise ConfigurationError(f"fault: outcome {outcome!r} does not apply to operation {operation!r} "
-                                     f"(disconnect and slow_client are for {', '.join(STREAMS)})")
+                                     f"(disconnect and slow_client are for {', '.join(STREAMS)}, which also take auth_failure)")
         self._counter += 1
         name = spec.get("name") or f"{outcome}-{self._counter}"
         if not isinstance(name, str) or not 0 < len(name) <= 64:

@@ -212,8 +212,13 @@ class Subscription:
         return iter(self.messages())
 
     def close(self) -> None:
-        if not self.closed and self.stream == "market_data":
-            self.broker.feed.unwatch()
+        if not self.closed:
+            if self.stream == "market_data":
+                self.broker.feed.unwatch()
+            key = (self.stream, self.account)
+            opened = self.broker.faults.open_streams
+            if opened.get(key):
+                opened[key] -= 1
         self.closed = True
 
     def __enter__(self) -> "Subscription":

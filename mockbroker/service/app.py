@@ -16,7 +16,10 @@ from ..errors import BrokerError, InvalidOrder
 from .deps import require_admin
 from .errors import broker_error_response, install_error_handlers
 from .metrics import LatencyMiddleware, Metrics
+from . import faults, streams
+from .faults import FaultTransportMiddleware
 from .routers import control, health, market_data, trading
+from .streams import StreamHub
 from .state import ServiceState, config_with_keys
 
 log = logging.getLogger("mockbroker.service")
@@ -85,6 +88,12 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
     app.include_router(market_data.router)
     app.include_router(control.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
     app.include_router(health.router)
+    # streams and faults (mockbroker/service/streams.py, faults.py)
+    hub = StreamHub(service, metrics)
+    app.state.hub = hub
+    app.include_router(streams.router)
+    app.include_router(faults.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
+    app.add_middleware(FaultTransportMiddleware, hub=hub)
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
 

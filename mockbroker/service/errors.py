@@ -65,7 +65,15 @@ def broker_error_response(exc: BrokerError) -> JSONResponse:
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(max(0, int(round(exc.retry_after))))}
     details = exc.to_dict().get("details")
-    return error_response(exc.http_status, exc.message, exc.code,
+    status = exc.http_status
+    fault = getattr(exc, "fault", None)
+    if fault is not None:  # an injected fault: FaultTransportMiddleware turns the mark into transport behaviour
+        headers = {**(headers or {}), "X-Mock-Fault": fault}
+        if fault == "timeout":
+            headers["X-Mock-Fault-Hold"] = str(exc.details.get("hold_seconds", 0))
+        if fault in ("service_unavailable", "server_error"):
+            status = int(exc.details.get("status", status))
+    return error_response(status, exc.message, exc.code,
                           exc.reason.value if exc.reason is not None else None, details, headers)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter as _Counter
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -47,6 +47,14 @@ class EngineCollector:
         for reason, count in sorted(rejected.items()):
             rej.add_metric([reason], count)
         yield rej
+        faults = GaugeMetricFamily("mockbroker_injected_faults", "Injected faults that fired, by outcome",
+                                   labels=["outcome"])
+        with state.lock:
+            engine_faults = getattr(state.broker, "faults", None)
+            fired = engine_faults.fired_by_outcome() if engine_faults is not None else {}
+        for outcome, count in sorted(fired.items()):
+            faults.add_metric([outcome], count)
+        yield faults
 
 
 class Metrics:
@@ -56,6 +64,8 @@ class Metrics:
                                  ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=self.registry)
         self.refused = Counter("mockbroker_order_refusals", "Order submissions refused before becoming orders",
                                ["reason"], registry=self.registry)
+        self.ws_open = Gauge("mockbroker_websocket_connections", "Open WebSocket connections by stream",
+                             ["stream"], registry=self.registry)
         self.registry.register(EngineCollector(service))
 
 
