@@ -57,8 +57,7 @@ JUNIT      := $(REPORTS)/junit
 # HTTP service subprocess) measures itself through the .pth hook installed into the venv.
 COV_ENV    := COVERAGE_PROCESS_START=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/$(REPORTS)/.coverage
 
-.PHONY: help bootstrap venv node browser report test unit behave-all allure-generate \
-        report-checks coverage-report clean
+.PHONY: help bootstrap venv node browser report test clean
 
 help:
 	@echo "make report    acceptance suite (in-process) -> Allure report in $(HTML)/"
