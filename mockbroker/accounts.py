@@ -1,7 +1,8 @@
 """The multi-account ledger: cash, reservations, positions (average cost), realized P&L and fees.
 
 Rules (the reconciliation identity, checked by property tests):
-    starting cash + realized P&L + dividends - fees  ==  cash + sum of open positions' cost basis
+    starting cash + opening basis + realized P&L + dividends - fees  ==  cash + sum of open positions' cost basis
+  (``opening basis``: the cost of the positions an account was set up with, granted rather than bought)
 - A buy fill takes ``qty x price`` and the fee from cash; a sell fill adds ``qty x price`` and takes the fee.
 - Positions use average cost. Closing (part of) a position removes the matching share of its cost basis
   (rounded to ``MONEY`` places) and books the difference to realized P&L, so the identity holds exactly.
@@ -49,14 +50,22 @@ class AccountState:
     realized_pl: Decimal = ZERO
     fees_paid: Decimal = ZERO
     dividends: Decimal = ZERO
+    opening_basis: Decimal = ZERO
 
 
 class Ledger:
     def __init__(self) -> None:
         self.accounts: dict[str, AccountState] = {}
 
-    def open(self, config: AccountConfig) -> AccountState:
+    def open(self, config: AccountConfig, prices: dict[str, Decimal] | None = None) -> AccountState:
+        """Open an account with its cash and the positions it starts with (at ``avg_price``, else ``prices``)."""
         state = AccountState(config.id, config.cash, config.cash, config.shorting_enabled)
+        for opening in config.positions:
+            price = Decimal(opening["avg_price"]) if opening["avg_price"] else (prices or {})[opening["symbol"]]
+            pos = state.positions.setdefault(opening["symbol"], PositionState())
+            pos.qty += opening["qty"]
+            pos.cost_basis += price * opening["qty"]
+            state.opening_basis += price * opening["qty"]
         self.accounts[config.id] = state
         return state
 
@@ -199,4 +208,5 @@ class Ledger:
         """The identity in the module docstring, exactly."""
         acct = self[account_id]
         basis = sum((p.cost_basis for p in acct.positions.values()), ZERO)
-        return acct.starting_cash + acct.realized_pl + acct.dividends - acct.fees_paid == acct.cash + basis
+        return (acct.starting_cash + acct.opening_basis + acct.realized_pl + acct.dividends - acct.fees_paid
+                == acct.cash + basis)

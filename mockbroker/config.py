@@ -250,6 +250,9 @@ class AccountConfig(_Section):
     shorting_enabled: bool = True
     api_key_id: str | None = None
     api_secret_key: str | None = None
+    positions: tuple = ()
+    """Holdings the account starts with, without trading for them: ``{"symbol", "qty" (negative = short),
+    "avg_price" (optional: the symbol's starting price)}``. Cash stays as given."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", self.id):
@@ -261,6 +264,26 @@ class AccountConfig(_Section):
         if not cash.is_finite() or cash < 0:
             raise ConfigurationError(f"accounts[{self.id}].cash={self.cash!r}: must be a finite amount >= 0")
         object.__setattr__(self, "cash", cash)
+        object.__setattr__(self, "positions", tuple(self._opening(p) for p in self.positions or ()))
+
+    def _opening(self, item: Any) -> dict:
+        where = f"accounts[{self.id}].positions[]"
+        if not isinstance(item, dict) or set(item) - {"symbol", "qty", "avg_price"}:
+            raise ConfigurationError(f"{where}={item!r}: must be an object with symbol, qty and optionally avg_price")
+        qty = item.get("qty")
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty == 0 or abs(qty) > 10**9:
+            raise ConfigurationError(f"{where}.qty={qty!r}: must be a whole, non-zero number of shares")
+        if not isinstance(item.get("symbol"), str):
+            raise ConfigurationError(f"{where}.symbol={item.get('symbol')!r}: must be a symbol")
+        price = item.get("avg_price")
+        if price is not None:
+            try:
+                price = Decimal(str(price))
+            except InvalidOperation:
+                price = None
+            if price is None or not price.is_finite() or price <= 0:
+                raise ConfigurationError(f"{where}.avg_price={item.get('avg_price')!r}: must be a positive price")
+        return {"symbol": item["symbol"], "qty": qty, "avg_price": None if price is None else str(price)}
 
     @classmethod
     def coerce(cls, item: Any) -> "AccountConfig":
@@ -271,6 +294,7 @@ class AccountConfig(_Section):
     def to_dict(self) -> dict:
         data = asdict(self)
         data["cash"] = str(self.cash)
+        data["positions"] = [dict(p) for p in self.positions]
         return data
 
 
@@ -296,6 +320,11 @@ class BrokerConfig:
         ids = [a.id for a in self.accounts]
         if len(set(ids)) != len(ids):
             raise ConfigurationError(f"accounts={ids!r}: an account id is listed twice")
+        for account in self.accounts:
+            for opening in account.positions:
+                if opening["symbol"] not in names:
+                    raise ConfigurationError(f"accounts[{account.id}].positions[].symbol={opening['symbol']!r}: "
+                                             f"not one of the symbols ({', '.join(names)})")
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "BrokerConfig":

@@ -1,8 +1,8 @@
 """Accounts: who trades, with how much cash, holding what; and balances, positions and P&L afterwards.
 
 Without an account in the scene the broker has "default" with $100,000, and "I" is that account; with exactly
-one account set up, "I" is that one. Opening positions are bought (or sold short) at market as the scene is set,
-before any When step, so balances checked later start from after those trades.
+one account set up, "I" is that one. Opening positions are granted with the account, at the symbol's starting
+price and without a trade, so the account's cash is exactly what the feature says.
 """
 
 from decimal import Decimal
@@ -42,14 +42,14 @@ def step_account_may_not_sell_short(context, name):
 @given("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
 @given("{actor:Actor} hold {qty:Shares} {symbol:Symbol}")
 def step_holds_at_start(context, actor, qty, symbol):
-    """Starts the account with a long position, bought at market as the scene is set. Example: Given alice holds 500 ACME"""
+    """Starts the account with a long position at the symbol's starting price (granted, not bought: cash is unchanged). Example: Given alice holds 500 ACME"""
     context.desk.scene.open_position(actor, symbol, qty)
 
 
 @given("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
 @given("{actor:Actor} am short {qty:Shares} {symbol:Symbol}")
 def step_is_short_at_start(context, actor, qty, symbol):
-    """Starts the account with a short position, sold at market as the scene is set. Example: Given bob is short 200 ACME"""
+    """Starts the account with a short position at the symbol's starting price (granted, not sold: cash is unchanged). Example: Given bob is short 200 ACME"""
     context.desk.scene.open_position(actor, symbol, -qty)
 
 

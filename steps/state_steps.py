@@ -123,7 +123,7 @@ def _same(actual: str | None, wanted: str) -> bool:
 @given('the account "{name}" with {cash:Money} cash and these positions')
 @given('the account "{name}" with {cash:Money} cash and these positions:')
 def step_account_with_cash_and_positions(context, name, cash):
-    """Opens an account with cash, then buys (negative shares: sells short) each position at market as the scene is set, paying from that cash (columns: symbol, shares). Example: Given the account "alice" with $100,000 cash and these positions:"""
+    """Opens an account with exactly that cash and these holdings (negative shares: short), granted at each symbol's starting price without a trade (columns: symbol, shares). Example: Given the account "alice" with $100,000 cash and these positions:"""
     scene = context.desk.scene
     scene.add_account(name, cash=cash)
     for row in rows(context.table, ("symbol", "shares")):

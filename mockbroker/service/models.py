@@ -169,6 +169,18 @@ class AdvanceIn(BaseModel):
     max_seconds: Optional[PositiveSeconds] = Field(None, alias="maxSeconds")
 
 
+class OpeningPositionIn(BaseModel):
+    """A holding an account starts with, granted without a trade (negative ``qty`` = short)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: Annotated[StrictStr, Field(pattern=SYMBOL_PATTERN)]
+    qty: Annotated[StrictInt, Field(ge=-10**9, le=10**9)]
+    avg_price: Optional[Union[Annotated[StrictInt, Field(gt=0, le=10**6)],
+                              Annotated[StrictFloat, Field(gt=0, le=10**6, allow_inf_nan=False)],
+                              Annotated[StrictStr, Field(pattern=r"^[0-9]{1,7}(\.[0-9]{1,6})?$")]]] = None
+
+
 class AccountIn(BaseModel):
     """``POST /mock/accounts``: open an account (keys generated from the seed when omitted)."""
 
@@ -181,3 +193,4 @@ class AccountIn(BaseModel):
     shorting_enabled: Optional[StrictBool] = None
     api_key_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = None
     api_secret_key: Optional[Annotated[StrictStr, Field(min_length=1, max_length=256)]] = None
+    positions: Optional[Annotated[list[OpeningPositionIn], Field(max_length=100)]] = None

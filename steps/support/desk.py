@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mockbroker.domain import OrderRequest, OrderType, Side
+from mockbroker.domain import OrderRequest
 from mockbroker.errors import BrokerError
 
 from .scene import Scene
@@ -63,16 +63,6 @@ class Desk:
         self.is_set = True
         broker.configure(config)
         self.actors.update(a.id for a in config.accounts)
-        for opening in scene.openings:
-            side = Side.BUY if opening.shares > 0 else Side.SELL
-            request = OrderRequest(symbol=opening.symbol, qty=abs(opening.shares), side=side, type=OrderType.MARKET)
-            account = scene.resolve_actor(opening.account)
-            order = broker.submit_order(request, account=account)
-            settled = broker.settle_order(order.id, account=account)
-            if settled.filled_qty != abs(opening.shares):
-                raise AssertionError(
-                    f"setting the scene: {account} should start with {opening.shares:,} {opening.symbol}, "
-                    f"but the opening order ended {settled.status.value} with {settled.filled_qty:,} filled")
         for account in config.accounts:
             self.opening_fills.update(f.fill_id for f in broker.list_fills(account=account.id))
             balances = broker.get_account(account.id)

@@ -4,8 +4,9 @@ Given steps only record wishes here (accounts, symbols, market and execution set
 opening positions, market events). The first When or Then step sets the scene on the broker, in this order:
 
 1. ``configure(BrokerConfig)`` -- resets the broker to the scene, with the scenario's own seed;
-2. opening positions -- each bought (or sold short) at market and settled;
-3. market events -- ``inject`` each, in the order the steps named them.
+   opening positions go in with the accounts: granted at the symbol's starting price, without a trade, so
+   the account's cash stays exactly as the feature says;
+2. market events -- ``inject`` each, in the order the steps named them.
 
 Rules:
 - With no account named, the broker has the account "default" with $100,000; with no symbol named, ACME at $50.00.
@@ -122,9 +123,15 @@ class Scene:
         for opening in self.openings:
             symbols.setdefault(opening.symbol, SymbolConfig(symbol=opening.symbol, price=DEFAULT_PRICE))
         accounts = dict(self.accounts)
+        holdings: dict[str, dict[str, int]] = {}
         for opening in self.openings:
             account = self.resolve_actor(opening.account)
             accounts.setdefault(account, AccountConfig(id=account))
+            held = holdings.setdefault(account, {})
+            held[opening.symbol] = held.get(opening.symbol, 0) + opening.shares
+        for account, held in holdings.items():
+            positions = tuple({"symbol": symbol, "qty": qty, "avg_price": None} for symbol, qty in held.items() if qty)
+            accounts[account] = accounts[account].with_changes(positions=positions)
         market = dict(self.market)
         if self.spread_cents is not None:
             price = symbols[self.default_symbol()].price

@@ -161,3 +161,25 @@ def test_the_product_example_flash_crash_slippage():
     order = broker.settle_order(broker.submit_order(OrderRequest("ACME", 100, Side.BUY)).id)
     fills = broker.list_fills(order_id=order.id)
     assert fills and all(f.slippage_bps > 50 for f in fills)
+
+
+def test_opening_positions_are_granted_without_touching_cash():
+    broker = create_broker({"symbols": ["ACME", {"symbol": "XYZ", "price": "20.00"}],
+                            "accounts": [{"id": "alice", "cash": 100_000,
+                                          "positions": [{"symbol": "ACME", "qty": 300},
+                                                        {"symbol": "XYZ", "qty": -50, "avg_price": "21.50"}]}]})
+    assert broker.get_account("alice").cash == Decimal("100000.00")
+    acme, xyz = broker.get_position("ACME", "alice"), broker.get_position("XYZ", "alice")
+    assert (acme.qty, acme.avg_entry_price) == (300, Decimal("50.00"))
+    assert (xyz.qty, xyz.avg_entry_price) == (-50, Decimal("21.50"))
+    assert broker.reconciles()
+    broker.settle_order(broker.close_position("ACME", "alice").id, "alice")
+    assert broker.reconciles() and broker.get_account("alice").cash > Decimal("100000")
+
+
+def test_opening_positions_must_name_a_traded_symbol():
+    from mockbroker.errors import ConfigurationError
+    with pytest.raises(ConfigurationError, match="positions"):
+        create_broker({"accounts": [{"id": "a", "positions": [{"symbol": "NOPE", "qty": 1}]}]})
+    with pytest.raises(ConfigurationError, match="qty"):
+        create_broker({"accounts": [{"id": "a", "positions": [{"symbol": "ACME", "qty": 0}]}]})
