@@ -122,8 +122,11 @@ class HttpBroker:
         self.timeout = timeout
         self.session = requests.Session()
         self._keys: dict[str, tuple[str, str]] = dict(keys or {})
+        self._streams: list = []  # open HttpStreams (advance waits until a dropped one has reconnected)
 
     def close(self) -> None:
+        for stream in list(self._streams):
+            stream.close()
         self.session.close()
 
     def __enter__(self) -> "HttpBroker":
@@ -148,10 +151,12 @@ class HttpBroker:
                                             timeout=self.timeout)
         except requests.Timeout as exc:
             raise Timeout(f"{method} {url}: no answer within {self.timeout:g} s") from exc
-        except requests.ConnectionError as exc:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise ConnectionFailed(f"{method} {url}: {exc}") from exc
         if response.status_code == 204:
             return None
+        if not response.content and response.status_code < 400:
+            raise ConnectionFailed(f"{method} {url}: an empty response (HTTP {response.status_code})")
         try:
             body = response.json()
         except ValueError:
@@ -308,6 +313,8 @@ class HttpBroker:
     def advance(self, seconds: float) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise InvalidArgument("seconds", seconds, "must be a number of seconds >= 0")
+        for stream in list(self._streams):
+            stream.wait_open()  # a stream that dropped reconnects before time moves on, as in process
         remaining = float(seconds)
         while True:
             step = min(remaining, MAX_ADVANCE_PER_CALL)
@@ -322,6 +329,23 @@ class HttpBroker:
 
     def inject(self, event: dict) -> dict:
         return self._request("POST", "/mock/inject", admin=True, json=event)["result"]
+
+    # ----- faults and streams (mockbroker.faults, mockbroker.service.streams)
+    def fault_rules(self) -> list[dict]:
+        """Every fault rule with how often it matched and fired."""
+        return self._request("GET", "/mock/faults", admin=True)["rules"]
+
+    def open_stream(self, stream: str, account: str = DEFAULT_ACCOUNT, *, quotes=(), trades=(), bars=(),
+                    statuses=(), timeout: float = 5.0):
+        """Subscribe over the service's WebSockets: ``trade_updates`` or ``market_data`` (symbols per channel).
+        Returns an ``HttpStream`` (``messages()``, iteration, ``on_message`` callbacks, ``close()``)."""
+        from .stream_client import HttpStream
+
+        channels = {"quotes": tuple(quotes), "trades": tuple(trades), "bars": tuple(bars),
+                    "statuses": tuple(statuses)}
+        opened = HttpStream(self, stream, account, channels, timeout=timeout)
+        self._streams.append(opened)
+        return opened
 
     def market_state(self, symbol: str) -> MarketState:
         d = self._request("GET", f"/mock/market/{symbol}", admin=True)
