@@ -353,8 +353,9 @@ class MockBroker:
         return {s: self.engine.mid(self.market.symbols[s])
                 for s, p in self.ledger[account].positions.items() if p.qty < 0}
 
-    def _reservation(self, request: OrderRequest, account: str) -> Decimal:
-        """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows."""
+    def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None) -> Decimal:
+        """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
+        ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held."""
         market = self.market[request.symbol]
         bid, ask = self.engine.touch(market)
         slip = 1 + self.engine.slippage
@@ -371,6 +372,8 @@ class MockBroker:
             return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
         held = self.ledger.position_qty(account, request.symbol)
         pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
+        if replacing is not None and replacing.side is Side.SELL:
+            pending_sells -= replacing.remaining
         short_qty = max(0, request.qty - max(0, held - pending_sells))
         if short_qty:
             acct = self.ledger[account]
@@ -487,8 +490,16 @@ class MockBroker:
                           time_in_force=r.time_in_force if time_in_force is None else time_in_force,
                           client_order_id=None)
         request = self._validate(request, account)
+        reserve = self._reservation(request, account, replacing=old)
+        available = (self.ledger.buying_power(account, self._short_marks(account))
+                     + self.ledger[account].reserved.get(old.id, Decimal(0)))
+        if reserve > available:
+            raise InsufficientFunds(
+                f"the replacement needs about ${reserve:,.2f} of buying power; account {account!r} has "
+                f"${available:,.2f} with what the old order had reserved",
+                needed=str(reserve.quantize(Decimal('0.01'))), available=str(available.quantize(Decimal('0.01'))))
         new = self._new_order(request, account, replaces=old.id)
-        self.ledger.reserve(account, new.id, self._reservation(request, account))
+        self.ledger.reserve(account, new.id, reserve)
         self.ledger.release(account, old.id)
         self.engine.request_replace(old, new)
         return new.snapshot()

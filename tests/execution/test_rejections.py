@@ -118,3 +118,25 @@ def test_the_venue_rejects_at_the_configured_rate_with_a_reason():
     half = broker(seed=5, rejection_rate=0.5)
     statuses = [place(half, market(1)).status for _ in range(200)]
     assert 70 < statuses.count(OrderStatus.REJECTED) < 130
+
+
+def test_replacing_a_sell_does_not_count_the_old_order_against_the_shares_held():
+    b = broker(shorting=False)
+    place(b, market(100))
+    old = place(b, limit(100, "60.00", Side.SELL))
+    new = b.replace_order(old.id, "a", limit_price=Decimal("61.00"))
+    assert b.settle_order(new.id, "a").status is OrderStatus.NEW
+    with pytest.raises(InvalidOrder) as refused:
+        b.replace_order(new.id, "a", qty=150)
+    assert refused.value.reason is RejectReason.SHORT_SALE_NOT_ALLOWED
+
+
+def test_a_replacement_beyond_the_buying_power_is_refused_and_the_old_order_keeps_working():
+    b = broker(cash=Decimal("10000"))
+    old = place(b, limit(100, "49.00"))
+    with pytest.raises(InsufficientFunds):
+        b.replace_order(old.id, "a", qty=300)
+    assert b.get_order(old.id, "a").status is OrderStatus.NEW
+    assert len(b.list_orders("a", "all")) == 1
+    new = b.replace_order(old.id, "a", qty=150)
+    assert b.settle_order(new.id, "a").status is OrderStatus.NEW
