@@ -140,6 +140,14 @@ def step_first_fill_is_for(context, qty):
                 describe_order(order, fills))
 
 
+@then("at least {qty:Shares} shares are filled")
+def step_at_least_shares_filled(context, qty):
+    """Checks that at least this many shares of the order have filled so far. Example: Then at least 5,000 shares are filled"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    assert_that(order.filled_qty, compares("the shares filled", "at least", qty, shares), describe_order(order))
+
+
 @then("it fills at a better price than its limit")
 def step_fills_better_than_limit(context):
     """Checks price improvement: a buy's average price below its limit, a sell's above. Example: Then it fills at a better price than its limit"""

@@ -36,6 +36,16 @@ Feature: What a fill costs: the spread, the book, market impact, and fees
     Then the order is filled
     And it fills with slippage below 5 bps
 
+  @allure.label.story:liquidity-crisis @allure.severity:critical
+  Scenario: A large order in a liquidity crisis fills a little at a time
+    Given a liquidity crisis on ACME
+    When alice buys 50,000 ACME at market
+    Then the order is partially filled
+    And the order is still open
+    When 30 seconds pass
+    Then at least 5,000 shares are filled
+    And the order is still open
+
   @allure.label.story:permanent-impact
   Scenario: A large buy leaves the price higher than it found it
     Given 10,000,000 shares are displayed at the best price
