@@ -38,7 +38,7 @@ def _options(parser) -> None:
     parser.add_argument("--order-rate", type=float, default=0.0, help="orders a second per trader (0 = unpaced)")
     parser.add_argument("--orders-per-trader", type=int, default=0, help="stop a trader after N orders (0 = no limit)")
     parser.add_argument("--results-dir", default="", help="where each process writes its orders and stats (JSON)")
-    parser.add_argument("--poll-ms", type=float, default=5.0, help="fill watcher poll interval, milliseconds")
+    parser.add_argument("--poll-ms", type=float, default=10.0, help="fill watcher poll interval, milliseconds")
     parser.add_argument("--mix-seed", type=int, default=2109, help="seed of the traders' choices")
     parser.add_argument("--market-share", type=float, default=0.6, help="share of submissions that are market orders")
     parser.add_argument("--follow-up", type=float, default=0.5, help="chance of a follow-up request per order")
@@ -134,6 +134,32 @@ def _on_stop(environment, **_kw) -> None:
             "failures": BOOK.failures})
     if not isinstance(environment.runner, WorkerRunner):
         _write(options.results_dir, f"stats-{os.getpid()}.json", _locust_stats(environment))
+
+
+@events.spawning_complete.add_listener
+def _end_when_quotas_are_done(user_count, **_kw) -> None:
+    """With quotas, end the run once every trader has stopped (instead of idling until ``-t``)."""
+    runner = _RUNNER[0]
+    if runner is None or isinstance(runner, WorkerRunner) or not runner.environment.parsed_options.orders_per_trader:
+        return
+
+    def watch() -> None:
+        for _ in range(100_000):  # bounded; -t ends the run anyway
+            gevent.sleep(0.25)
+            if runner.state in ("stopping", "stopped", "cleanup"):
+                return
+            if runner.user_count == 0:
+                runner.quit()
+                return
+    gevent.spawn(watch)
+
+
+_RUNNER: list = [None]
+
+
+@events.init.add_listener
+def _remember_runner(environment, **_kw) -> None:
+    _RUNNER[0] = environment.runner
 
 
 def _locust_stats(environment) -> dict:

@@ -152,6 +152,7 @@ def summarize(merged: dict, consistency, samples, args) -> dict:
         "service_rss_mb": [round(s.rss_bytes / 2**20, 2) for s in samples],
         "service_fds": [s.fds for s in samples], "sample_times_s": [round(s.t, 2) for s in samples],
         "samples": {"submits": merged["submits"], "round_trips": merged["round_trips"]},
+        "accepted": merged["accepted"],
     }
 
 
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=50, help="accounts when starting a service (at most one a trader)")
     ap.add_argument("--symbols", default="ACME,BETA,GAMA", help="symbols when starting a service")
     ap.add_argument("--venue-latency-ms", default="1,5", help="simulated venue latency min,max in ms (default 1,5)")
-    ap.add_argument("--poll-ms", type=float, default=5.0, help="fill watcher poll interval (default 5 ms)")
+    ap.add_argument("--poll-ms", type=float, default=10.0, help="fill watcher poll interval (default 10 ms, the realtime tick)")
     ap.add_argument("--seed", type=int, default=2109)
     ap.add_argument("--json", help="write the numbers and raw samples to this file")
     ap.add_argument("--charts", help="write PNG charts into this folder")

@@ -1,0 +1,23 @@
+@performance @epic:performance @feature:load
+@allure.label.epic:performance @allure.label.feature:load
+Feature: The broker keeps up with many traders at once
+  Trading teams run their systems against the broker under load. Orders must come back filled quickly, and
+  nothing may be lost or double-booked however busy the broker is.
+  These scenarios run a service of their own on this machine and drive it with simulated traders. CI runs them at
+  a fifth of the size (the same order rate); -D scale=1 runs them as written.
+
+  Background:
+    Given the broker runs as a service on this machine
+
+  @allure.label.story:latency @allure.severity:critical
+  Scenario: Fifty traders get their market orders filled quickly
+    When 50 traders submit 2,000 orders over 10 seconds
+    Then the 99th percentile order round trip is below 50 ms
+    And the 50th percentile order round trip is below 25 ms
+
+  @allure.label.story:consistency @allure.severity:critical
+  Scenario: Nothing is lost or double-booked under load
+    When 50 traders submit 2,000 orders over 10 seconds
+    Then no accepted order is lost
+    And no order id is used twice
+    And every account reconciles

@@ -1,0 +1,57 @@
+"""Performance: many traders at once, how fast orders come back filled, and whether anything got lost.
+
+The ``@performance`` features put the broker's HTTP service under load from Locust in processes of their own
+(``steps.support.performance`` says why, and how ``-D scale=`` sizes the runs).
+"""
+
+from behave import given, then, when  # noqa: F401
+
+from steps.support import performance
+from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
+
+BOUNDS = {"below": lambda v, lim: v < lim, "at most": lambda v, lim: v <= lim,
+          "above": lambda v, lim: v > lim, "at least": lambda v, lim: v >= lim}
+
+
+@given("the broker runs as a service on this machine")
+def step_broker_runs_as_service(context):
+    """Starts a service of this scenario's own, on the real-time clock (skips targets without one). Example: Given the broker runs as a service on this machine"""
+    performance.start_service(context)
+
+
+@when("{traders:Count} traders submit {orders:Shares} orders over {duration:Duration}")
+def step_traders_submit_orders(context, traders, orders, duration):
+    """Puts the service under a trader mix paced to that many orders in that time (scaled by -D scale=). Example: When 50 traders submit 2,000 orders over 10 seconds"""
+    performance.run_load(context, traders, orders, duration)
+
+
+@then("the {q:Count}th percentile order round trip is {bound:Bound} {limit:Duration}")
+def step_percentile_round_trip(context, q, bound, limit):
+    """Checks submit-to-fill-seen wall time at a percentile (50, 90, 95, 99). Example: Then the 99th percentile order round trip is below 50 ms"""
+    value = performance.percentile_of(performance.round_trip(context), q)
+    assert BOUNDS[bound](value, limit * 1000), \
+        f"p{q} order round trip {value:.1f} ms is not {bound} {limit * 1000:g} ms"
+
+
+@then("no accepted order is lost")
+def step_no_accepted_order_lost(context):
+    """Every order a trader was told was accepted is in the broker's records. Example: Then no accepted order is lost"""
+    report = performance.consistency(context)
+    assert not report.lost, f"{len(report.lost)} of {report.accepted} accepted orders are missing: {report.lost[:5]}"
+    assert report.accepted > 0, "no order was accepted at all"
+
+
+@then("every account reconciles")
+def step_every_account_reconciles(context):
+    """Fills explain every account's positions and cash exactly. Example: Then every account reconciles"""
+    report = performance.consistency(context)
+    assert report.accounts_reconciled == report.accounts, \
+        f"{report.accounts - report.accounts_reconciled} accounts do not reconcile: {report.problems[:5]}"
+
+
+@then("no order id is used twice")
+def step_no_order_id_used_twice(context):
+    """No two orders share an id, in what traders were told nor in the broker's records. Example: Then no order id is used twice"""
+    report = performance.consistency(context)
+    dupes = report.duplicated_by_clients + report.duplicated_in_service
+    assert not dupes, f"order ids used twice: {dupes[:5]}"

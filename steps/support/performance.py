@@ -1,0 +1,159 @@
+"""Load runs for the ``@performance`` features: a service of their own, Locust in its own process, the numbers.
+
+Decisions (see docs/performance.md):
+- The performance features always load-test the HTTP service, on a service of their own started here with the
+  real-time clock (orders reach the simulated venue as wall time passes, so a round trip has a wall-clock
+  meaning). That holds for ``-D target=inprocess`` and ``-D target=http`` alike (the http target's shared service
+  runs on the virtual clock and serves other scenarios). Any other target (``module:factory``) is skipped with a
+  message: nothing says it has an HTTP service to load.
+- Scale: ``-D scale=`` (default ``0.2`` for CI) multiplies the traders, the orders *and* the duration a step names,
+  so the order rate the step states stays the same; ``-D scale=1`` runs the steps as written.
+- Locust is never imported here: ``python -m load.run --host ...`` runs it in its own processes and writes JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import allure
+
+from mockbroker.perf import charts
+from mockbroker.perf.consistency import ConsistencyReport, check_consistency
+from mockbroker.perf.report import key_values
+from mockbroker.perf.stats import LatencySummary, throughput_series
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCALE = 0.2
+LOADABLE_TARGETS = ("inprocess", "http")
+
+
+@dataclass
+class LoadLab:
+    """One scenario's service and the results of its load runs."""
+
+    scale: float
+    service: object = None
+    run: dict = field(default_factory=dict)
+    consistency: ConsistencyReport | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.service.base_url
+
+
+def lab(context) -> LoadLab:
+    existing = getattr(context, "load_lab", None)
+    if existing is None:
+        existing = context.load_lab = LoadLab(scale=float(context.config.userdata.get("scale", DEFAULT_SCALE)))
+    return existing
+
+
+def start_service(context, accounts: int = 50) -> LoadLab:
+    """A real-time service for this scenario (stopped when it ends), or skip the scenario for other targets."""
+    target = getattr(context, "target", "inprocess")
+    if target not in LOADABLE_TARGETS:
+        context.scenario.skip(f"performance features load-test the HTTP service; target={target!r} has none "
+                              f"(run them with -D target=inprocess or -D target=http)")
+        return lab(context)
+    from load.run import service_config
+    from mockbroker.service.process import ServiceProcess
+
+    here = lab(context)
+    config = service_config(accounts, ["ACME", "BETA", "GAMA"], context.desk.seed, (1.0, 5.0))
+    here.service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
+    context.add_cleanup(here.service.stop)
+    return here
+
+
+def scaled(here: LoadLab, traders: int, orders: int, seconds: float) -> tuple[int, int, float]:
+    s = here.scale
+    return max(1, round(traders * s)), max(1, round(orders * s)), max(1.0, seconds * s)
+
+
+def run_load(context, traders: int, orders: int, seconds: float) -> dict:
+    """Run ``load.run`` against this scenario's service; attach its numbers and charts to the report."""
+    here = lab(context)
+    if here.service is None:
+        start_service(context)
+    users, total, duration = scaled(here, traders, orders, seconds)
+    with tempfile.TemporaryDirectory(prefix="mockbroker-perf-") as tmp:
+        out = os.path.join(tmp, "run.json")
+        cmd = [sys.executable, "-m", "load.run", "--host", here.base_url, "--users", str(users), "--orders",
+               str(total), "--duration", f"{duration:g}", "--json", out, "--no-consistency",
+               "--seed", str(context.desk.seed)]
+        done = subprocess.run(cmd, cwd=str(ROOT), capture_output=True, text=True, timeout=duration * 1.2 + 120)
+        if done.returncode != 0 or not os.path.exists(out):
+            raise AssertionError(f"the load run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
+                                 f"{done.stderr[-3000:]}")
+        here.run = json.loads(Path(out).read_text())
+    here.run["asked"] = {"traders": traders, "orders": orders, "seconds": seconds, "scale": here.scale,
+                         "ran_traders": users, "ran_orders": total, "ran_seconds": duration}
+    allure.attach(done.stdout, name="load run numbers", attachment_type=allure.attachment_type.TEXT)
+    attach_charts(here.run)
+    return here.run
+
+
+def attach_charts(run: dict) -> None:
+    rt = [lat * 1000 for _, lat in run["samples"]["round_trips"]]
+    sub = [lat * 1000 for _, lat in run["samples"]["submits"]]
+    allure.attach(charts.latency_histogram(rt, "order round trip (submit to fill seen)",
+                                           {"p50": run["round_trip"]["p50_ms"], "p99": run["round_trip"]["p99_ms"]}),
+                  name="order round trip histogram", attachment_type=allure.attachment_type.PNG)
+    allure.attach(charts.latency_histogram(sub, "order submission latency",
+                                           {"p50": run["submit_latency"]["p50_ms"],
+                                            "p99": run["submit_latency"]["p99_ms"]}),
+                  name="order submission histogram", attachment_type=allure.attachment_type.PNG)
+    allure.attach(charts.throughput_over_time(
+        {"orders accepted": throughput_series([t for t, _ in run["samples"]["submits"]]),
+         "fills seen": throughput_series([t for t, _ in run["samples"]["round_trips"]])}, "throughput over time"),
+        name="throughput over time", attachment_type=allure.attachment_type.PNG)
+
+
+def round_trip(context) -> LatencySummary:
+    return LatencySummary(**_run(context)["round_trip"])
+
+
+def _run(context) -> dict:
+    run = lab(context).run
+    if not run:
+        raise AssertionError("no load run yet: a When step must put the broker under load first")
+    return run
+
+
+def consistency(context) -> ConsistencyReport:
+    """Check (once per run) that every accepted order is accounted for and every account reconciles."""
+    here = lab(context)
+    if here.consistency is None:
+        run = _run(context)
+        import requests
+        accounts = requests.get(f"{here.base_url}/mock/accounts", timeout=10).json()
+        keys = {a["id"]: {"APCA-API-KEY-ID": a["api_key_id"], "APCA-API-SECRET-KEY": a["api_secret_key"]}
+                for a in accounts}
+        here.consistency = check_consistency(here.base_url, run["accepted"], keys)
+        c = here.consistency
+        allure.attach(key_values([("accepted orders", c.accepted), ("accounted for", c.accounted_for),
+                                  ("lost", len(c.lost)),
+                                  ("ids duplicated", len(c.duplicated_by_clients) + len(c.duplicated_in_service)),
+                                  ("accounts reconciled", f"{c.accounts_reconciled} of {c.accounts}"),
+                                  ("fills", c.fills_in_service), ("events", c.events)])
+                      + "".join(f"\nproblem: {p}" for p in c.problems),
+                      name="consistency after the load", attachment_type=allure.attachment_type.TEXT)
+    return here.consistency
+
+
+def percentile_of(summary: LatencySummary, q: int) -> float:
+    """The summary's value for percentile ``q`` (50, 90, 95, 99), in milliseconds."""
+    field_name = {50: "p50_ms", 90: "p90_ms", 95: "p95_ms", 99: "p99_ms"}.get(q)
+    if field_name is None:
+        raise ValueError(f"percentile {q}: the load run reports 50, 90, 95 and 99")
+    value = getattr(summary, field_name)
+    if math.isnan(value):
+        raise AssertionError("no round trip was measured (no market order was seen filled)")
+    return value
