@@ -95,6 +95,7 @@ class HttpStream:
         self._closed = False
         self._error: BrokerError | None = None
         self._ws = None
+        self._reason = "disconnect"
         self._handlers: list[Callable[[StreamMessage], None]] = []
         self._thread = threading.Thread(target=self._run, name=f"mockbroker-{stream}-{self.client_id}", daemon=True)
         self._thread.start()
@@ -194,7 +195,7 @@ class HttpStream:
     def _run(self) -> None:
         attempt = 0
         while not self._closed:
-            reason = "disconnect"
+            self._reason = "disconnect"
             try:
                 with self._cond:
                     self._conn_no += 1
@@ -206,7 +207,7 @@ class HttpStream:
                     with self._cond:
                         self._open = True
                         self._cond.notify_all()
-                    reason = self._read(ws)
+                    self._read(ws)
             except BrokerError as refused:  # a refused handshake: a real client gives up on bad keys and limits
                 with self._cond:
                     self._error = refused
@@ -222,7 +223,7 @@ class HttpStream:
                     self._cond.notify_all()
                     return
                 if was_open:
-                    self._record(StreamMessage("disconnected", None, 0, {"reason": reason}))
+                    self._record(StreamMessage("disconnected", None, 0, {"reason": self._reason}))
                 self._cond.notify_all()
             attempt += 1
             self.reconnects += 1
@@ -267,8 +268,7 @@ class HttpStream:
                     raise PermissionDenied(f"market data stream: {msg}", stream_code=code)
                 raise ConnectionFailed(f"market data stream: {msg} ({code})", stream_code=code)
 
-    def _read(self, ws) -> str:
-        reason = "disconnect"
+    def _read(self, ws) -> None:
         for raw in ws:
             if self.stream == "market_data":
                 items = msgpack.unpackb(raw)
@@ -284,8 +284,7 @@ class HttpStream:
                     if message is None:
                         continue
                     if message.kind == "error" and message.data.get("code") == 407:
-                        reason = "slow_client"
+                        self._reason = "slow_client"  # the close that follows is a slow-client drop
                     self._record(message)
                 self._count += len(items)
                 self._cond.notify_all()
-        return reason

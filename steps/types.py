@@ -141,6 +141,31 @@ parse_bound.__doc__ = 'A comparison: "above", "below", "at least", "at most".'
 parse_outcome = TypeBuilder.make_choice(["profit", "loss"])
 parse_outcome.__doc__ = 'A P&L outcome: "profit" or "loss".'
 
+FAILURE_WORDS = {
+    "a connection error": "connection_reset", "an empty response": "empty_response",
+    "a server error": "service_unavailable", "a timeout": "timeout", "an authentication error": "auth_failure",
+    "an order rejection": "invalid_order",
+}
+parse_failure = TypeBuilder.make_choice(list(FAILURE_WORDS))
+parse_failure.__doc__ = "How a request fails: " + ", ".join(f'"{w}"' for w in FAILURE_WORDS) + "."
+
+OPERATION_WORDS = {
+    "order submissions": "submit_order", "order cancels": "cancel_order", "account requests": "get_account",
+    "quote requests": "get_quote", "order requests": "orders", "all requests": "*",
+}
+parse_operation = TypeBuilder.make_choice(list(OPERATION_WORDS))
+parse_operation.__doc__ = "Which requests: " + ", ".join(f'"{w}"' for w in OPERATION_WORDS) + "."
+
+FEED_WORDS = {"quotes": "quotes", "trades": "trades", "bars": "bars", "trading status": "statuses"}
+
+
+@parse.with_pattern(r"(?:quotes|trades|bars|trading status)(?:(?:, | and )(?:quotes|trades|bars|trading status))*")
+def parse_feeds(text: str) -> tuple[str, ...]:
+    """Market-data channels: "quotes", "quotes and trades", "quotes, trades and bars", "trading status"."""
+    words = text.replace(" and ", ", ").split(", ")
+    return tuple(FEED_WORDS[w] for w in words)
+
+
 PARAMETER_TYPES = {
     "Money": (parse_money, "$10.50, $1,000,000"),
     "Bps": (parse_bps, "50 bps"),
@@ -159,6 +184,9 @@ PARAMETER_TYPES = {
     "Direction": (parse_direction, "up, down"),
     "Bound": (parse_bound, "above, below, at least, at most"),
     "Outcome": (parse_outcome, "profit, loss"),
+    "Failure": (parse_failure, "a connection error, a timeout"),
+    "Operation": (parse_operation, "order submissions, all requests"),
+    "Feeds": (parse_feeds, "quotes, trades and bars"),
 }
 
 

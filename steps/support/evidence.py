@@ -53,7 +53,15 @@ def collect(desk: Desk) -> dict[str, object]:
             markets[symbol] = broker.market_state(symbol).to_dict()
         except Exception as problem:  # noqa: BLE001
             markets[symbol] = f"could not read the market: {problem}"
-    return {"orders": orders, "fills": fills, "order events": events, "market": markets}
+    evidence = {"orders": orders, "fills": fills, "order events": events, "market": markets}
+    if hasattr(broker, "fault_rules"):
+        try:
+            rules = broker.fault_rules()
+        except Exception as problem:  # noqa: BLE001
+            rules = f"could not list the fault rules: {problem}"
+        if rules:
+            evidence["fault rules"] = rules
+    return evidence
 
 
 def attach_scenario_evidence(desk: Desk) -> None:

@@ -15,6 +15,7 @@ from behave.fixture import use_fixture
 from mockbroker.seeds import DEFAULT_SEED, derive_seed
 
 from .desk import Desk
+from . import streaming
 from .evidence import attach_scenario_evidence, seed_note
 from .target import check_contract, opener_for
 
@@ -46,6 +47,7 @@ def after_scenario(context, scenario) -> None:
     desk = getattr(context, "desk", None)
     if desk is None:
         return
+    streaming.close_all(desk)  # a scenario's stream clients never outlive it
     attach_scenario_evidence(desk)
     if scenario.status.name in ("failed", "error"):
         sys.__stderr__.write(f"\n  {scenario.name}: {seed_note(desk)}")
