@@ -65,9 +65,10 @@ _STOPS = (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP)
 _OPPOSITE = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkingOrder:
-    """The engine's mutable record of one order; ``snapshot()`` gives the frozen ``Order``."""
+    """The engine's mutable record of one order; ``snapshot()`` gives the frozen ``Order``. Slotted: a broker
+    holds many of them, and every object with a ``__dict__`` is one more for the garbage collector to walk."""
 
     id: str
     client_order_id: str
