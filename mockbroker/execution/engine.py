@@ -385,11 +385,24 @@ class ExecutionEngine:
         now = self.clock.now_ns()
         trade = market.last_trade
         printed = trade.time_ns == now and isinstance(self.touch_model, QueuePositionTouch)
+        # A plain limit the market neither reaches nor touches cannot trade: skip it without matching. (Fills of
+        # other orders during this loop only move the best prices away, so the test stays true.)
+        asks, bids = self.levels(market, Side.SELL), self.levels(market, Side.BUY)
+        best_ask = asks[0][0] if asks else None
+        best_bid = bids[0][0] if bids else None
+        limit_type = OrderType.LIMIT
         for order in list(working.values()):
             if order.status in _TERMINAL:
                 continue
             if printed and order.queue_ahead:
                 self.touch_model.on_print(order, trade.price, trade.size)
+            if order.request.type is limit_type:
+                limit = order.limit_price
+                if order.request.side is Side.BUY:
+                    if best_ask is None or limit < best_ask:
+                        continue
+                elif best_bid is None or limit > best_bid:
+                    continue
             self._work(order, market, False)
 
     def _work(self, order: WorkingOrder, market: SymbolMarket, arriving: bool) -> None:
