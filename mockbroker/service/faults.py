@@ -37,10 +37,29 @@ router = APIRouter(prefix="/mock", tags=["control"])
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-def _transport(send):
-    """uvicorn's ``send`` is a bound method of the request cycle, which holds the connection's transport."""
-    cycle = getattr(send, "__self__", None)
-    return getattr(cycle, "transport", None)
+def _transport(send, depth: int = 6):
+    """The connection's transport, found behind ``send``: uvicorn's ``send`` is a bound method of its request
+    cycle, which holds the transport; middlewares (Starlette's own included) wrap it in closures, so look through
+    their cells too. None when there is no such transport (the in-memory test client)."""
+    seen: set[int] = set()
+    todo = [(send, 0)]
+    while todo:
+        fn, level = todo.pop()
+        if id(fn) in seen or level > depth:
+            continue
+        seen.add(id(fn))
+        owner = getattr(fn, "__self__", None)
+        transport = getattr(owner, "transport", None)
+        if transport is not None and hasattr(transport, "abort"):
+            return transport
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if callable(value):
+                todo.append((value, level + 1))
+    return None
 
 
 class FaultTransportMiddleware:
