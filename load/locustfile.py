@@ -5,8 +5,14 @@ there are fewer accounts than traders). Every iteration submits one order - a ma
 round trip is measured) or a limit order far from the market (it rests, so it can be replaced or cancelled) - then
 maybe one follow-up: replace or cancel a resting order, or query the account, the open orders or the positions.
 
-Round trip = from just before the submit request to the moment this process sees the order's ``fill`` event. A
-fill watcher per process polls ``GET /mock/events?since=`` every ``--poll-ms`` milliseconds. At the end each process
+Round trip = from just before the submit request to the moment this process sees the order's ``fill`` event:
+on the trade-updates WebSocket (``/stream``, one connection per account per process; ``--fills-from stream``, the
+default) or by polling ``GET /mock/events?since=`` every ``--poll-ms`` ms (``--fills-from events``).
+
+Market-data subscribers (``--subscribers N``, a fixed number of extra users) hold a ``/v2/iex`` connection each,
+subscribed to every symbol's quotes and trades, and count what arrives. Market-data delay = wall time of receipt -
+the message's simulated time mapped to wall time (the real-time clock runs simulated time at wall speed; the
+offset is read once from ``GET /mock/state`` at the start). At the end each process
 writes what it saw into ``--results-dir`` (``orders-<pid>.json``: accepted ids per account, submit times and
 latencies, round trips) and the master (or the local runner) writes ``stats-<pid>.json`` from Locust's own stats.
 ``python -m load.run`` merges them; see docs/performance.md.
@@ -26,7 +32,7 @@ from collections import defaultdict
 
 import gevent
 import requests
-from locust import FastHttpUser, constant, constant_throughput, events, task
+from locust import FastHttpUser, User, constant, constant_throughput, events, task
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
@@ -42,6 +48,9 @@ def _options(parser) -> None:
     parser.add_argument("--mix-seed", type=int, default=2109, help="seed of the traders' choices")
     parser.add_argument("--market-share", type=float, default=0.6, help="share of submissions that are market orders")
     parser.add_argument("--follow-up", type=float, default=0.5, help="chance of a follow-up request per order")
+    parser.add_argument("--fills-from", choices=("stream", "events"), default="stream",
+                        help="see fills on the trade-updates stream or by polling the event log")
+    parser.add_argument("--subscribers", type=int, default=0, help="market-data stream subscribers (extra users)")
 
 
 class Book:
@@ -59,9 +68,17 @@ class Book:
         self.symbols: list[str] = SYMBOLS_FALLBACK
         self.last_seq = 0
         self.watcher = None
+        self.stream_watchers: list = []
         self.running = False
+        self.sim_offset_s = 0.0  # wall time - simulated time (the real-time clock keeps it constant)
+        self.md_messages: dict[str, int] = defaultdict(int)
+        self.md_delays: list[float] = []  # seconds, capped at MAX_SAMPLES
+        self.md_first = self.md_last = None
+        self.md_connected = 0
+        self.stream_errors: dict[str, int] = defaultdict(int)
 
 
+MAX_SAMPLES = 200_000
 BOOK = Book()
 _user_numbers = itertools.count()
 
@@ -86,14 +103,57 @@ def _poll_once(session, host: str) -> None:
     now = time.perf_counter()
     wall = time.time()
     for e in body.get("events", ()):
-        if e.get("event") != "fill":
-            continue
-        order_id = e["order"]["id"]
-        started = BOOK.submit_started.pop(order_id, None)
-        if started is not None:
-            BOOK.round_trips.append((wall, now - started))
-            BOOK.filled.add(order_id)
+        if e.get("event") == "fill":
+            _filled(e["order"]["id"], now, wall)
     BOOK.last_seq = body.get("last_seq", BOOK.last_seq)
+
+
+def _filled(order_id: str, now: float, wall: float) -> None:
+    started = BOOK.submit_started.pop(order_id, None)
+    if started is not None:
+        BOOK.round_trips.append((wall, now - started))
+    BOOK.filled.add(order_id)  # a fill seen before its submit returned: the submit does not start a timer
+
+
+def _ws_url(host: str, path: str) -> str:
+    return host.replace("https://", "wss://").replace("http://", "ws://") + path
+
+
+def _watch_trade_updates(host: str, account: dict) -> None:
+    """One /stream connection for ``account``: every ``fill`` update ends that order's round trip."""
+    import websocket  # websocket-client (a Locust dependency); cooperative under gevent's patching
+
+    try:
+        ws = websocket.create_connection(_ws_url(host, "/stream"), timeout=10)
+        ws.send(json.dumps({"action": "authenticate", "data": {"key_id": account["api_key_id"],
+                                                              "secret_key": account["api_secret_key"]}}))
+        ws.send(json.dumps({"action": "listen", "data": {"streams": ["trade_updates"]}}))
+        ws.settimeout(0.5)
+    except Exception as exc:  # noqa: BLE001 - counted and reported; round trips then come from nowhere
+        BOOK.stream_errors[f"trade_updates connect: {type(exc).__name__}"] += 1
+        return
+    try:
+        while BOOK.running:
+            try:
+                raw = ws.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+            now, wall = time.perf_counter(), time.time()
+            msg = json.loads(raw)
+            if msg.get("stream") == "trade_updates" and msg["data"].get("event") == "fill":
+                _filled(msg["data"]["order"]["id"], now, wall)
+    except Exception as exc:  # noqa: BLE001
+        if BOOK.running:
+            BOOK.stream_errors[f"trade_updates: {type(exc).__name__}"] += 1
+    finally:
+        ws.close()
+
+
+def _sim_offset(host: str) -> float:
+    before = time.time()
+    now_ns = requests.get(f"{host}/mock/state", timeout=10).json()["now_ns"]
+    after = time.time()
+    return (before + after) / 2 - now_ns / 1e9
 
 
 @events.test_start.add_listener
@@ -108,9 +168,14 @@ def _on_start(environment, **_kw) -> None:
         BOOK.symbols = [s["symbol"] for s in state["config"]["symbols"]] or SYMBOLS_FALLBACK
     except Exception:
         BOOK.symbols = SYMBOLS_FALLBACK
-    BOOK.last_seq = requests.get(f"{host}/mock/events", params={"since": 0}, timeout=30).json().get("last_seq", 0)
+    BOOK.sim_offset_s = _sim_offset(host)
     BOOK.running = True
-    BOOK.watcher = gevent.spawn(_watch_fills, host, environment.parsed_options.poll_ms / 1000.0)
+    if environment.parsed_options.fills_from == "events":
+        BOOK.last_seq = requests.get(f"{host}/mock/events", params={"since": 0}, timeout=30).json().get("last_seq", 0)
+        BOOK.watcher = gevent.spawn(_watch_fills, host, environment.parsed_options.poll_ms / 1000.0)
+    else:
+        BOOK.stream_watchers = [gevent.spawn(_watch_trade_updates, host, a) for a in BOOK.accounts]
+        gevent.sleep(0.2)  # let the connections authenticate before the first order
 
 
 @events.test_stop.add_listener
@@ -122,16 +187,21 @@ def _on_stop(environment, **_kw) -> None:
         session = requests.Session()
         deadline = time.perf_counter() + 2.0
         while BOOK.submit_started and time.perf_counter() < deadline:
-            _poll_once(session, host)
+            if options.fills_from == "events":
+                _poll_once(session, host)
             gevent.sleep(options.poll_ms / 1000.0)
         BOOK.running = False
-        if BOOK.watcher is not None:
-            BOOK.watcher.kill(block=False)
+        for g in [BOOK.watcher, *BOOK.stream_watchers]:
+            if g is not None:
+                g.join(timeout=1.0)
+                g.kill(block=False)
         _write(options.results_dir, f"orders-{os.getpid()}.json", {
             "worker_index": getattr(environment.runner, "worker_index", None),
             "accepted": BOOK.accepted, "submits": BOOK.submits, "round_trips": BOOK.round_trips,
             "unfilled_market_orders": len(BOOK.submit_started), "rejected": BOOK.rejected,
-            "failures": BOOK.failures})
+            "failures": BOOK.failures, "fills_from": options.fills_from, "stream_errors": BOOK.stream_errors,
+            "market_data": {"subscribers": BOOK.md_connected, "messages": BOOK.md_messages,
+                            "delays": BOOK.md_delays, "first": BOOK.md_first, "last": BOOK.md_last}})
     if not isinstance(environment.runner, WorkerRunner):
         _write(options.results_dir, f"stats-{os.getpid()}.json", _locust_stats(environment))
 
@@ -148,7 +218,7 @@ def _end_when_quotas_are_done(user_count, **_kw) -> None:
             gevent.sleep(0.25)
             if runner.state in ("stopping", "stopped", "cleanup"):
                 return
-            if runner.user_count == 0:
+            if runner.user_classes_count.get("Trader", 0) == 0:
                 runner.quit()
                 return
     gevent.spawn(watch)
@@ -160,6 +230,8 @@ _RUNNER: list = [None]
 @events.init.add_listener
 def _remember_runner(environment, **_kw) -> None:
     _RUNNER[0] = environment.runner
+    if environment.parsed_options is not None:  # the master decides how many subscribers run where
+        MarketDataSubscriber.fixed_count = environment.parsed_options.subscribers
 
 
 def _locust_stats(environment) -> dict:
@@ -272,3 +344,51 @@ class Trader(FastHttpUser):
 
     def positions(self) -> None:
         self.client.get("/v2/positions", headers=self.headers, name="list positions")
+
+
+class MarketDataSubscriber(User):
+    """Holds one market-data connection (quotes and trades of every symbol) and counts what arrives."""
+
+    fixed_count = 0  # set from --subscribers at the start of the run
+    wait_time = constant(0)
+
+    @task
+    def listen(self) -> None:
+        import msgpack
+        import websocket
+
+        host = self.environment.host.rstrip("/")
+        account = BOOK.accounts[next(_user_numbers) % len(BOOK.accounts)]
+        try:
+            ws = websocket.create_connection(_ws_url(host, "/v2/iex"), timeout=10)
+            ws.recv()  # [{"T": "success", "msg": "connected"}]
+            ws.send_binary(msgpack.packb({"action": "auth", "key": account["api_key_id"],
+                                          "secret": account["api_secret_key"]}))
+            ws.send_binary(msgpack.packb({"action": "subscribe", "quotes": BOOK.symbols, "trades": BOOK.symbols}))
+            ws.settimeout(0.5)
+        except Exception as exc:  # noqa: BLE001
+            BOOK.stream_errors[f"market data connect: {type(exc).__name__}"] += 1
+            raise StopUser()
+        BOOK.md_connected += 1
+        try:
+            while BOOK.running:
+                try:
+                    raw = ws.recv()
+                except websocket.WebSocketTimeoutException:
+                    continue
+                wall = time.time()
+                for item in msgpack.unpackb(raw):
+                    kind = item.get("T")
+                    BOOK.md_messages[kind] += 1
+                    if kind in ("q", "t", "b"):
+                        if BOOK.md_first is None:
+                            BOOK.md_first = wall
+                        BOOK.md_last = wall
+                        if len(BOOK.md_delays) < MAX_SAMPLES:
+                            BOOK.md_delays.append(wall - (item["t"].to_unix_nano() / 1e9 + BOOK.sim_offset_s))
+        except Exception as exc:  # noqa: BLE001
+            if BOOK.running:
+                BOOK.stream_errors[f"market data: {type(exc).__name__}"] += 1
+        finally:
+            ws.close()
+        raise StopUser()

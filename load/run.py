@@ -61,10 +61,12 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
     py = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
     # paced traders finish their quota a little after the duration's end (the last order is due at its end)
     run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
-    common = ["--headless", "-u", str(args.users), "-r", str(max(args.users, 1)), "-t", f"{run_time}s",
+    users = args.users + args.subscribers
+    common = ["--headless", "-u", str(users), "-r", str(users), "-t", f"{run_time}s",
               "--host", host, "--only-summary", "--loglevel", args.loglevel, "--stop-timeout", "3",
               "--results-dir", results, "--order-rate", f"{rate:g}", "--orders-per-trader", str(per_trader),
-              "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed)]
+              "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed), "--fills-from", args.fills_from,
+              "--subscribers", str(args.subscribers)]
     if args.workers <= 0:
         return [py + common]
     port = args.master_port or _free_port()
@@ -118,6 +120,8 @@ def merge(results: str) -> dict:
     submits, round_trips = [], []
     unfilled = rejected = 0
     failures: dict[str, int] = {}
+    stream_errors: dict[str, int] = {}
+    md = {"subscribers": 0, "messages": {}, "delays": [], "first": None, "last": None}
     files = sorted(glob.glob(os.path.join(results, "orders-*.json")))
     for path in files:
         data = json.load(open(path))
@@ -129,11 +133,22 @@ def merge(results: str) -> dict:
         rejected += data["rejected"]
         for k, v in data["failures"].items():
             failures[k] = failures.get(k, 0) + v
+        for k, v in data.get("stream_errors", {}).items():
+            stream_errors[k] = stream_errors.get(k, 0) + v
+        m = data.get("market_data") or {}
+        md["subscribers"] += m.get("subscribers", 0)
+        for k, v in (m.get("messages") or {}).items():
+            md["messages"][k] = md["messages"].get(k, 0) + v
+        md["delays"] += m.get("delays") or []
+        for key, pick in (("first", min), ("last", max)):
+            if m.get(key) is not None:
+                md[key] = m[key] if md[key] is None else pick(md[key], m[key])
     stats = {}
     for path in sorted(glob.glob(os.path.join(results, "stats-*.json"))):
         stats = json.load(open(path))
     return {"processes": len(files), "accepted": accepted, "submits": submits, "round_trips": round_trips,
-            "unfilled_market_orders": unfilled, "rejected": rejected, "failures": failures, "locust": stats}
+            "unfilled_market_orders": unfilled, "rejected": rejected, "failures": failures, "locust": stats,
+            "stream_errors": stream_errors, "market_data": md}
 
 
 def summarize(merged: dict, consistency, samples, args) -> dict:
@@ -147,6 +162,8 @@ def summarize(merged: dict, consistency, samples, args) -> dict:
         "orders_per_second": round(sustained_rate(submit_times), 1),
         "submit_latency": sub.to_dict(), "round_trip": rt.to_dict(),
         "unfilled_market_orders": merged["unfilled_market_orders"], "rejected": merged["rejected"],
+        "fills_from": args.fills_from, "stream_errors": merged["stream_errors"],
+        "market_data": _market_data(merged["market_data"]),
         "failures": merged["failures"], "locust": merged["locust"], "locust_processes": merged["processes"],
         "consistency": consistency.to_dict() if consistency is not None else None,
         "service_rss_mb": [round(s.rss_bytes / 2**20, 2) for s in samples],
@@ -154,6 +171,15 @@ def summarize(merged: dict, consistency, samples, args) -> dict:
         "samples": {"submits": merged["submits"], "round_trips": merged["round_trips"]},
         "accepted": merged["accepted"],
     }
+
+
+def _market_data(md: dict) -> dict:
+    data_messages = sum(v for k, v in md["messages"].items() if k in ("q", "t", "b"))
+    span = (md["last"] - md["first"]) if md["first"] is not None and md["last"] is not None else 0.0
+    return {"subscribers": md["subscribers"], "messages": md["messages"], "data_messages": data_messages,
+            "messages_per_second": round(data_messages / span, 1) if span > 0 else 0.0,
+            "delay": LatencySummary.of("market-data delay (simulated time to receipt)", md["delays"]).to_dict(),
+            "delays": md["delays"][:50_000]}
 
 
 def text_report(summary: dict) -> str:
@@ -165,7 +191,15 @@ def text_report(summary: dict) -> str:
         ("orders accepted (with replacements)", summary["orders_accepted"]), ("orders/s sustained", summary["orders_per_second"]),
         ("market orders without a fill seen", summary["unfilled_market_orders"]),
         ("refused by broker rules", summary["rejected"]),
-    ]), "", latency_table([sub, rt])]
+    ]), "", latency_table([sub, rt] + ([LatencySummary(**summary["market_data"]["delay"])]
+                                        if summary["market_data"]["subscribers"] else []))]
+    md = summary["market_data"]
+    if md["subscribers"]:
+        lines += ["", key_values([("market-data subscribers", md["subscribers"]),
+                                  ("market-data messages delivered", md["data_messages"]),
+                                  ("market-data messages/s (all subscribers)", md["messages_per_second"])])]
+    if summary["stream_errors"]:
+        lines += [f"  stream problem: {k} x{v}" for k, v in summary["stream_errors"].items()]
     reqs = (summary["locust"] or {}).get("requests", {})
     if reqs:
         lines += ["", table(["request (Locust)", "requests", "failures", "req/s", "p50 ms", "p99 ms", "max ms"],
@@ -224,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=50, help="accounts when starting a service (at most one a trader)")
     ap.add_argument("--symbols", default="ACME,BETA,GAMA", help="symbols when starting a service")
     ap.add_argument("--venue-latency-ms", default="1,5", help="simulated venue latency min,max in ms (default 1,5)")
+    ap.add_argument("--subscribers", type=int, default=0, help="market-data stream subscribers besides the traders")
+    ap.add_argument("--fills-from", choices=("stream", "events"), default="stream",
+                    help="time fills on the trade-updates stream (default) or by polling the event log")
     ap.add_argument("--poll-ms", type=float, default=10.0, help="fill watcher poll interval (default 10 ms, the realtime tick)")
     ap.add_argument("--seed", type=int, default=2109)
     ap.add_argument("--json", help="write the numbers and raw samples to this file")
