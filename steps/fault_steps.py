@@ -84,6 +84,7 @@ def step_checks_account(context, actor, count):
 
 
 @when("{actor:Actor} asks for the {symbol:Symbol} quote")
+@when("{actor:Actor} ask for the {symbol:Symbol} quote")
 def step_asks_for_quote(context, actor, symbol):
     """Reads the latest quote once; a failure is noted. Example: When I ask for the ACME quote"""
     desk = context.desk.ready()
