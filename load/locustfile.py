@@ -214,11 +214,14 @@ def _end_when_quotas_are_done(user_count, **_kw) -> None:
         return
 
     def watch() -> None:
+        seen = False  # a master learns the workers' counts from their reports: wait until traders were seen
         for _ in range(100_000):  # bounded; -t ends the run anyway
             gevent.sleep(0.25)
             if runner.state in ("stopping", "stopped", "cleanup"):
                 return
-            if runner.user_classes_count.get("Trader", 0) == 0:
+            traders = runner.user_classes_count.get("Trader", 0)
+            seen = seen or traders > 0
+            if seen and traders == 0:
                 runner.quit()
                 return
     gevent.spawn(watch)

@@ -62,17 +62,19 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
     # paced traders finish their quota a little after the duration's end (the last order is due at its end)
     run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
     users = args.users + args.subscribers
+    classes = ["Trader"] + (["MarketDataSubscriber"] if args.subscribers else [])  # fixed_count 0 would be weighted
     common = ["--headless", "-u", str(users), "-r", str(users), "-t", f"{run_time}s",
               "--host", host, "--only-summary", "--loglevel", args.loglevel, "--stop-timeout", "3",
               "--results-dir", results, "--order-rate", f"{rate:g}", "--orders-per-trader", str(per_trader),
               "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed), "--fills-from", args.fills_from,
               "--subscribers", str(args.subscribers)]
     if args.workers <= 0:
-        return [py + common]
+        return [py + common + classes]
     port = args.master_port or _free_port()
     master = py + common + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                            "--expect-workers", str(args.workers), "--expect-workers-max-wait", "30"]
-    worker = py + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel", args.loglevel]
+                            "--expect-workers", str(args.workers), "--expect-workers-max-wait", "30"] + classes
+    worker = py + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel",
+                   args.loglevel] + classes
     return [master] + [list(worker) for _ in range(args.workers)]
 
 

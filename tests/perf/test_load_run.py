@@ -38,6 +38,7 @@ def test_distributed_commands_bind_loopback_only():
 
     class Args:
         users, duration, workers, master_port, loglevel, poll_ms, seed = 4, 2.0, 3, 5557, "WARNING", 10.0, 1
+        subscribers, fills_from = 2, "stream"
 
     master, *workers = locust_commands(Args, "http://127.0.0.1:1", "/tmp/x", 10, 5.0)
     assert master[master.index("--master-bind-host") + 1] == "127.0.0.1"
