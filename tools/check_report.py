@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATUSES = ("passed", "failed", "broken", "skipped")
+# behave lists scenarios it never ran (e.g. after a before_all hook error) as status="untested";
+# allure-behave writes no result for them, so they are counted apart and are an error by themselves
+UNTESTED = "untested"
 
 
 @dataclass
@@ -34,7 +37,26 @@ class JUnitRun:
     names: list[str] = field(default_factory=list)
 
     def stats(self) -> dict[str, int]:
-        return {**{s: self.counts.get(s, 0) for s in STATUSES}, "total": sum(self.counts.values())}
+        """Counts of the scenarios behave ran (what Allure has results for)."""
+        run = {s: self.counts.get(s, 0) for s in STATUSES}
+        return {**run, "total": sum(run.values())}
+
+    @property
+    def untested(self) -> int:
+        return self.counts.get(UNTESTED, 0)
+
+
+# behave's own testcase status (the `status` attribute) when no child element says more
+_BEHAVE_STATUS = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "broken",
+    "hook_error": "broken",
+    "undefined": "broken",
+    "pending": "broken",
+    "skipped": "skipped",
+    "untested": UNTESTED,
+}
 
 
 def testcase_status(testcase: ET.Element) -> str:
@@ -44,7 +66,7 @@ def testcase_status(testcase: ET.Element) -> str:
         return "broken"
     if testcase.find("skipped") is not None:
         return "skipped"
-    return "passed"
+    return _BEHAVE_STATUS.get(testcase.get("status", "passed"), "broken")
 
 
 def read_junit(junit_dir: Path) -> dict[str, JUnitRun]:
@@ -54,8 +76,10 @@ def read_junit(junit_dir: Path) -> dict[str, JUnitRun]:
         run = JUnitRun(target_dir.name)
         for xml_file in sorted(target_dir.glob("*.xml")):
             for testcase in ET.parse(xml_file).getroot().iter("testcase"):
-                run.counts[testcase_status(testcase)] += 1
-                run.names.append(testcase.get("name", ""))
+                status = testcase_status(testcase)
+                run.counts[status] += 1
+                if status != UNTESTED:
+                    run.names.append(testcase.get("name", ""))
         runs[run.target] = run
     return runs
 
@@ -91,6 +115,12 @@ def compare(report_dir: Path, junit_dir: Path) -> list[str]:
     runs = read_junit(junit_dir)
     if not runs:
         return [f"no behave JUnit results under {junit_dir}"]
+    for target, run in runs.items():
+        if run.untested:
+            problems.append(f"behave left {run.untested} scenarios of target '{target}' untested (aborted run: "
+                            "see the HOOK-ERROR in its output); the report cannot show them")
+    if not (report_dir / "summary.json").is_file():
+        return [*problems, f"no {report_dir / 'summary.json'}: the report was not generated"]
     expected, actual = total_stats(runs), summary_stats(report_dir)
     if expected["total"] == 0:
         problems.append("behave ran no scenarios (JUnit total is 0)")
