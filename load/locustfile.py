@@ -182,6 +182,7 @@ def _on_start(environment, **_kw) -> None:
 def _on_stop(environment, **_kw) -> None:
     options = environment.parsed_options
     if not isinstance(environment.runner, MasterRunner):
+        _write_orders(environment)  # first, in case the process exits while the last fills are awaited
         # Let the last fills arrive (bounded: at most 2 s), then stop watching.
         host = environment.host.rstrip("/")
         session = requests.Session()
@@ -191,19 +192,32 @@ def _on_stop(environment, **_kw) -> None:
                 _poll_once(session, host)
             gevent.sleep(options.poll_ms / 1000.0)
         BOOK.running = False
+        _write_orders(environment)
         for g in [BOOK.watcher, *BOOK.stream_watchers]:
             if g is not None:
-                g.join(timeout=1.0)
                 g.kill(block=False)
-        _write(options.results_dir, f"orders-{os.getpid()}.json", {
-            "worker_index": getattr(environment.runner, "worker_index", None),
-            "accepted": BOOK.accepted, "submits": BOOK.submits, "round_trips": BOOK.round_trips,
-            "unfilled_market_orders": len(BOOK.submit_started), "rejected": BOOK.rejected,
-            "failures": BOOK.failures, "fills_from": options.fills_from, "stream_errors": BOOK.stream_errors,
-            "market_data": {"subscribers": BOOK.md_connected, "messages": BOOK.md_messages,
-                            "delays": BOOK.md_delays, "first": BOOK.md_first, "last": BOOK.md_last}})
     if not isinstance(environment.runner, WorkerRunner):
         _write(options.results_dir, f"stats-{os.getpid()}.json", _locust_stats(environment))
+
+
+@events.quitting.add_listener
+def _on_quitting(environment, **_kw) -> None:
+    """The last word: Locust may shut down while a test_stop handler still waits for fills."""
+    if not isinstance(environment.runner, MasterRunner):
+        _write_orders(environment)
+    if not isinstance(environment.runner, WorkerRunner):
+        _write(environment.parsed_options.results_dir, f"stats-{os.getpid()}.json", _locust_stats(environment))
+
+
+def _write_orders(environment) -> None:
+    options = environment.parsed_options
+    _write(options.results_dir, f"orders-{os.getpid()}.json", {
+        "worker_index": getattr(environment.runner, "worker_index", None),
+        "accepted": BOOK.accepted, "submits": BOOK.submits, "round_trips": BOOK.round_trips,
+        "unfilled_market_orders": len(BOOK.submit_started), "rejected": BOOK.rejected,
+        "failures": BOOK.failures, "fills_from": options.fills_from, "stream_errors": BOOK.stream_errors,
+        "market_data": {"subscribers": BOOK.md_connected, "messages": BOOK.md_messages,
+                        "delays": BOOK.md_delays, "first": BOOK.md_first, "last": BOOK.md_last}})
 
 
 @events.spawning_complete.add_listener
