@@ -63,7 +63,7 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        task = asyncio.create_task(_realtime(service)) if clock == "realtime" else None
+        task = asyncio.create_task(_realtime(service, app.state.hub)) if clock == "realtime" else None
         try:
             yield
         finally:
@@ -98,8 +98,9 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
     return app
 
 
-async def _realtime(service: ServiceState) -> None:
-    """Advance the virtual clock by the wall time that passed, every market update interval."""
+async def _realtime(service: ServiceState, hub: StreamHub | None = None) -> None:
+    """Advance the virtual clock by the wall time that passed, every market update interval (then the streams
+    deliver what that tick published)."""
     last = time.monotonic()
     while True:
         config = service.config
@@ -110,5 +111,7 @@ async def _realtime(service: ServiceState) -> None:
         try:
             with service.lock:
                 service.broker.advance(elapsed)
+            if hub is not None:
+                hub.notify()
         except Exception:  # keep ticking; the error is logged once per tick
             log.exception("realtime clock: advance failed")
