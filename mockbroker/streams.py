@@ -60,7 +60,7 @@ class FeedItem:
 class MarketFeed:
     """The market-data messages, in publication order (see the module docstring)."""
 
-    def __init__(self, market, clock, capacity: int = 50_000) -> None:
+    def __init__(self, market, clock, capacity: int = 200_000) -> None:
         self.market = market
         self.clock = clock
         self.buffer: deque = deque(maxlen=capacity)

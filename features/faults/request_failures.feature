@@ -9,7 +9,7 @@ Feature: Requests fail on demand, the same way on every target
     Given the account "alice" with $100,000 cash
 
   @allure.label.story:retries @allure.severity:critical
-  Scenario Outline: A careful client gets its order through after <failure>s
+  Scenario Outline: A careful client gets its order through despite <failure>, twice
     Given order submissions fail 2 times with <failure>, then succeed
     When alice buys 100 ACME at market, retrying on failures
     Then the order went through on attempt 3

@@ -6,6 +6,7 @@ truth; nothing is double-counted), plus a counter of orders refused at submissio
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter as _Counter
 
@@ -13,6 +14,20 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+@contextlib.contextmanager
+def _no_faults(broker):
+    """A scrape reads the engine without tripping (or counting toward) the injected fault rules."""
+    faults = getattr(broker, "faults", None)
+    if not faults:
+        yield
+        return
+    broker.faults = type(faults)(None)
+    try:
+        yield
+    finally:
+        broker.faults = faults
 
 
 class EngineCollector:
@@ -24,7 +39,7 @@ class EngineCollector:
         by_status: _Counter = _Counter()
         rejected: _Counter = _Counter()
         fills = 0
-        with state.lock:
+        with state.lock, _no_faults(state.broker):
             for account in list(state.accounts):
                 try:
                     orders = state.broker.list_orders(account, status="all")

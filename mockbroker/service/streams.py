@@ -16,7 +16,9 @@ Rules:
   (``notify``), every 50 ms (the real-time clock moves the engine between requests), and on ``flush``. One pump
   hands each connection its messages in engine order, through the connection's fault gate (``disconnect`` and
   ``slow_client`` rules), so the same seed and requests give the same messages.
-- A connection whose unsent backlog passes ``MAX_BACKLOG`` messages is dropped as a slow client (407).
+- A connection whose unsent backlog passes ``MAX_BACKLOG`` messages and that has not accepted a message for
+  ``SLOW_SECONDS`` of wall time is dropped as a slow client (407): a big batch after a long ``advance`` is not
+  slowness, a client that stopped reading is.
 - ``POST /mock/streams/flush`` pumps and waits until every connection's backlog is written; it answers how many
   messages each connection has been sent, so a client can wait until it has read them all (``HttpBroker`` does).
 """
@@ -40,11 +42,19 @@ log = logging.getLogger("mockbroker.service.streams")
 
 router = APIRouter()
 MAX_BACKLOG = 10_000
+SLOW_SECONDS = 2.0
 BATCH = 200
 PUMP_INTERVAL = 0.05
 AUTH_TIMEOUT = 30.0
 SYMBOL_CHANNELS = ("trades", "quotes", "bars", "statuses", "updatedBars", "dailyBars", "lulds", "corrections",
                    "cancelErrors", "orderbooks")
+
+
+def _loop_time() -> float:
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # pumped from a thread without a loop: judge by the backlog alone
+        return float("inf")
 
 
 def _ts(time_ns: int) -> msgpack.Timestamp:
@@ -98,6 +108,10 @@ class Connection:
         self.gate = None
         self.gate_owner = None
         self.closing: str | None = None
+        self.last_progress = 0.0  # loop time of the last message written (or of the connection)
+
+    def is_slow(self, now: float) -> bool:
+        return self.backlog > MAX_BACKLOG and now - self.last_progress > SLOW_SECONDS
 
     @property
     def engine_stream(self) -> str:
@@ -139,6 +153,7 @@ class StreamHub:
 
     # ----- lifecycle
     def add(self, conn: Connection) -> None:
+        conn.last_progress = asyncio.get_running_loop().time()
         self.connections[conn.id] = conn
         if self.task is None or self.task.done():
             self.changed = asyncio.Event()
@@ -268,7 +283,7 @@ class StreamHub:
                 batch = []
         if batch:
             conn.push(msgpack.packb(batch), len(batch))
-        if conn.backlog > MAX_BACKLOG:
+        if conn.is_slow(_loop_time()):
             self._drop(conn, "slow_client")
 
     def _deliver_orders(self, conn: Connection, events: list, broker) -> None:
@@ -278,7 +293,7 @@ class StreamHub:
                 self._drop(conn, outcome)
                 return
             conn.push(json.dumps(trade_update_wire(event, self.service.ids)))
-        if conn.backlog > MAX_BACKLOG:
+        if conn.is_slow(_loop_time()):
             self._drop(conn, "slow_client")
 
     async def flush(self, timeout: float = 5.0) -> list[dict]:
@@ -309,6 +324,7 @@ async def _writer(conn: Connection, hub: StreamHub, binary: bool) -> None:
             await conn.ws.send_text(payload)
         conn.sent += count
         conn.backlog -= count
+        conn.last_progress = asyncio.get_running_loop().time()
         hub.sent_total += count
 
 

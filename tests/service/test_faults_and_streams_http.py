@@ -122,3 +122,9 @@ def test_http_stream_refusals(broker):
     inject(broker, operation="trade_updates_stream", outcome="auth_failure", times=1)
     with pytest.raises(AuthenticationFailed):
         broker.open_stream("trade_updates", "alice")
+
+
+def test_a_scrape_does_not_trip_the_rules(service, broker):
+    inject(broker, name="orders down", operation="orders", outcome="service_unavailable")
+    assert requests.get(service.base_url + "/metrics", timeout=5).status_code == 200
+    assert broker.fault_rules()[0]["fired"] == 0
