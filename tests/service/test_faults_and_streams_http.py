@@ -128,3 +128,18 @@ def test_a_scrape_does_not_trip_the_rules(service, broker):
     inject(broker, name="orders down", operation="orders", outcome="service_unavailable")
     assert requests.get(service.base_url + "/metrics", timeout=5).status_code == 200
     assert broker.fault_rules()[0]["fired"] == 0
+
+
+def test_realtime_clock_streams_without_advancing():
+    """With --clock realtime, quotes flow at the update frequency with no POST /mock/advance."""
+    import time
+
+    from mockbroker.service.process import ServiceProcess
+
+    with ServiceProcess(config={"seed": 3, "marketConfig": {"updateFrequency": 20}}, clock="realtime") as svc:
+        with HttpBroker(svc.base_url) as b:
+            stream = b.open_stream("market_data", quotes=["ACME"], trades=["ACME"])
+            deadline = time.monotonic() + 10
+            while len(stream.messages()) < 5:
+                assert time.monotonic() < deadline, "no quotes within 10 s of wall time in realtime mode"
+                time.sleep(0.05)
