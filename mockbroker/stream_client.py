@@ -85,6 +85,7 @@ class HttpStream:
         self.channels = {k: list(v) for k, v in channels.items() if v}
         self.timeout = timeout
         self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self._key_pair = broker._keys_for(account)  # here, not on the stream's thread: the HTTP session is not shared
         self.client_id = uuid.uuid4().hex[:12]
         self.received: list[StreamMessage] = []
         self.reconnects = 0
@@ -237,13 +238,12 @@ class HttpStream:
     def _handshake(self, ws) -> None:
         if self.stream == "market_data":
             self._market_reply(ws)  # connected
-            ws.send(msgpack.packb({"action": "auth", "key": self.broker._keys_for(self.account)[0],
-                                   "secret": self.broker._keys_for(self.account)[1]}))
+            ws.send(msgpack.packb({"action": "auth", "key": self._key_pair[0], "secret": self._key_pair[1]}))
             self._market_reply(ws)
             ws.send(msgpack.packb({"action": "subscribe", **self.channels}))
             self._market_reply(ws)
         else:
-            key_id, secret = self.broker._keys_for(self.account)
+            key_id, secret = self._key_pair
             ws.send(json.dumps({"action": "authenticate", "data": {"key_id": key_id, "secret_key": secret}}))
             reply = json.loads(ws.recv(timeout=self.timeout))
             self._count_in(1)
