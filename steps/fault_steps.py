@@ -38,6 +38,13 @@ def step_requests_always_fail(context, operation, failure):
                        hold_seconds=0.2)
 
 
+@given("{operation:Operation} fail with {failure:Failure} {share:Percent} of the time")
+def step_requests_fail_sometimes(context, operation, failure, share):
+    """Fails a share of the matching requests, drawn from the scenario's seed. Example: Given order submissions fail with a connection error 50% of the time"""
+    streaming.add_rule(context.desk, operation=OPERATION_WORDS[operation], outcome=FAILURE_WORDS[failure],
+                       probability=float(share) / 100, hold_seconds=0.2)
+
+
 @given('the fault rule "{name}" makes {operation:Operation} fail with {failure:Failure}')
 def step_named_rule(context, name, operation, failure):
     """A named rule, so a Then step can say whether it fired. Example: Given the fault rule "cancel outage" makes order cancels fail with a server error"""

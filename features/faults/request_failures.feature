@@ -23,6 +23,13 @@ Feature: Requests fail on demand, the same way on every target
       | a server error     |
       | a timeout          |
 
+  @allure.label.story:retries
+  Scenario: Failures that come at random, by the scenario's seed, are retried through
+    Given order submissions fail with a connection error 50% of the time
+    When alice buys 100 ACME at market, retrying on failures
+    And alice buys 100 ACME at market, retrying on failures
+    Then the order is filled
+
   @allure.label.story:authentication
   Scenario: Refused credentials fail every request until the rule goes
     Given account requests fail with an authentication error
