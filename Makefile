@@ -63,6 +63,8 @@ help:
 	@echo "make report    acceptance suite (in-process) -> Allure report in $(HTML)/"
 	@echo "make test      pytest + behave on all targets ($(strip $(TARGETS))) + report checks + coverage"
 	@echo "make bootstrap create .venv, install requirements, Allure (npm) and chromium"
+	@echo "make load      headless Locust run against a fresh service (LOAD_ARGS, see docs/performance.md)"
+	@echo "make soak      bounded soak: memory, file descriptors, outage recovery (SOAK_ARGS)"
 	@echo "make clean     remove generated reports (keeps .venv and node_modules)"
 
 # ---------------------------------------------------------------------------------------------
@@ -190,5 +192,19 @@ test: bootstrap
 	fi
 	echo "make test: all passed"
 
+# ---------------------------------------------------------------------------------------------
+# Load and soak (docs/performance.md). Locust runs in processes of its own; load goes to 127.0.0.1.
+#   make load LOAD_ARGS="--users 50 --orders 2000 --duration 10s --workers 2 --subscribers 50"
+#   make soak SOAK_ARGS="--minutes 5"
+# ---------------------------------------------------------------------------------------------
+LOAD_ARGS ?= --users 20 --duration 10s --charts $(REPORTS)/load
+SOAK_ARGS ?= --minutes 5 --charts $(REPORTS)/soak
+
+load: venv
+	$(PY) -m load.run $(LOAD_ARGS)
+
+soak: venv
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
 clean:
-	rm -rf $(RESULTS) $(HTML) $(JUNIT) $(REPORTS)/coverage $(REPORTS)/.coverage* $(REPORTS)/*.png
+	rm -rf $(RESULTS) $(HTML) $(JUNIT) $(REPORTS)/coverage $(REPORTS)/.coverage* $(REPORTS)/*.png $(REPORTS)/load $(REPORTS)/soak

@@ -70,6 +70,7 @@ class Book:
         self.watcher = None
         self.stream_watchers: list = []
         self.running = False
+        self.listening = False  # market-data subscribers: off as soon as the run starts stopping
         self.sim_offset_s = 0.0  # wall time - simulated time (the real-time clock keeps it constant)
         self.md_messages: dict[str, int] = defaultdict(int)
         self.md_delays: list[float] = []  # seconds, capped at MAX_SAMPLES
@@ -169,13 +170,18 @@ def _on_start(environment, **_kw) -> None:
     except Exception:
         BOOK.symbols = SYMBOLS_FALLBACK
     BOOK.sim_offset_s = _sim_offset(host)
-    BOOK.running = True
+    BOOK.running = BOOK.listening = True
     if environment.parsed_options.fills_from == "events":
         BOOK.last_seq = requests.get(f"{host}/mock/events", params={"since": 0}, timeout=30).json().get("last_seq", 0)
         BOOK.watcher = gevent.spawn(_watch_fills, host, environment.parsed_options.poll_ms / 1000.0)
     else:
         BOOK.stream_watchers = [gevent.spawn(_watch_trade_updates, host, a) for a in BOOK.accounts]
         gevent.sleep(0.2)  # let the connections authenticate before the first order
+
+
+@events.test_stopping.add_listener
+def _on_stopping(environment, **_kw) -> None:
+    BOOK.listening = False  # subscribers leave their loop now instead of holding the stop for --stop-timeout
 
 
 @events.test_stop.add_listener
@@ -296,6 +302,8 @@ class Trader(FastHttpUser):
         self.resting: list[str] = []
         self.submitted = 0
         self.quota = options.orders_per_trader
+        if options.order_rate > 0:  # traders do not move in step: each starts at its own point of the pace
+            gevent.sleep(self.rng.uniform(0, 1 / options.order_rate))
 
     @task
     def trade(self) -> None:
@@ -388,7 +396,7 @@ class MarketDataSubscriber(User):
             raise StopUser()
         BOOK.md_connected += 1
         try:
-            while BOOK.running:
+            while BOOK.listening:
                 try:
                     raw = ws.recv()
                 except websocket.WebSocketTimeoutException:
@@ -404,7 +412,7 @@ class MarketDataSubscriber(User):
                         if len(BOOK.md_delays) < MAX_SAMPLES:
                             BOOK.md_delays.append(wall - (item["t"].to_unix_nano() / 1e9 + BOOK.sim_offset_s))
         except Exception as exc:  # noqa: BLE001
-            if BOOK.running:
+            if BOOK.listening:
                 BOOK.stream_errors[f"market data: {type(exc).__name__}"] += 1
         finally:
             ws.close()

@@ -63,7 +63,7 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
     run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
     users = args.users + args.subscribers
     classes = ["Trader"] + (["MarketDataSubscriber"] if args.subscribers else [])  # fixed_count 0 would be weighted
-    common = ["--headless", "-u", str(users), "-r", str(users), "-t", f"{run_time}s",
+    common = ["--headless", "-u", str(users), "-r", str(users * 10), "-t", f"{run_time}s",  # all start within 0.1 s
               "--host", host, "--only-summary", "--loglevel", args.loglevel, "--stop-timeout", "3",
               "--results-dir", results, "--order-rate", f"{rate:g}", "--orders-per-trader", str(per_trader),
               "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed), "--fills-from", args.fills_from,

@@ -19,6 +19,12 @@ def step_broker_runs_as_service(context):
     performance.start_service(context)
 
 
+@given("{watchers:Count} clients watch every quote and trade")
+def step_clients_watch_market(context, watchers):
+    """Adds market-data watchers (scaled by -D scale=) for the coming load. Example: Given 50 clients watch every quote and trade"""
+    performance.lab(context).subscribers = watchers
+
+
 @when("{traders:Count} traders submit {orders:Shares} orders over {duration:Duration}")
 def step_traders_submit_orders(context, traders, orders, duration):
     """Puts the service under a trader mix paced to that many orders in that time (scaled by -D scale=). Example: When 50 traders submit 2,000 orders over 10 seconds"""
@@ -31,6 +37,21 @@ def step_percentile_round_trip(context, q, bound, limit):
     value = performance.percentile_of(performance.round_trip(context), q)
     assert BOUNDS[bound](value, limit * 1000), \
         f"p{q} order round trip {value:.1f} ms is not {bound} {limit * 1000:g} ms"
+
+
+@then("the {q:Count}th percentile market data delay is {bound:Bound} {limit:Duration}")
+def step_percentile_market_data_delay(context, q, bound, limit):
+    """Checks the wall time from a quote's or trade's simulated time to its receipt, at a percentile. Example: Then the 99th percentile market data delay is below 100 ms"""
+    value = performance.percentile_of(performance.market_data_delay(context), q)
+    assert BOUNDS[bound](value, limit * 1000), \
+        f"p{q} market data delay {value:.1f} ms is not {bound} {limit * 1000:g} ms"
+
+
+@then("every watcher received at least {count:Count} quotes and trades a second")
+def step_watchers_received_rate(context, count):
+    """Checks the market data delivered per watcher per second, on average. Example: Then every watcher received at least 50 quotes and trades a second"""
+    rate = performance.market_data_rate_per_watcher(context)
+    assert rate >= count, f"each watcher received {rate:.1f} quotes and trades a second, fewer than {count}"
 
 
 @then("no accepted order is lost")

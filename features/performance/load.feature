@@ -21,3 +21,10 @@ Feature: The broker keeps up with many traders at once
     Then no accepted order is lost
     And no order id is used twice
     And every account reconciles
+
+  @allure.label.story:market-data @allure.severity:normal
+  Scenario: Market data reaches fifty watchers promptly while traders trade
+    Given 50 clients watch every quote and trade
+    When 20 traders submit 1,000 orders over 10 seconds
+    Then the 99th percentile market data delay is below 100 ms
+    And every watcher received at least 25 quotes and trades a second

@@ -7,7 +7,8 @@ Decisions (see docs/performance.md):
   runs on the virtual clock and serves other scenarios). Any other target (``module:factory``) is skipped with a
   message: nothing says it has an HTTP service to load.
 - Scale: ``-D scale=`` (default ``0.2`` for CI) multiplies the traders, the orders *and* the duration a step names,
-  so the order rate the step states stays the same; ``-D scale=1`` runs the steps as written.
+  so the order rate the step states stays the same; ``-D scale=1`` runs the steps as written. Market-data watchers
+  scale too (at least one).
 - Locust is never imported here: ``python -m load.run --host ...`` runs it in its own processes and writes JSON.
 """
 
@@ -27,6 +28,7 @@ import allure
 from mockbroker.perf import charts
 from mockbroker.perf.consistency import ConsistencyReport, check_consistency
 from mockbroker.perf.report import key_values
+from mockbroker.perf.resources import ResourceSampler
 from mockbroker.perf.stats import LatencySummary, throughput_series
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +42,7 @@ class LoadLab:
 
     scale: float
     service: object = None
+    subscribers: int = 0
     run: dict = field(default_factory=dict)
     consistency: ConsistencyReport | None = None
 
@@ -83,20 +86,31 @@ def run_load(context, traders: int, orders: int, seconds: float) -> dict:
     if here.service is None:
         start_service(context)
     users, total, duration = scaled(here, traders, orders, seconds)
+    subscribers = max(1, round(here.subscribers * here.scale)) if here.subscribers else 0
+    sampler = ResourceSampler(here.service.proc.pid, interval=0.25).start()
     with tempfile.TemporaryDirectory(prefix="mockbroker-perf-") as tmp:
         out = os.path.join(tmp, "run.json")
         cmd = [sys.executable, "-m", "load.run", "--host", here.base_url, "--users", str(users), "--orders",
                str(total), "--duration", f"{duration:g}", "--json", out, "--no-consistency",
-               "--seed", str(context.desk.seed)]
-        done = subprocess.run(cmd, cwd=str(ROOT), capture_output=True, text=True, timeout=duration * 1.2 + 120)
+               "--seed", str(context.desk.seed), "--subscribers", str(subscribers)]
+        try:
+            done = subprocess.run(cmd, cwd=str(ROOT), capture_output=True, text=True, timeout=duration * 1.2 + 120)
+        finally:
+            samples = sampler.stop()
         if done.returncode != 0 or not os.path.exists(out):
             raise AssertionError(f"the load run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
                                  f"{done.stderr[-3000:]}")
         here.run = json.loads(Path(out).read_text())
     here.run["asked"] = {"traders": traders, "orders": orders, "seconds": seconds, "scale": here.scale,
-                         "ran_traders": users, "ran_orders": total, "ran_seconds": duration}
-    allure.attach(done.stdout, name="load run numbers", attachment_type=allure.attachment_type.TEXT)
+                         "ran_traders": users, "ran_orders": total, "ran_seconds": duration,
+                         "ran_subscribers": subscribers}
+    scale_note = (f"scale {here.scale:g}: {users} traders, {total:,} orders over {duration:g} s"
+                  + (f", {subscribers} market-data subscribers" if subscribers else "") + "\n\n")
+    allure.attach(scale_note + done.stdout, name="load run numbers", attachment_type=allure.attachment_type.TEXT)
     attach_charts(here.run)
+    if samples:
+        allure.attach(charts.memory_over_time(samples, "service memory during the load"),
+                      name="service memory over time", attachment_type=allure.attachment_type.PNG)
     return here.run
 
 
@@ -110,6 +124,12 @@ def attach_charts(run: dict) -> None:
                                            {"p50": run["submit_latency"]["p50_ms"],
                                             "p99": run["submit_latency"]["p99_ms"]}),
                   name="order submission histogram", attachment_type=allure.attachment_type.PNG)
+    if run["market_data"]["subscribers"]:
+        allure.attach(charts.latency_histogram([d * 1000 for d in run["market_data"]["delays"]],
+                                               "market-data delay (simulated time to receipt)",
+                                               {"p50": run["market_data"]["delay"]["p50_ms"],
+                                                "p99": run["market_data"]["delay"]["p99_ms"]}),
+                      name="market-data delay histogram", attachment_type=allure.attachment_type.PNG)
     allure.attach(charts.throughput_over_time(
         {"orders accepted": throughput_series([t for t, _ in run["samples"]["submits"]]),
          "fills seen": throughput_series([t for t, _ in run["samples"]["round_trips"]])}, "throughput over time"),
@@ -118,6 +138,18 @@ def attach_charts(run: dict) -> None:
 
 def round_trip(context) -> LatencySummary:
     return LatencySummary(**_run(context)["round_trip"])
+
+
+def market_data_delay(context) -> LatencySummary:
+    run = _run(context)
+    if not run["market_data"]["subscribers"]:
+        raise AssertionError("nobody watched the market data: a Given step must add watchers before the load")
+    return LatencySummary(**run["market_data"]["delay"])
+
+
+def market_data_rate_per_watcher(context) -> float:
+    md = _run(context)["market_data"]
+    return md["messages_per_second"] / md["subscribers"] if md["subscribers"] else 0.0
 
 
 def _run(context) -> dict:
@@ -155,5 +187,5 @@ def percentile_of(summary: LatencySummary, q: int) -> float:
         raise ValueError(f"percentile {q}: the load run reports 50, 90, 95 and 99")
     value = getattr(summary, field_name)
     if math.isnan(value):
-        raise AssertionError("no round trip was measured (no market order was seen filled)")
+        raise AssertionError(f"nothing was measured for {summary.name}")
     return value
