@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import heapq
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -36,8 +37,12 @@ def to_datetime(ns: int) -> datetime:
 def iso(ns: int) -> str:
     """RFC 3339 with nanoseconds, as real broker APIs print times."""
     seconds, rest = divmod(ns, NS_PER_SECOND)
-    base = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{base}.{rest:09d}Z"
+    return f"{_iso_seconds(seconds)}.{rest:09d}Z"
+
+
+@functools.lru_cache(maxsize=4096)  # every order answer prints ~6 times, mostly in the same few seconds
+def _iso_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @dataclass(order=True)

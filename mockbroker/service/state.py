@@ -67,9 +67,14 @@ class IdMap:
 
     def __init__(self) -> None:
         self._back: dict[str, str] = {}
+        self._uuids: set[str] = set()
 
     def public(self, internal: str | None) -> str | None:
-        if internal is None or is_uuid(internal):
+        if internal is None or internal in self._uuids:  # ids already known to be UUIDs: no parsing again
+            return internal
+        if is_uuid(internal):
+            if len(self._uuids) < 1_000_000:  # bounded
+                self._uuids.add(internal)
             return internal
         public = str(uuid.uuid5(ID_NAMESPACE, f"order:{internal}"))
         self._back[public] = internal

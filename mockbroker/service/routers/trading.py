@@ -157,7 +157,7 @@ async def list_orders(account: Account, state: State,
     until_ns = _parse_time("until", until)
     wanted = {s.strip() for s in symbols.split(",") if s.strip()} if symbols else None
     with state.lock:
-        orders = state.broker.list_orders(account, status="all")
+        orders = state.broker.list_orders(account, status=status)  # the engine's filter: no snapshots of the rest
         selected = []
         for o in orders:
             if status == "open" and not o.is_open or status == "closed" and o.is_open:
