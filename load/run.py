@@ -86,6 +86,7 @@ def _free_port() -> int:
 def run_locust(commands: list[list[str]], timeout: float) -> tuple[int, str]:
     """Start the processes (master first), wait for all within ``timeout`` seconds, kill stragglers."""
     env = dict(os.environ)
+    env.pop("COVERAGE_PROCESS_START", None)  # the load generator is not what coverage measures (and it runs on gevent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     logs = [tempfile.TemporaryFile() for _ in commands]
     procs = [subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)

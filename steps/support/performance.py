@@ -10,6 +10,8 @@ Decisions (see docs/performance.md):
   so the order rate the step states stays the same; ``-D scale=1`` runs the steps as written. Market-data watchers
   scale too (at least one).
 - Locust is never imported here: ``python -m load.run --host ...`` runs it in its own processes and writes JSON.
+- The service and the load generator run without coverage tracing (``make test`` sets ``COVERAGE_PROCESS_START``
+  for every other process): tracing slows the service about twofold, and these scenarios measure it as users run it.
 """
 
 from __future__ import annotations
@@ -70,7 +72,10 @@ def start_service(context, accounts: int = 50) -> LoadLab:
 
     here = lab(context)
     config = service_config(accounts, ["ACME", "BETA", "GAMA"], context.desk.seed, (1.0, 5.0))
-    here.service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
+    # Not under coverage (make test measures every other process): tracing slows the service about twofold, and
+    # these scenarios measure the service as users run it.
+    env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}
+    here.service = ServiceProcess(config=config, clock="realtime", start_timeout=30, env=env).start()
     context.add_cleanup(here.service.stop)
     return here
 
