@@ -34,6 +34,7 @@ from typing import Any
 
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
 from .domain import OrderRequest, OrderType, Side, TimeInForce
+from .documents import read_document
 from .errors import BrokerError, ConfigurationError
 
 FORMAT_VERSION = 1
@@ -251,17 +252,7 @@ def resolve(name_or_path: str | Path, folder: str = "") -> Path:
 
 def load(name_or_path: str | Path, folder: str = "") -> Fixture:
     path = resolve(name_or_path, folder)
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as problem:  # noqa: BLE001 - any parse error becomes a FixtureError naming the file
-        raise FixtureError(f"{path}: not valid {'YAML' if path.suffix != '.json' else 'JSON'} ({problem})",
-                           source=str(path)) from None
+    data = read_document(path, FixtureError, source=str(path))
     return from_dict(data, str(path))
 
 

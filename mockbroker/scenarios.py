@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
+from .documents import read_document
 from .errors import ConfigurationError
 
 SCENARIOS = ("normal", "volatile", "trending", "range", "flash_crash", "no_liquidity", "failure")
@@ -190,17 +191,7 @@ def load_scenario_file(path: str | Path) -> ScenarioSpec:
     path = Path(path)
     if not path.is_file():
         raise ConfigurationError(f"scenario file {str(path)!r}: no such file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as error:  # noqa: BLE001 - YAML and JSON each have their own error classes
-        raise ConfigurationError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'}: "
-                                 f"{error}") from None
+    data = read_document(path, ConfigurationError)
     return parse_scenario(data, source=str(path), base_dir=path.parent)
 
 

@@ -35,15 +35,6 @@ def _use_model(context, model: str, **params) -> None:
     context.desk.scene.set_market(model=model, params=params)
 
 
-def _happen(context, event: dict) -> None:
-    """Before the scene is set the event joins it (and happens as it is set); afterwards it happens now."""
-    desk = context.desk
-    if desk.is_set:
-        tasks.move_market(desk, event)
-    else:
-        desk.scene.add_event(event)
-
-
 # -- Given: price models ---------------------------------------------------------------------------------------------
 
 @given("prices follow a random walk")
@@ -134,20 +125,20 @@ def step_scenario_file(context, name):
 @when("{symbol:Symbol} crashes {drop:Percent} over {duration:Duration}")
 def step_flash_crash_of_over(context, drop, duration, symbol=None):
     """A flash crash of a given depth and speed; half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
-    _happen(context, {"type": "flash_crash", "symbol": context.desk.symbol(symbol), "drop_pct": float(drop),
+    tasks.happen(context.desk, {"type": "flash_crash", "symbol": context.desk.symbol(symbol), "drop_pct": float(drop),
                       "duration_seconds": duration, "recovery_pct": 50})
 
 
 @given("trading in {symbol:Symbol} halts after {delay:Duration} for {duration:Duration}")
 def step_halt_later(context, symbol, delay, duration):
     """A trading halt that starts later and lifts by itself. Example: Given trading in ACME halts after 1 minute for 5 minutes"""
-    _happen(context, {"type": "halt", "symbol": symbol, "at_seconds": delay, "duration_seconds": duration})
+    tasks.happen(context.desk, {"type": "halt", "symbol": symbol, "at_seconds": delay, "duration_seconds": duration})
 
 
 @when("{symbol:Symbol} splits {new:Count}-for-{old:Count}")
 def step_splits(context, symbol, new, old):
     """A stock split: holders get new shares for old (a fraction of a share is paid in cash) and prices divide. Example: When ACME splits 2-for-1"""
-    _happen(context, {"type": "split", "symbol": symbol, "ratio": new / old})
+    tasks.happen(context.desk, {"type": "split", "symbol": symbol, "ratio": new / old})
 
 
 @when("{symbol:Symbol} pays a dividend of {amount:Money} a share")
@@ -155,7 +146,7 @@ def step_pays_dividend(context, symbol, amount):
     """The stock goes ex-dividend: holders are paid, shorts pay, and the price drops by the amount. Example: When ACME pays a dividend of $0.50 a share"""
     desk = context.desk.ready()
     context.cash_before_dividend = {a: desk.broker.get_account(a).cash for a in sorted(desk.actors)}
-    _happen(context, {"type": "dividend", "symbol": symbol, "amount": float(amount)})
+    tasks.happen(context.desk, {"type": "dividend", "symbol": symbol, "amount": float(amount)})
 
 
 # -- Then ------------------------------------------------------------------------------------------------------------

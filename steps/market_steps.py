@@ -68,7 +68,7 @@ def step_shares_displayed(context, qty):
 @when("only {qty:Shares} {symbol:Symbol} are offered")
 def step_only_shares_offered(context, qty, symbol):
     """Thins the book to a total number of shares on each side, which does not replenish. Example: Given only 1,000 ACME are offered"""
-    _happen(context, {"type": "offered_liquidity", "symbol": symbol, "shares": qty})
+    tasks.happen(context.desk, {"type": "offered_liquidity", "symbol": symbol, "shares": qty})
 
 
 @given("a flash crash")
@@ -76,13 +76,13 @@ def step_only_shares_offered(context, qty, symbol):
 @when("a flash crash hits {symbol:Symbol}")
 def step_a_flash_crash(context, symbol=None):
     """The spread blows out and the book thins at once; the price falls 8% over 3 minutes, then recovers half. Example: Given a flash crash"""
-    _happen(context, _event(context, FLASH_CRASH, symbol))
+    tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol))
 
 
 @given("a flash crash on {symbol:Symbol} of {drop:Percent}")
 def step_a_flash_crash_of(context, symbol, drop):
     """A flash crash with its own depth. Example: Given a flash crash on ACME of 15%"""
-    _happen(context, _event(context, FLASH_CRASH, symbol, drop_pct=float(drop)))
+    tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol, drop_pct=float(drop)))
 
 
 @given("a liquidity crisis")
@@ -90,43 +90,34 @@ def step_a_flash_crash_of(context, symbol, drop):
 @when("a liquidity crisis hits {symbol:Symbol}")
 def step_a_liquidity_crisis(context, symbol=None):
     """The book keeps 5% of its depth and the spread widens 20 times. Example: Given a liquidity crisis on ACME"""
-    _happen(context, _event(context, LIQUIDITY_CRISIS, symbol))
+    tasks.happen(context.desk, _event(context, LIQUIDITY_CRISIS, symbol))
 
 
 @given("a volatility spike on {symbol:Symbol}")
 @when("a volatility spike hits {symbol:Symbol}")
 def step_a_volatility_spike(context, symbol):
     """Volatility triples for 10 minutes. Example: Given a volatility spike on ACME"""
-    _happen(context, _event(context, VOLATILITY_SPIKE, symbol))
+    tasks.happen(context.desk, _event(context, VOLATILITY_SPIKE, symbol))
 
 
 @given("trading in {symbol:Symbol} is halted")
 @when("trading in {symbol:Symbol} is halted")
 def step_trading_is_halted(context, symbol):
     """Halts trading in a symbol: new orders are refused. Example: Given trading in ACME is halted"""
-    _happen(context, {"type": "halt", "symbol": symbol})
+    tasks.happen(context.desk, {"type": "halt", "symbol": symbol})
 
 
 @when("trading in {symbol:Symbol} resumes")
 def step_trading_resumes(context, symbol):
     """Resumes trading in a halted symbol. Example: When trading in ACME resumes"""
-    _happen(context, {"type": "resume", "symbol": symbol})
+    tasks.happen(context.desk, {"type": "resume", "symbol": symbol})
 
 
 @given("{symbol:Symbol} gaps {direction:Direction} {pct:Percent}")
 @when("{symbol:Symbol} gaps {direction:Direction} {pct:Percent}")
 def step_gaps(context, symbol, direction, pct):
     """The price jumps at once, with no trading in between. Example: When ACME gaps down 5%"""
-    _happen(context, {"type": "gap", "symbol": symbol, "pct": float(direction * pct)})
-
-
-def _happen(context, event: dict) -> None:
-    """Before the scene is set the event joins it (and happens as it is set); afterwards it happens now."""
-    desk = context.desk
-    if desk.is_set:
-        tasks.move_market(desk, event)
-    else:
-        desk.scene.add_event(event)
+    tasks.happen(context.desk, {"type": "gap", "symbol": symbol, "pct": float(direction * pct)})
 
 
 # -- Then: what the market shows -------------------------------------------------------------------------------------

@@ -93,6 +93,14 @@ def move_market(desk: Desk, event: dict) -> None:
     desk.ready().broker.inject(dict(event))
 
 
+def happen(desk: Desk, event: dict) -> None:
+    """A market event: before the scene is set it joins the scene (and happens as it is set); afterwards, now."""
+    if desk.is_set:
+        move_market(desk, event)
+    else:
+        desk.scene.add_event(event)
+
+
 def last_placed(desk: Desk) -> PlacedOrder:
     if desk.orders and desk.refusal is None:
         return desk.orders[-1]
