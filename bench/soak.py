@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -41,60 +39,11 @@ sys.path.insert(0, str(ROOT))
 
 from load.run import service_config  # noqa: E402  (load.run never imports locust)
 from mockbroker.perf import charts  # noqa: E402
+from mockbroker.perf.recovery import Probe, inject_outage, recovery  # noqa: E402
 from mockbroker.perf.report import key_values  # noqa: E402
 from mockbroker.perf.resources import MB, ResourceSampler, Sample, leak_verdict  # noqa: E402
 from mockbroker.perf.stats import throughput_series  # noqa: E402
 from mockbroker.service.process import ServiceProcess  # noqa: E402
-
-
-class Probe:
-    """Submits one small market order every ``interval`` seconds; records (wall time, HTTP status)."""
-
-    def __init__(self, base_url: str, headers: dict, interval: float, limit_s: float) -> None:
-        self.base_url, self.headers, self.interval, self.limit_s = base_url, headers, interval, limit_s
-        self.results: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="probe")
-
-    def _run(self) -> None:
-        session = requests.Session()
-        body = {"symbol": "ACME", "qty": 1, "side": "buy", "type": "market", "time_in_force": "day"}
-        end = time.monotonic() + self.limit_s
-        while not self._stop.is_set() and time.monotonic() < end:
-            try:
-                status = session.post(f"{self.base_url}/v2/orders", json=body, headers=self.headers, timeout=5).status_code
-            except requests.RequestException:
-                status = 0
-                session = requests.Session()
-            self.results.append((time.time(), status))
-            self._stop.wait(self.interval)
-
-    def start(self) -> "Probe":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-
-def recovery(probe: list[tuple[float, int]], submits: list[float], outage_start: float, outage_end: float) -> dict:
-    """Seconds from the outage's end to the first accepted probe order, and to 90 % of the prior order rate."""
-    failed_in_outage = sum(1 for t, s in probe if outage_start <= t < outage_end and s != 200)
-    first_ok = next((t for t, s in probe if t >= outage_start and s == 200), None)
-    out = {"outage_s": round(outage_end - outage_start, 3), "probe_failures_during_outage": failed_in_outage,
-           "first_success_after_end_s": None if first_ok is None else round(max(first_ok - outage_end, 0.0), 3),
-           "throughput_back_after_end_s": None, "orders_per_s_before": None}
-    series = throughput_series(submits, 0.5)
-    if series and submits:
-        t0 = min(submits)
-        before = [c / 0.5 for off, c in series if outage_start - 10 <= t0 + off < outage_start - 0.5]
-        if before:
-            base = statistics.mean(before)
-            out["orders_per_s_before"] = round(base, 1)
-            back = next((t0 + off for off, c in series if t0 + off >= outage_end and c / 0.5 >= 0.9 * base), None)
-            out["throughput_back_after_end_s"] = None if back is None else round(max(back - outage_end, 0.0), 3)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,11 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             if elapsed >= total or load.poll() is not None:
                 break
             if outage_at is not None and outage is None and elapsed >= outage_at:
-                start = time.time()
-                requests.post(f"{base}/mock/inject", timeout=10, json={
-                    "type": "fault", "name": "soak-outage", "operation": "*", "outcome": "service_unavailable",
-                    "from_seconds": 0, "until_seconds": args.outage_seconds})
-                outage = (start, start + args.outage_seconds)
+                outage = inject_outage(base, args.outage_seconds, "soak-outage")
             if elapsed >= next_reset and (outage is None or time.time() > outage[1] + 2):
                 requests.post(f"{base}/mock/reset", timeout=30)
                 time.sleep(min(1.0, args.cycle_seconds / 4))  # let the freed state settle, then sample

@@ -25,6 +25,12 @@ def step_clients_watch_market(context, watchers):
     performance.lab(context).subscribers = watchers
 
 
+@given("the broker goes down for {outage:Duration} halfway through")
+def step_broker_goes_down_halfway(context, outage):
+    """Makes every broker call fail as unavailable for that long in the middle of the coming load. Example: Given the broker goes down for 1 second halfway through"""
+    performance.lab(context).outage_s = outage
+
+
 @when("{traders:Count} traders submit {orders:Shares} orders over {duration:Duration}")
 def step_traders_submit_orders(context, traders, orders, duration):
     """Puts the service under a trader mix paced to that many orders in that time (scaled by -D scale=). Example: When 50 traders submit 2,000 orders over 10 seconds"""
@@ -52,6 +58,16 @@ def step_watchers_received_rate(context, count):
     """Checks the market data delivered per watcher per second, on average. Example: Then every watcher received at least 50 quotes and trades a second"""
     rate = performance.market_data_rate_per_watcher(context)
     assert rate >= count, f"each watcher received {rate:.1f} quotes and trades a second, fewer than {count}"
+
+
+@then("orders are accepted again within {limit:Duration} of the outage's end")
+def step_orders_accepted_again_within(context, limit):
+    """Checks the time from the outage's end to the first order accepted after it. Example: Then orders are accepted again within 250 ms of the outage's end"""
+    rec = performance.recovery_after_outage(context)
+    assert rec["probe_failures_during_outage"] > 0, f"no order failed during the outage: {rec}"
+    took = rec["first_success_after_end_s"]
+    assert took is not None and took <= limit, \
+        f"orders were accepted again {took} s after the outage's end, not within {limit:g} s: {rec}"
 
 
 @then("no accepted order is lost")

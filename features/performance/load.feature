@@ -28,3 +28,11 @@ Feature: The broker keeps up with many traders at once
     When 20 traders submit 1,000 orders over 10 seconds
     Then the 99th percentile market data delay is below 100 ms
     And every watcher received at least 25 quotes and trades a second
+
+  @allure.label.story:recovery @allure.severity:critical
+  Scenario: Orders go through again right after an outage
+    Given the broker goes down for 1 second halfway through
+    When 20 traders submit 1,000 orders over 10 seconds
+    Then orders are accepted again within 250 ms of the outage's end
+    And no accepted order is lost
+    And every account reconciles

@@ -29,6 +29,7 @@ import allure
 
 from mockbroker.perf import charts
 from mockbroker.perf.consistency import ConsistencyReport, check_consistency
+from mockbroker.perf.recovery import OutageDrill, recovery
 from mockbroker.perf.report import key_values
 from mockbroker.perf.resources import ResourceSampler
 from mockbroker.perf.stats import LatencySummary, throughput_series
@@ -45,6 +46,7 @@ class LoadLab:
     scale: float
     service: object = None
     subscribers: int = 0
+    outage_s: float = 0.0
     run: dict = field(default_factory=dict)
     consistency: ConsistencyReport | None = None
 
@@ -93,6 +95,13 @@ def run_load(context, traders: int, orders: int, seconds: float) -> dict:
     users, total, duration = scaled(here, traders, orders, seconds)
     subscribers = max(1, round(here.subscribers * here.scale)) if here.subscribers else 0
     sampler = ResourceSampler(here.service.proc.pid, interval=0.25).start()
+    drill = None
+    if here.outage_s:
+        import requests
+        probe_account = requests.get(f"{here.base_url}/mock/accounts", timeout=10).json()[0]
+        # halfway through the traders' orders (Locust needs about a second to start)
+        drill = OutageDrill(here.base_url, _keys(probe_account), here.outage_s, at_s=1.0 + duration / 2,
+                            limit_s=duration * 1.2 + 120).start()
     with tempfile.TemporaryDirectory(prefix="mockbroker-perf-") as tmp:
         out = os.path.join(tmp, "run.json")
         cmd = [sys.executable, "-m", "load.run", "--host", here.base_url, "--users", str(users), "--orders",
@@ -102,6 +111,8 @@ def run_load(context, traders: int, orders: int, seconds: float) -> dict:
             done = subprocess.run(cmd, cwd=str(ROOT), capture_output=True, text=True, timeout=duration * 1.2 + 120)
         finally:
             samples = sampler.stop()
+            if drill is not None:
+                drill.stop()
         if done.returncode != 0 or not os.path.exists(out):
             raise AssertionError(f"the load run failed (exit {done.returncode}):\n{done.stdout[-3000:]}\n"
                                  f"{done.stderr[-3000:]}")
@@ -113,6 +124,13 @@ def run_load(context, traders: int, orders: int, seconds: float) -> dict:
                   + (f", {subscribers} market-data subscribers" if subscribers else "") + "\n\n")
     allure.attach(scale_note + done.stdout, name="load run numbers", attachment_type=allure.attachment_type.TEXT)
     attach_charts(here.run)
+    if drill is not None:
+        if drill.window is None:
+            raise AssertionError("the load ended before the outage was due: make the load longer")
+        here.run["recovery"] = recovery(drill.probe.results, [t for t, _ in here.run["samples"]["submits"]],
+                                        *drill.window)
+        allure.attach(key_values(list(here.run["recovery"].items())), name="recovery after the outage",
+                      attachment_type=allure.attachment_type.TEXT)
     if samples:
         allure.attach(charts.memory_over_time(samples, "service memory during the load"),
                       name="service memory over time", attachment_type=allure.attachment_type.PNG)
@@ -145,6 +163,17 @@ def round_trip(context) -> LatencySummary:
     return LatencySummary(**_run(context)["round_trip"])
 
 
+def _keys(account: dict) -> dict:
+    return {"APCA-API-KEY-ID": account["api_key_id"], "APCA-API-SECRET-KEY": account["api_secret_key"]}
+
+
+def recovery_after_outage(context) -> dict:
+    run = _run(context)
+    if "recovery" not in run:
+        raise AssertionError("no outage happened: a Given step must take the broker down during the load")
+    return run["recovery"]
+
+
 def market_data_delay(context) -> LatencySummary:
     run = _run(context)
     if not run["market_data"]["subscribers"]:
@@ -171,8 +200,7 @@ def consistency(context) -> ConsistencyReport:
         run = _run(context)
         import requests
         accounts = requests.get(f"{here.base_url}/mock/accounts", timeout=10).json()
-        keys = {a["id"]: {"APCA-API-KEY-ID": a["api_key_id"], "APCA-API-SECRET-KEY": a["api_secret_key"]}
-                for a in accounts}
+        keys = {a["id"]: _keys(a) for a in accounts}
         here.consistency = check_consistency(here.base_url, run["accepted"], keys)
         c = here.consistency
         allure.attach(key_values([("accepted orders", c.accepted), ("accounted for", c.accounted_for),
