@@ -10,15 +10,11 @@ Feature: The broker keeps up with many traders at once
     Given the broker runs as a service on this machine
 
   @allure.label.story:latency @allure.severity:critical
-  Scenario: Fifty traders get their market orders filled quickly
+  Scenario: Fifty traders get their orders filled quickly, and nothing is lost or double-booked
     When 50 traders submit 2,000 orders over 10 seconds
     Then the 99th percentile order round trip is below 50 ms
     And the 50th percentile order round trip is below 25 ms
-
-  @allure.label.story:consistency @allure.severity:critical
-  Scenario: Nothing is lost or double-booked under load
-    When 50 traders submit 2,000 orders over 10 seconds
-    Then no accepted order is lost
+    And no accepted order is lost
     And no order id is used twice
     And every account reconciles
 
@@ -26,7 +22,8 @@ Feature: The broker keeps up with many traders at once
   Scenario: Market data reaches fifty watchers promptly while traders trade
     Given 50 clients watch every quote and trade
     When 20 traders submit 1,000 orders over 10 seconds
-    Then the 99th percentile market data delay is below 100 ms
+    Then the 99th percentile market data delay is below 200 ms
+    And the 50th percentile market data delay is below 50 ms
     And every watcher received at least 25 quotes and trades a second
 
   @allure.label.story:recovery @allure.severity:critical

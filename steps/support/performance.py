@@ -2,7 +2,7 @@
 
 Decisions (see docs/performance.md):
 - The performance features always load-test the HTTP service, on a service of their own started here with the
-  real-time clock (orders reach the simulated venue as wall time passes, so a round trip has a wall-clock
+  real-time clock (one for the whole run, re-configured with each scenario's seed: empty history, no fault rules) (orders reach the simulated venue as wall time passes, so a round trip has a wall-clock
   meaning). That holds for ``-D target=inprocess`` and ``-D target=http`` alike (the http target's shared service
   runs on the virtual clock and serves other scenarios). Any other target (``module:factory``) is skipped with a
   message: nothing says it has an HTTP service to load.
@@ -16,6 +16,7 @@ Decisions (see docs/performance.md):
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
@@ -62,23 +63,43 @@ def lab(context) -> LoadLab:
     return existing
 
 
-def start_service(context, accounts: int = 50) -> LoadLab:
-    """A real-time service for this scenario (stopped when it ends), or skip the scenario for other targets."""
+_SHARED: dict[str, object] = {}
+"""One service for the whole behave run (starting one costs ~2 s); each scenario re-configures it."""
+
+
+def _shared_service(seed: int):
+    from mockbroker.service.process import ServiceProcess
+
+    service = _SHARED.get("service")
+    if service is None or service.proc is None or service.proc.poll() is not None:
+        # Not under coverage (make test measures every other process): tracing slows the service about
+        # twofold, and these scenarios measure the service as users run it.
+        env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}
+        service = ServiceProcess(config=_config(seed), clock="realtime", start_timeout=30, env=env).start()
+        _SHARED["service"] = service
+        atexit.register(service.stop)
+    return service
+
+
+def _config(seed: int) -> dict:
+    from load.run import service_config
+
+    return service_config(50, ["ACME", "BETA", "GAMA"], seed, (1.0, 5.0))
+
+
+def start_service(context) -> LoadLab:
+    """This scenario's service: the run's real-time service, configured afresh with the scenario's seed (empty
+    history, no fault rules); or skip the scenario for targets without one."""
     target = getattr(context, "target", "inprocess")
     if target not in LOADABLE_TARGETS:
         context.scenario.skip(f"performance features load-test the HTTP service; target={target!r} has none "
                               f"(run them with -D target=inprocess or -D target=http)")
         return lab(context)
-    from load.run import service_config
-    from mockbroker.service.process import ServiceProcess
+    import requests
 
     here = lab(context)
-    config = service_config(accounts, ["ACME", "BETA", "GAMA"], context.desk.seed, (1.0, 5.0))
-    # Not under coverage (make test measures every other process): tracing slows the service about twofold, and
-    # these scenarios measure the service as users run it.
-    env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}
-    here.service = ServiceProcess(config=config, clock="realtime", start_timeout=30, env=env).start()
-    context.add_cleanup(here.service.stop)
+    here.service = _shared_service(context.desk.seed)
+    requests.post(f"{here.base_url}/mock/configure", json=_config(context.desk.seed), timeout=30).raise_for_status()
     return here
 
 
