@@ -2,6 +2,7 @@
 
     .venv/bin/python -m load.run --users 20 --duration 10s                  # as fast as the traders can
     .venv/bin/python -m load.run --users 50 --orders 2000 --duration 10s    # paced: 2,000 orders over 10 s
+    .venv/bin/python -m load.run --users 20 --subscribers 50 --duration 30s # plus 50 market-data subscribers
     .venv/bin/python -m load.run --users 40 --duration 30s --workers 3      # one master + 3 workers, 127.0.0.1
     .venv/bin/python -m load.run --host http://127.0.0.1:8000 ...           # a service you started yourself
 

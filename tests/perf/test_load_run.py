@@ -34,7 +34,7 @@ def test_load_run_is_consistent(tmp_path, workers):
 
 
 def test_distributed_commands_bind_loopback_only():
-    from load.run import locust_commands, main  # noqa: F401 - load.run imports no locust
+    from load.run import locust_commands  # load.run imports no locust
 
     class Args:
         users, duration, workers, master_port, loglevel, poll_ms, seed = 4, 2.0, 3, 5557, "WARNING", 10.0, 1
