@@ -110,11 +110,14 @@ browser:
 # Acceptance suite runs. $(call run_behave,TARGET) runs behave once for TARGET, feeding the shared
 # allure-results (each result labelled with its target) and reports/junit/TARGET.
 # ---------------------------------------------------------------------------------------------
+# The @performance scenarios load-test a real-time service of their own whatever the target, so they run once:
+# with the in-process target (other targets would only repeat them).
 define run_behave
 ( echo "=== behave -D target=$(1) (seed $(SEED)) ===" ; \
+  only=(); if [ "$(1)" != inprocess ]; then only=(--tags="not @performance"); fi; \
   rc=0; $(2) timeout -k 30 $(BEHAVE_TIMEOUT) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
     -f allure -o $(RESULTS) -f pretty \
-    --junit --junit-directory $(JUNIT)/$(1) $(BEHAVE_ARGS) $(FEATURES) || rc=$$?; \
+    --junit --junit-directory $(JUNIT)/$(1) "$${only[@]}" $(BEHAVE_ARGS) $(FEATURES) || rc=$$?; \
   if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then \
     echo "error: behave -D target=$(1) did not finish within $(BEHAVE_TIMEOUT) s (BEHAVE_TIMEOUT): killed" >&2; fi; \
   exit $$rc )
