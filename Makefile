@@ -41,7 +41,7 @@ FEATURES   ?=
 # Hard limits (seconds) so a hang fails the run with a message instead of eating the CI budget.
 BEHAVE_TIMEOUT ?= 150
 PYTEST_TIMEOUT ?= 480
-REPORT_CHECK_TIMEOUT ?= 120
+REPORT_CHECK_TIMEOUT ?= 300
 # a single pytest test running longer than this fails with its stack (pytest-timeout)
 PYTEST_TEST_TIMEOUT ?= 240
 # unit tests run on this many pytest-xdist workers ("auto" = one per CPU; 0 = no workers)
