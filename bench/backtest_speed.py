@@ -39,24 +39,11 @@ def best_of(repeat: int, run) -> tuple[float, object]:
 
 
 def reference_runner(frame):
-    from backtesting import Backtest, Strategy
-    from backtesting.lib import crossover
-    from backtesting.test import SMA
+    from backtesting import Backtest
 
-    class SmaCross(Strategy):
-        n1, n2 = 10, 20
+    from mockbroker.backtest.peers import backtesting_py_sma_cross
 
-        def init(self):
-            self.sma1 = self.I(SMA, self.data.Close, self.n1)
-            self.sma2 = self.I(SMA, self.data.Close, self.n2)
-
-        def next(self):
-            if crossover(self.sma1, self.sma2):
-                self.position.close()
-                self.buy()
-            elif crossover(self.sma2, self.sma1):
-                self.position.close()
-                self.sell()
+    SmaCross = backtesting_py_sma_cross()
 
     def run():
         with warnings.catch_warnings():

@@ -17,31 +17,17 @@ import pandas as pd
 import pytest
 
 backtesting = pytest.importorskip("backtesting", minversion="0.6.6")
-from backtesting import Backtest as ReferenceBacktest, Strategy  # noqa: E402
-from backtesting.lib import crossover  # noqa: E402
-from backtesting.test import GOOG, SMA  # noqa: E402
+from backtesting import Backtest as ReferenceBacktest  # noqa: E402
+from backtesting.test import GOOG  # noqa: E402
 
 from mockbroker.backtest import load_history, run_backtest  # noqa: E402
+from mockbroker.backtest.peers import backtesting_py_sma_cross  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "market-data" / "GOOG.csv"
 CASH = 10_000
 
 
-class SmaCross(Strategy):
-    n1 = 10
-    n2 = 20
-
-    def init(self):
-        self.sma1 = self.I(SMA, self.data.Close, self.n1)
-        self.sma2 = self.I(SMA, self.data.Close, self.n2)
-
-    def next(self):
-        if crossover(self.sma1, self.sma2):
-            self.position.close()
-            self.buy()
-        elif crossover(self.sma2, self.sma1):
-            self.position.close()
-            self.sell()
+SmaCross = backtesting_py_sma_cross()
 
 
 def reference(commission: float, n1: int = 10, n2: int = 20):
