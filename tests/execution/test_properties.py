@@ -1,4 +1,5 @@
-"""Properties of matching for any order sequence (hypothesis): fills never exceed quantity; the book VWAP lies
+"""Properties of the broker for any order sequence (hypothesis), the foundation's and the execution engine's:
+fills never exceed quantity; the book VWAP lies
 between the best and the worst level taken; cash, positions and fees reconcile; every status change is legal;
 the same seed gives the same fills."""
 
@@ -61,7 +62,7 @@ def _run(seed, config, specs):
 @given(st.integers(0, 2**31), configs, order_specs)
 def test_fills_never_exceed_quantity_and_everything_reconciles(seed, config, specs):
     b = _run(seed, config, specs)
-    assert b.reconciles()
+    assert b.reconciles(), "cash + cost basis must equal starting cash + opening basis + realized P&L - fees"
     account = b.get_account("a")
     fills = b.list_fills("a")
     assert account.fees_paid == sum((f.fee for f in fills), Decimal(0)).quantize(Decimal("0.01"))
