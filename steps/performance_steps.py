@@ -39,18 +39,20 @@ def step_traders_submit_orders(context, traders, orders, duration):
 
 @then("the {q:Count}th percentile order round trip is {bound:Bound} {limit:Duration}")
 def step_percentile_round_trip(context, q, bound, limit):
-    """Checks submit-to-fill-seen wall time at a percentile (50, 90, 95, 99). Example: Then the 99th percentile order round trip is below 50 ms"""
+    """Checks submit-to-fill-seen wall time at a percentile (50, 90, 95, 99); below full size with twice the time (-D time_headroom=). Example: Then the 99th percentile order round trip is below 50 ms"""
     value = performance.percentile_of(performance.round_trip(context), q)
-    assert BOUNDS[bound](value, limit * 1000), \
-        f"p{q} order round trip {value:.1f} ms is not {bound} {limit * 1000:g} ms"
+    allowed, note = performance.time_limit(context, limit)
+    assert BOUNDS[bound](value, allowed * 1000), \
+        f"p{q} order round trip {value:.1f} ms is not {bound} {limit * 1000:g} ms{note}"
 
 
 @then("the {q:Count}th percentile market data delay is {bound:Bound} {limit:Duration}")
 def step_percentile_market_data_delay(context, q, bound, limit):
     """Checks the wall time from a quote's or trade's simulated time to its receipt, at a percentile. Example: Then the 99th percentile market data delay is below 100 ms"""
     value = performance.percentile_of(performance.market_data_delay(context), q)
-    assert BOUNDS[bound](value, limit * 1000), \
-        f"p{q} market data delay {value:.1f} ms is not {bound} {limit * 1000:g} ms"
+    allowed, note = performance.time_limit(context, limit)
+    assert BOUNDS[bound](value, allowed * 1000), \
+        f"p{q} market data delay {value:.1f} ms is not {bound} {limit * 1000:g} ms{note}"
 
 
 @then("every watcher received at least {count:Count} quotes and trades a second")
@@ -66,8 +68,9 @@ def step_orders_accepted_again_within(context, limit):
     rec = performance.recovery_after_outage(context)
     assert rec["probe_failures_during_outage"] > 0, f"no order failed during the outage: {rec}"
     took = rec["first_success_after_end_s"]
-    assert took is not None and took <= limit, \
-        f"orders were accepted again {took} s after the outage's end, not within {limit:g} s: {rec}"
+    allowed, note = performance.time_limit(context, limit)
+    assert took is not None and took <= allowed, \
+        f"orders were accepted again {took} s after the outage's end, not within {limit:g} s{note}: {rec}"
 
 
 @then("no accepted order is lost")

@@ -9,6 +9,11 @@ Decisions (see docs/performance.md):
 - Scale: ``-D scale=`` (default ``0.2`` for CI) multiplies the traders, the orders *and* the duration a step names,
   so the order rate the step states stays the same; ``-D scale=1`` runs the steps as written. Market-data watchers
   scale too (at least one).
+- Time limits: below full size the machine that runs the scenarios also runs the service, Locust and behave on
+  shared cores (a CI box), so the wall-clock limits a step states (round trip, market-data delay, recovery) are
+  checked with headroom: ``-D time_headroom=`` (default 2 below ``scale=1``, 1 at full size). A regression of the
+  broker's own speed still fails (it is measured at 0.5 ms a request); a scheduler hiccup on a busy box does not.
+  The measured numbers are attached to the report either way.
 - Locust is never imported here: ``python -m load.run --host ...`` runs it in its own processes and writes JSON.
 - The service and the load generator run without coverage tracing (``make test`` sets ``COVERAGE_PROCESS_START``
   for every other process): tracing slows the service about twofold, and these scenarios measure it as users run it.
@@ -37,6 +42,7 @@ from mockbroker.perf.stats import LatencySummary, throughput_series
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SCALE = 0.2
+CI_TIME_HEADROOM = 2.0
 LOADABLE_TARGETS = ("inprocess", "http")
 
 
@@ -61,6 +67,16 @@ def lab(context) -> LoadLab:
     if existing is None:
         existing = context.load_lab = LoadLab(scale=float(context.config.userdata.get("scale", DEFAULT_SCALE)))
     return existing
+
+
+def time_limit(context, seconds: float) -> tuple[float, str]:
+    """The wall-clock limit to check a stated one against, and how it was derived (for the failure message)."""
+    here = lab(context)
+    default = 1.0 if here.scale >= 1 else CI_TIME_HEADROOM
+    headroom = float(context.config.userdata.get("time_headroom", default))
+    if headroom == 1.0:
+        return seconds, ""
+    return seconds * headroom, f" (x{headroom:g} headroom at scale {here.scale:g}: limit {seconds * headroom * 1000:g} ms)"
 
 
 _SHARED: dict[str, object] = {}
