@@ -114,30 +114,41 @@ class Ledger:
 
     # --- fills ----------------------------------------------------------------------------------------------------
     def apply_fill(self, fill: Fill) -> None:
-        acct = self[fill.account_id]
-        notional = fill.price * fill.qty
-        signed = fill.qty * fill.side.sign
-        acct.cash += -notional if fill.side is Side.BUY else notional
-        acct.cash -= fill.fee
-        acct.fees_paid += fill.fee
-        pos = acct.positions.setdefault(fill.symbol, PositionState())
-        if pos.qty == 0 or (pos.qty > 0) == (signed > 0):
-            pos.qty += signed
-            pos.cost_basis += fill.price * signed
+        self.apply_trade(fill.account_id, fill.symbol, fill.side is Side.BUY, fill.qty, fill.price,
+                         fill.price * fill.qty, fill.fee)
+
+    def apply_trade(self, account_id: str, symbol: str, buying: bool, qty: int, price: Decimal, notional: Decimal,
+                    fee: Decimal) -> None:
+        """Book a fill of ``qty`` at ``price`` (``notional`` = qty x price) and its ``fee``."""
+        acct = self.accounts.get(account_id) or self[account_id]
+        signed = qty if buying else -qty
+        if buying:
+            acct.cash -= notional
         else:
-            closing = min(abs(signed), abs(pos.qty))
+            acct.cash += notional
+        if fee:
+            acct.cash -= fee
+            acct.fees_paid += fee
+        pos = acct.positions.get(symbol)
+        if pos is None:
+            pos = acct.positions[symbol] = PositionState()
+        if pos.qty == 0 or (pos.qty > 0) == buying:
+            pos.qty += signed
+            pos.cost_basis += notional if buying else -notional
+        else:
+            closing = min(qty, abs(pos.qty))
             removed = (pos.cost_basis * closing / abs(pos.qty)).quantize(MONEY)
             # A long's basis is what it cost; a short's is minus what it raised (both signed like the position).
-            proceeds = fill.price * closing
+            proceeds = price * closing
             realized = proceeds - removed if pos.qty > 0 else -removed - proceeds
             pos.cost_basis -= removed
-            pos.qty += closing * (1 if signed > 0 else -1)
+            pos.qty += closing if buying else -closing
             pos.realized_pl += realized
             acct.realized_pl += realized
-            opening = abs(signed) - closing
+            opening = qty - closing
             if opening:
-                pos.qty += opening * (1 if signed > 0 else -1)
-                pos.cost_basis += fill.price * opening * (1 if signed > 0 else -1)
+                pos.qty += opening if buying else -opening
+                pos.cost_basis += price * opening * (1 if buying else -1)
         if pos.qty == 0:
             pos.cost_basis = ZERO
 

@@ -35,6 +35,7 @@ from .streams import Channels, MarketFeed, Subscription
 from . import state as state_
 
 MAX_QTY = 10_000_000
+EVENT_WIDTH = 16  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
 
 
@@ -73,13 +74,13 @@ class MockBroker:
         self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
         self.ledger = Ledger()
         self._event_log: list[OrderEvent] = []
-        self._pending_events: list[tuple] = []
+        self._pending_events: list = []  # flat, EVENT_WIDTH entries an event (see _emit)
         self._id_prefix = derive_seed(config.seed, "ids") & 0xFFFFFFFF
         self._order_counter = 0
-        self._fill_counter = 0
+        self._order_id_prefix = _uuid(self._id_prefix, 0, 0)[:-12]
         self.engine = ExecutionEngine(self.clock, self.market, self.ledger, effective.execution,
                                       self.seeds.generator("execution/latency"), self.seeds.generator("execution/venue"),
-                                      self._emit, self._next_fill_id)
+                                      self._emit, self._fill_id)
         self.injected: list[dict] = []
         # faults and streams (mockbroker.faults, mockbroker.streams): a fresh start on every configure/reset
         self.faults = FaultInjector(self.seeds.generator("faults"))
@@ -156,9 +157,13 @@ class MockBroker:
         self._schedule_close()
 
     # --- events ---------------------------------------------------------------------------------------------------
-    def _emit(self, event: EventType, order: WorkingOrder, fill: Fill | None, reason: str | None) -> None:
-        # The hot path keeps what changes (a small tuple); the Order snapshot is built when the log is read.
-        self._pending_events.append((self.clock.now_ns(), event, order, order.capture(), fill, reason))
+    def _emit(self, event: EventType, order: WorkingOrder, fill: int | None, reason: str | None) -> None:
+        # The hot path appends what changes to one flat list (no object per event for the garbage collector to
+        # walk); the OrderEvent, with its Order snapshot, is built when the log is read.
+        self._pending_events += (self.clock._now_ns, event, order, fill, reason, order.status, order.filled_qty,
+                                 order.filled_notional, order.updated_ns, order.filled_ns, order.canceled_ns,
+                                 order.expired_ns, order.reject_reason, order.replaced_by, order.stop_price,
+                                 order.fees)
 
     @property
     def events(self) -> list[OrderEvent]:
@@ -166,11 +171,16 @@ class MockBroker:
         pending = self._pending_events
         if pending:
             log = self._event_log
-            new = OrderEvent.__new__  # frozen dataclass: filling __dict__ is much faster than __init__
-            for time_ns, event, order, captured, fill, reason in pending:
+            fill_at = self.engine.fill
+            new = OrderEvent.__new__  # frozen dataclass: setting its __dict__ is much faster than __init__
+            set_dict = object.__setattr__
+            for i in range(0, len(pending), EVENT_WIDTH):
+                time_ns, event, order, fill, reason = pending[i:i + 5]
                 entry = new(OrderEvent)
-                entry.__dict__.update(seq=len(log) + 1, time_ns=time_ns, event=event, order=order.snapshot(captured),
-                                      fill=fill, reason=reason)
+                set_dict(entry, "__dict__", {
+                    "seq": len(log) + 1, "time_ns": time_ns, "event": event,
+                    "order": order.snapshot(pending[i + 5:i + EVENT_WIDTH]),
+                    "fill": None if fill is None else fill_at(fill), "reason": reason})
                 log.append(entry)
             pending.clear()
         return self._event_log
@@ -411,16 +421,15 @@ class MockBroker:
 
     def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None) -> WorkingOrder:
         self._order_counter += 1
-        order_id = _uuid(self._id_prefix, 0, self._order_counter)
+        order_id = f"{self._order_id_prefix}{self._order_counter:012x}"
         now = self.clock.now_ns()
         return WorkingOrder(order_id, request.client_order_id or order_id, account, request,
                             OrderStatus.ACCEPTED, now, self.engine.mid(self.market[request.symbol]),
                             request.limit_price, request.stop_price, request.qty, request.time_in_force,
                             updated_ns=now, replaces=replaces)
 
-    def _next_fill_id(self) -> str:
-        self._fill_counter += 1
-        return _uuid(self._id_prefix, 1, self._fill_counter)
+    def _fill_id(self, number: int) -> str:
+        return _uuid(self._id_prefix, 1, number)
 
     def _working(self, order_id: str, account: str) -> WorkingOrder:
         self.ledger[account]
@@ -508,7 +517,7 @@ class MockBroker:
         self._fault("list_fills", account)
         self.ledger[account]
         if order_id is not None:
-            return list(self._working(order_id, account).fills)
+            return self.engine.fills_of(self._working(order_id, account))
         return [f for f in self.engine.fills if f.account_id == account]
 
     # --- accounts and positions -------------------------------------------------------------------------------------
@@ -578,7 +587,7 @@ class MockBroker:
             "accounts": {a: self.ledger.account_view(a, self._marks()).to_dict() for a in sorted(self.ledger.accounts)},
             "orders": {"total": len(self.engine.orders),
                        "open": sum(1 for o in self.engine.orders.values() if not o.status.is_terminal)},
-            "fills": len(self.engine.fills),
+            "fills": self.engine.fill_count,
             "events": len(self.events),
             "market": {s: self.market_state(s).to_dict() for s in sorted(self.market.symbols)},
             "injected": list(self.injected),

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from .config import BrokerConfig
 from .errors import ERROR_CLASSES, BrokerError
-from .state import (FORMAT, Snapshot, SnapshotCorrupt, SnapshotInfo, SnapshotNotFound, dump_state,
+from .state import (FORMAT, check_format, Snapshot, SnapshotCorrupt, SnapshotInfo, SnapshotNotFound, dump_state,
                     install_state, load_state)
 
 SCHEMA_VERSION = 1
@@ -209,6 +209,7 @@ class Database:
             raise PersistenceError(f"{self.path}: holds no state yet")
         journal_seq, fmt, checksum, payload = row
         source = f"{self.path} (checkpoint)"
+        check_format(fmt, source)
         Snapshot("checkpoint", 0, bytes(payload), checksum, {}, fmt).verify(source)
         broker = factory()
         install_state(broker, load_state(broker, bytes(payload), source))

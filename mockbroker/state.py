@@ -45,9 +45,11 @@ from typing import Any, Iterable, Protocol
 from .clock import NS_PER_SECOND, iso
 from .errors import ERROR_CLASSES, BrokerError, InvalidArgument
 
-FORMAT = 1
+FORMAT = 2
 """Snapshot payload format. Raise it when the payload's meaning changes; older formats stay loadable or fail
-clearly."""
+clearly. 2: fills and events are kept flat in the engine and the broker (the engine-throughput work)."""
+OLDEST_FORMAT = 2
+"""The oldest format this version loads: format 1 pickled the engine's per-fill objects, which no longer exist."""
 
 MAGIC = b"MOCKBROKER-SNAPSHOT\n"
 TRANSIENT = frozenset({"_snapshot_store", "_journal"})
@@ -161,9 +163,7 @@ class Snapshot:
             fmt, size, checksum = int(header["format"]), int(header["payload_bytes"]), header["payload_sha256"]
         except (ValueError, KeyError, TypeError) as problem:
             raise SnapshotCorrupt(f"{source}: unreadable header ({problem})", source=source) from None
-        if fmt > FORMAT:
-            raise SnapshotVersionError(f"{source}: snapshot format {fmt} is newer than this mockbroker reads "
-                                       f"(up to {FORMAT}); upgrade mockbroker", source=source, format=fmt)
+        check_format(fmt, source)
         payload = data[end + 1:]
         if len(payload) != size:
             raise SnapshotCorrupt(f"{source}: truncated or padded: payload is {len(payload):,} bytes, the header "
@@ -221,6 +221,17 @@ def dump_state(broker) -> bytes:
         vars(broker).update(transient)
 
 
+def check_format(fmt: int, source: str) -> None:
+    """Refuse a payload format this version cannot read, with a message saying which way to go."""
+    if fmt > FORMAT:
+        raise SnapshotVersionError(f"{source}: snapshot format {fmt} is newer than this mockbroker reads "
+                                   f"(up to {FORMAT}); upgrade mockbroker", source=source, format=fmt)
+    if fmt < OLDEST_FORMAT:
+        raise SnapshotVersionError(f"{source}: snapshot format {fmt} is older than this mockbroker reads "
+                                   f"({OLDEST_FORMAT} to {FORMAT}); take the snapshot again", source=source,
+                                   format=fmt)
+
+
 def load_state(broker, payload: bytes, source: str = "snapshot") -> dict:
     """Unpickle a payload into a broker state for ``broker`` (nothing is changed yet)."""
     try:
@@ -254,9 +265,7 @@ def capture(broker, name: str) -> Snapshot:
 
 def apply(broker, snapshot: Snapshot) -> None:
     """Put the broker in the snapshot's state (checked and loaded first: on any error nothing changes)."""
-    if snapshot.format > FORMAT:
-        raise SnapshotVersionError(f"snapshot {snapshot.name!r}: format {snapshot.format} is newer than this "
-                                   f"mockbroker reads (up to {FORMAT})")
+    check_format(snapshot.format, f"snapshot {snapshot.name!r}")
     snapshot.verify(f"snapshot {snapshot.name!r}")
     install_state(broker, load_state(broker, snapshot.payload, f"snapshot {snapshot.name!r}"))
 

@@ -96,7 +96,9 @@ class WorkingOrder:
     at_venue: bool = False
     in_flight: int = 0
     last_command_ns: int = 0
-    fills: list[Fill] = field(default_factory=list)
+    fill_numbers: tuple[int, ...] = ()
+    """This order's fills, as numbers in the engine's fill log (``ExecutionEngine.fill``); a tuple of ints is
+    not tracked by the garbage collector."""
     queue_ahead: int | None = None
 
     @property
@@ -134,17 +136,16 @@ class WorkingOrder:
         return order
 
 
-def _new_fill(**values) -> Fill:
-    fill = Fill.__new__(Fill)
-    fill.__dict__.update(values)
-    return fill
+FILL_WIDTH = 10
+"""A fill in the engine's log is ten consecutive entries: order id, account, symbol, side, qty, price, fee, time,
+arrival mid, liquidity. Its id and its slippage in bps follow from them (and its number) when it is read."""
 
 
 class ExecutionEngine:
     def __init__(self, clock: VirtualClock, market: MarketSimulator, ledger, config: ExecutionConfig,
                  latency_rng: np.random.Generator, venue_rng: np.random.Generator,
-                 emit: Callable[[EventType, WorkingOrder, Fill | None, str | None], None],
-                 new_fill_id: Callable[[], str]) -> None:
+                 emit: Callable[[EventType, WorkingOrder, int | None, str | None], None],
+                 fill_id: Callable[[int], str]) -> None:
         self.clock = clock
         self.market = market
         self.ledger = ledger
@@ -152,7 +153,7 @@ class ExecutionEngine:
         self.latency_rng = latency_rng
         self.venue_rng = venue_rng
         self.emit = emit
-        self.new_fill_id = new_fill_id
+        self.fill_id = fill_id
         self.latency = latency_model(config, latency_rng)
         self.impact = SquareRootImpact(config.impact_coefficient, config.permanent_impact_coefficient)
         self.touch_model = QueuePositionTouch() if config.queue_position \
@@ -162,7 +163,10 @@ class ExecutionEngine:
         self._charges_fees = bool(fees.per_share or fees.bps or fees.min_per_order)
         self.orders: dict[str, WorkingOrder] = {}
         self.working: dict[str, dict[str, WorkingOrder]] = {s: {} for s in market.symbols}
-        self.fills: list[Fill] = []
+        self._fill_log: list = []
+        """Every fill, flat (``FILL_WIDTH`` entries each): no object per fill on the hot path."""
+        self._fills: list[Fill] = []
+        """The ``Fill`` objects built so far from ``_fill_log``, in order."""
         self.open_sells: dict[tuple[str, str], int] = {}
         """(account, symbol) -> shares of open sell orders not yet filled (for the short-sale check)."""
         self.client_ids: dict[tuple[str, str], str] = {}
@@ -383,8 +387,8 @@ class ExecutionEngine:
             return
         market = self.market.symbols[symbol]
         now = self.clock.now_ns()
-        trade = market.last_trade
-        printed = trade.time_ns == now and isinstance(self.touch_model, QueuePositionTouch)
+        printed = isinstance(self.touch_model, QueuePositionTouch) and market.last_trade_ns == now
+        trade = market.last_trade if printed else None
         # A plain limit the market neither reaches nor touches cannot trade: skip it without matching. (Fills of
         # other orders during this loop only move the best prices away, so the test stays true.)
         asks, bids = self.levels(market, Side.SELL), self.levels(market, Side.BUY)
@@ -506,16 +510,13 @@ class ExecutionEngine:
         if limit is not None:
             price = min(price, limit) if buying else max(price, limit)
         price = price.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN)
-        now = self.clock.now_ns()
+        now = self.clock._now_ns
         gross = price * qty
         fee = self._fee(order, qty, gross) if self._charges_fees else ZERO
-        arrival = order.arrival_mid
-        slippage = ((price - arrival) / arrival * TEN_THOUSAND).quantize(BPS_PLACES)
-        if not buying:
-            slippage = -slippage
-        fill = _new_fill(fill_id=self.new_fill_id(), order_id=order.id, account_id=order.account_id,
-                         symbol=order.request.symbol, side=side, qty=qty, price=price, fee=fee, time_ns=now,
-                         arrival_mid=arrival, slippage_bps=slippage, liquidity="maker" if maker else "taker")
+        log = self._fill_log
+        number = len(log) // FILL_WIDTH
+        log += (order.id, order.account_id, market.symbol, side, qty, price, fee, now, order.arrival_mid,
+                "maker" if maker else "taker")
         market.print_trade(price, qty, now)
         if scale and impact.permanent:
             # The permanent part reaches the price at the market's next update (the next quote), as one move for
@@ -523,23 +524,58 @@ class ExecutionEngine:
             move = impact.permanent * scale
             symbol = market.symbol
             self._pending_impact[symbol] = self._pending_impact.get(symbol, 0.0) + (move if buying else -move)
-        self.ledger.apply_fill(fill)
-        self.ledger.release(order.account_id, order.id, gross + fee)
+        ledger = self.ledger
+        ledger.apply_trade(order.account_id, market.symbol, buying, qty, price, gross, fee)
+        ledger.release(order.account_id, order.id, gross + fee)
         if not buying:
             self._untrack(order, qty)
         order.filled_qty += qty
         order.filled_notional += gross
-        order.fees += fee
-        order.fills.append(fill)
-        self.fills.append(fill)
+        if self._charges_fees:
+            order.fees += fee
+        order.fill_numbers += (number,)
         if order.filled_qty == order.qty:
             order.filled_ns = now
-            self._finish(order, OrderStatus.FILLED, EventType.FILL, None, fill=fill)
+            self._finish(order, OrderStatus.FILLED, EventType.FILL, None, fill=number)
         else:
             if order.status is OrderStatus.NEW or order.status is OrderStatus.PARTIALLY_FILLED:
                 self._transition(order, OrderStatus.PARTIALLY_FILLED)
             order.updated_ns = now
-            self.emit(EventType.PARTIAL_FILL, order, fill, None)
+            self.emit(EventType.PARTIAL_FILL, order, number, None)
+
+    # --- the fill log ---------------------------------------------------------------------------------------------
+    @property
+    def fill_count(self) -> int:
+        return len(self._fill_log) // FILL_WIDTH
+
+    def fill(self, number: int) -> Fill:
+        """Fill ``number`` (from 0, in the order they happened), built from the log the first time it is read."""
+        built = self._fills
+        while len(built) <= number:
+            n = len(built)
+            (order_id, account_id, symbol, side, qty, price, fee, time_ns, arrival,
+             liquidity) = self._fill_log[n * FILL_WIDTH:(n + 1) * FILL_WIDTH]
+            slippage = ((price - arrival) / arrival * TEN_THOUSAND).quantize(BPS_PLACES)
+            if side is Side.SELL:
+                slippage = -slippage
+            fill = Fill.__new__(Fill)  # frozen dataclass: setting its __dict__ is much faster than __init__
+            object.__setattr__(fill, "__dict__", {
+                "fill_id": self.fill_id(n + 1), "order_id": order_id, "account_id": account_id, "symbol": symbol,
+                "side": side, "qty": qty, "price": price, "fee": fee, "time_ns": time_ns, "arrival_mid": arrival,
+                "slippage_bps": slippage, "liquidity": liquidity})
+            built.append(fill)
+        return built[number]
+
+    @property
+    def fills(self) -> list[Fill]:
+        """Every fill so far, oldest first."""
+        count = self.fill_count
+        if count:
+            self.fill(count - 1)
+        return self._fills
+
+    def fills_of(self, order: WorkingOrder) -> list[Fill]:
+        return [self.fill(n) for n in order.fill_numbers]
 
     def _fee(self, order: WorkingOrder, qty: int, gross: Decimal) -> Decimal:
         """Fees so the order's total is the fee formula on its cumulative fills, but at least the per-order minimum."""
@@ -558,7 +594,7 @@ class ExecutionEngine:
         order.updated_ns = self.clock.now_ns()
 
     def _finish(self, order: WorkingOrder, status: OrderStatus, event: EventType, reason: RejectReason | None,
-                note: RejectReason | None = None, fill: Fill | None = None) -> None:
+                note: RejectReason | None = None, fill: int | None = None) -> None:
         self._transition(order, status)
         now = self.clock.now_ns()
         if status is OrderStatus.CANCELED:

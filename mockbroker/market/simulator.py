@@ -255,9 +255,25 @@ class SymbolMarket:
         self.mid *= 1.0 + fraction
 
     def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
-        """Our own fills print on the tape too."""
-        self.last_trade = Trade(self.symbol, price, size, now_ns)
+        """Our own fills print on the tape too (the ``Trade`` is built when someone reads it)."""
+        self._last_trade = (price, size, now_ns)
         self._record(now_ns, float(price), size)
+
+    @property
+    def last_trade(self) -> Trade:
+        last = self._last_trade
+        if last.__class__ is tuple:
+            last = self._last_trade = Trade(self.symbol, *last)
+        return last
+
+    @last_trade.setter
+    def last_trade(self, trade: Trade) -> None:
+        self._last_trade = trade
+
+    @property
+    def last_trade_ns(self) -> int:
+        last = self._last_trade
+        return last[2] if last.__class__ is tuple else last.time_ns
 
 
 class MarketSimulator:

@@ -183,9 +183,17 @@ def test_a_damaged_snapshot_file_is_refused_and_left_as_it_was(saved, damage):
 
 def test_a_snapshot_of_a_newer_format_is_refused_with_a_clear_message(saved):
     broker, path = saved
-    data = path.read_bytes().replace(b'"format":1', b'"format":99', 1)
+    data = path.read_bytes().replace(b'"format":%d' % state.FORMAT, b'"format":99', 1)
     path.write_bytes(data)
     with pytest.raises(SnapshotVersionError, match="format 99 is newer"):
+        state.import_file(broker, path)
+
+
+def test_a_snapshot_of_a_format_older_than_this_code_reads_is_refused_with_a_clear_message(saved):
+    broker, path = saved
+    data = path.read_bytes().replace(b'"format":%d' % state.FORMAT, b'"format":1', 1)
+    path.write_bytes(data)
+    with pytest.raises(SnapshotVersionError, match="format 1 is older than this mockbroker reads"):
         state.import_file(broker, path)
 
 
