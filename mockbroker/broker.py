@@ -48,6 +48,18 @@ def _api_keys(seed: int, account_id: str) -> tuple[str, str]:
     return "PK" + digest[:18], digest[18:58].lower()
 
 
+class LiveMarks:
+    """The current mid of a symbol, looked up only when asked (buying power needs the marks of shorts only)."""
+
+    def __init__(self, engine: ExecutionEngine, markets: dict) -> None:
+        self.engine = engine
+        self.markets = markets
+
+    def get(self, symbol: str, default: Decimal | None = None) -> Decimal | None:
+        market = self.markets.get(symbol)
+        return default if market is None else self.engine.mid(market)
+
+
 class MockBroker:
     """The mock broker, in process. ``MockBroker()`` gives a default market (ACME at $50) and one account."""
 
@@ -81,6 +93,7 @@ class MockBroker:
         self.engine = ExecutionEngine(self.clock, self.market, self.ledger, effective.execution,
                                       self.seeds.generator("execution/latency"), self.seeds.generator("execution/venue"),
                                       self._emit, self._fill_id)
+        self._live_marks = LiveMarks(self.engine, self.market.symbols)
         self.injected: list[dict] = []
         # faults and streams (mockbroker.faults, mockbroker.streams): a fresh start on every configure/reset
         self.faults = FaultInjector(self.seeds.generator("faults"))
@@ -358,10 +371,6 @@ class MockBroker:
     def _marks(self) -> dict[str, Decimal]:
         return {s: self.engine.mid(m) for s, m in self.market.symbols.items()}
 
-    def _short_marks(self, account: str) -> dict[str, Decimal]:
-        """Marks only for the symbols the account is short (all that buying power needs)."""
-        return {s: self.engine.mid(self.market.symbols[s])
-                for s, p in self.ledger[account].positions.items() if p.qty < 0}
 
     def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
@@ -409,7 +418,7 @@ class MockBroker:
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)
         reserve = self._reservation(request, account)
-        buying_power = self.ledger.buying_power(account, self._short_marks(account))
+        buying_power = self.ledger.buying_power(account, self._live_marks)
         if reserve > buying_power:
             raise InsufficientFunds(
                 f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
@@ -500,7 +509,7 @@ class MockBroker:
                           client_order_id=None)
         request = self._validate(request, account)
         reserve = self._reservation(request, account, replacing=old)
-        available = (self.ledger.buying_power(account, self._short_marks(account))
+        available = (self.ledger.buying_power(account, self._live_marks)
                      + self.ledger[account].reserved.get(old.id, Decimal(0)))
         if reserve > available:
             raise InsufficientFunds(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -45,39 +45,28 @@ def _iso_seconds(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-@dataclass(order=True)
-class _Scheduled:
+@dataclass(slots=True)
+class ScheduledEvent:
+    """A scheduled callback, and the handle to it: ``cancel()`` keeps it from running."""
+
     due_ns: int
     seq: int
-    callback: Callable[..., None] = field(compare=False)
-    label: str = field(compare=False, default="")
-    args: tuple = field(compare=False, default=())
-    cancelled: bool = field(compare=False, default=False)
-
-
-class ScheduledEvent:
-    """A handle to a scheduled callback; ``cancel()`` keeps it from running."""
-
-    def __init__(self, item: _Scheduled) -> None:
-        self._item = item
-
-    @property
-    def due_ns(self) -> int:
-        return self._item.due_ns
-
-    @property
-    def label(self) -> str:
-        return self._item.label
+    callback: Callable[..., None]
+    label: str = ""
+    args: tuple = ()
+    cancelled: bool = False
 
     def cancel(self) -> None:
-        self._item.cancelled = True
+        self.cancelled = True
 
 
 class VirtualClock:
     def __init__(self, start: datetime | int = DEFAULT_START) -> None:
         self._now_ns = start if isinstance(start, int) else to_ns(start)
-        self._queue: list[_Scheduled] = []
+        self._queue: list[tuple[int, int, ScheduledEvent]] = []
+        """A heap of (due time, sequence, callback): tuples compare in C, much faster than objects."""
         self._seq = 0
+        self._target_ns = self._now_ns  # how far the running ``run_until`` goes (see ``step_to``)
 
     def now_ns(self) -> int:
         return self._now_ns
@@ -91,9 +80,9 @@ class VirtualClock:
         if due_ns < self._now_ns:
             due_ns = self._now_ns
         self._seq += 1
-        item = _Scheduled(due_ns, self._seq, callback, label, args)
-        heapq.heappush(self._queue, item)
-        return ScheduledEvent(item)
+        item = ScheduledEvent(due_ns, self._seq, callback, label, args)
+        heapq.heappush(self._queue, (due_ns, self._seq, item))
+        return item
 
     def schedule_in(self, delay_ns: int, callback: Callable[..., None], label: str = "", args: tuple = ()) -> ScheduledEvent:
         if delay_ns < 0:
@@ -101,28 +90,56 @@ class VirtualClock:
         return self.schedule_at(self._now_ns + delay_ns, callback, label, args)
 
     def next_due_ns(self) -> int | None:
-        while self._queue and self._queue[0].cancelled:
+        while self._queue and self._queue[0][2].cancelled:
             heapq.heappop(self._queue)
-        return self._queue[0].due_ns if self._queue else None
+        return self._queue[0][0] if self._queue else None
 
     def pending(self) -> list[tuple[int, str]]:
         """(due time, label) of every callback still to run, in run order."""
-        return [(i.due_ns, i.label) for i in sorted(self._queue) if not i.cancelled]
+        return [(due, item.label) for due, _, item in sorted(self._queue) if not item.cancelled]
+
+    def cancel_labelled(self, label: str) -> int:
+        """Cancel every pending callback scheduled with ``label``; returns how many."""
+        cancelled = 0
+        for _, _, item in self._queue:
+            if item.label == label and not item.cancelled:
+                item.cancelled = True
+                cancelled += 1
+        return cancelled
 
     def run_until(self, target_ns: int) -> int:
         """Run every callback due at or before ``target_ns``, then stand at ``target_ns``. Returns how many ran."""
         if target_ns < self._now_ns:
             raise ValueError(f"target={iso(target_ns)}: the clock is at {iso(self._now_ns)} and does not run backwards")
         ran = 0
-        while self._queue and self._queue[0].due_ns <= target_ns:
-            item = heapq.heappop(self._queue)
-            if item.cancelled:
-                continue
-            self._now_ns = item.due_ns
-            item.callback(*item.args)
-            ran += 1
+        queue = self._queue
+        pop = heapq.heappop
+        outer, self._target_ns = self._target_ns, target_ns
+        try:
+            while queue and queue[0][0] <= target_ns:
+                due, _, item = pop(queue)
+                if item.cancelled:
+                    continue
+                self._now_ns = due
+                item.callback(*item.args)
+                ran += 1
+        finally:
+            self._target_ns = max(outer, self._now_ns)
         self._now_ns = target_ns
         return ran
+
+    def step_to(self, due_ns: int) -> bool:
+        """From inside a callback: move the clock on to ``due_ns`` now, if the running ``run_until`` goes that far
+        and nothing else is scheduled at or before it (so nothing could run in between). Returns whether it
+        moved. A component with a queue of its own (the engine's commands in flight) works through it this way,
+        without one scheduled callback per entry, in exactly the order scheduling them would give."""
+        if due_ns < self._now_ns or due_ns > self._target_ns:
+            return False
+        queue = self._queue
+        if queue and queue[0][0] <= due_ns:
+            return False
+        self._now_ns = due_ns
+        return True
 
     def advance(self, delta: timedelta | int) -> int:
         """Move forward by a timedelta or by nanoseconds."""

@@ -44,9 +44,7 @@ class HistoryDriver:
         """The history moves the price, so the simulator's own periodic updates are switched off: they would only
         add noise between the bar's points and print other participants' trades (tens of thousands of random draws
         a session), which a replay does not need. The book is replenished at each open instead."""
-        for item in self.broker.clock._queue:
-            if item.label == "market update":
-                item.cancelled = True
+        self.broker.clock.cancel_labelled("market update")
 
     def set_price(self, price: float) -> None:
         market = self.market

@@ -63,6 +63,7 @@ _TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXP
 _LIMITED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 _STOPS = (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP)
 _OPPOSITE = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
+_SEQ_BITS = 40  # a command's inbox key: arrival ns << 40 | sequence number
 
 
 @dataclass(slots=True)
@@ -174,8 +175,11 @@ class ExecutionEngine:
         self._levels_cache: dict[tuple[str, Side], tuple[tuple, list[list]]] = {}
         self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal]]] = {}
         self._pending_impact: dict[str, float] = {}
-        self._inbox: list[tuple] = []
-        """Commands on their way to the venue: (arrival ns, sequence, order, command, args), a heap."""
+        self._inbox: list[int] = []
+        """Commands on their way to the venue, a heap of keys: arrival ns << 40 | sequence (ints compare fast)."""
+        self._in_flight: dict[int, object] = {}
+        """key -> the order (the command is ``_arrive``, the common case: no object made) or (order, command,
+        extra)."""
         self._inbox_seq = 0
         self._wake = None  # the clock event that delivers the earliest command
         self._session = (0, 0)
@@ -271,18 +275,22 @@ class ExecutionEngine:
     def latency_ns(self) -> int:
         return self.latency.draw_ns()
 
-    def _send(self, order: WorkingOrder, command: Callable[..., None], args: tuple, label: str) -> None:
+    def _send(self, order: WorkingOrder, command: Callable[..., None] | None = None, extra: object = None) -> None:
         """Put a command on its way to the venue, arriving after any earlier command about the same order.
+        On arrival ``command(order)`` runs (``command(order, extra)`` when ``extra`` is given); no command means
+        the order itself arrives (``_arrive``).
 
         Commands in flight wait in the engine's inbox, ordered by (arrival time, sequence); the clock holds one
-        event, for the earliest arrival, rather than one per command (a heap of tuples is much cheaper)."""
-        due = self.clock.now_ns() + self.latency.draw_ns()
+        event, for the earliest arrival, rather than one per command."""
+        due = self.clock._now_ns + self.latency.draw_ns()
         if due <= order.last_command_ns:
             due = order.last_command_ns + 1
         order.last_command_ns = due
         order.in_flight += 1
         self._inbox_seq += 1
-        heapq.heappush(self._inbox, (due, self._inbox_seq, order, command, args))
+        key = due << _SEQ_BITS | self._inbox_seq
+        heapq.heappush(self._inbox, key)
+        self._in_flight[key] = order if command is None else (order, command, extra)
         wake = self._wake
         if wake is None or due < wake.due_ns:
             if wake is not None:
@@ -290,23 +298,39 @@ class ExecutionEngine:
             self._wake = self.clock.schedule_at(due, self._deliver, "commands reach the venue")
 
     def _deliver(self) -> None:
-        """Deliver every command due by now, in order; then wait for the next one."""
+        """Deliver every command due by now, in order, and those due later while the clock can step straight to
+        them (``VirtualClock.step_to``: nothing else scheduled in between); then wait for the next one."""
         self._wake = None
         inbox = self._inbox
-        now = self.clock.now_ns()
+        in_flight = self._in_flight
+        clock = self.clock
+        now = clock._now_ns
         pop = heapq.heappop
-        while inbox and inbox[0][0] <= now:
-            _, _, order, command, args = pop(inbox)
+        while inbox:
+            due = inbox[0] >> _SEQ_BITS
+            if due > now:
+                if self._wake is not None or not clock.step_to(due):
+                    break
+                now = due
+            entry = in_flight.pop(pop(inbox))
+            if entry.__class__ is WorkingOrder:
+                entry.in_flight -= 1
+                self._arrive(entry)
+                continue
+            order, command, extra = entry
             order.in_flight -= 1
-            command(*args)
+            if extra is None:
+                command(order)
+            else:
+                command(order, extra)
         if inbox and self._wake is None:
-            self._wake = self.clock.schedule_at(inbox[0][0], self._deliver, "commands reach the venue")
+            self._wake = clock.schedule_at(inbox[0] >> _SEQ_BITS, self._deliver, "commands reach the venue")
 
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
         self._track(order)
         self.emit(EventType.ACCEPTED, order, None, None)
-        self._send(order, self._arrive, (order,), "arrive")
+        self._send(order)
 
     def _track(self, order: WorkingOrder) -> None:
         if order.side is Side.SELL:
@@ -323,14 +347,14 @@ class ExecutionEngine:
     def request_cancel(self, order: WorkingOrder) -> None:
         self._transition(order, OrderStatus.PENDING_CANCEL)
         self.emit(EventType.PENDING_CANCEL, order, None, None)
-        self._send(order, self._cancel_arrives, (order,), "cancel")
+        self._send(order, self._cancel_arrives)
 
     def request_replace(self, old: WorkingOrder, new: WorkingOrder) -> None:
         self._transition(old, OrderStatus.PENDING_REPLACE)
         self.orders[new.id] = new
         self._track(new)
         self.emit(EventType.ACCEPTED, new, None, None)
-        self._send(old, self._replace_arrives, (old, new), "replace")
+        self._send(old, self._replace_arrives, new)
         new.last_command_ns = old.last_command_ns  # the replacement travels with the replace command
         new.in_flight += 1
 

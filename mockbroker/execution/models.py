@@ -26,34 +26,57 @@ from ..config import ExecutionConfig
 from ..domain import Side
 
 
-class UniformLatency:
-    def __init__(self, config: ExecutionConfig, rng: np.random.Generator) -> None:
-        self.low = float(config.latency_min)
-        self.span = float(config.latency_max) - self.low
+class _DrawnAhead:
+    """Draws ``BATCH`` random numbers at a time (one numpy call instead of one per command) and hands them out in
+    order: the generator's stream, and so every arrival time, is exactly what drawing one at a time gives."""
+
+    BATCH = 512
+
+    def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
+        self._ready: list[int] = []  # reversed, so ``pop()`` hands them out in drawing order
 
     def draw_ns(self) -> int:
-        ms = self.low if self.span == 0 else self.low + self.span * self.rng.random()
-        return int(round(ms * NS_PER_MS))
+        ready = self._ready
+        if not ready:
+            ready = self._ready = self._batch()[::-1]
+        return ready.pop()
+
+    def _batch(self) -> list[int]:
+        raise NotImplementedError
 
 
-class LognormalLatency:
+class UniformLatency(_DrawnAhead):
+    def __init__(self, config: ExecutionConfig, rng: np.random.Generator) -> None:
+        super().__init__(rng)
+        self.low = float(config.latency_min)
+        self.span = float(config.latency_max) - self.low
+
+    def _batch(self) -> list[int]:
+        if self.span == 0:
+            return [int(round(self.low * NS_PER_MS))] * self.BATCH  # nothing random: the generator is not used
+        ms = self.low + self.span * self.rng.random(self.BATCH)
+        return np.rint(ms * NS_PER_MS).astype(np.int64).tolist()
+
+
+class LognormalLatency(_DrawnAhead):
     """Most commands arrive in ``latencyMin..latencyMax``; some take much longer, as on a real network."""
 
     def __init__(self, config: ExecutionConfig, rng: np.random.Generator) -> None:
+        super().__init__(rng)
         self.low = float(config.latency_min)
         median = (float(config.latency_max) - self.low) / 2
         self.mu = math.log(median) if median > 0 else None
         self.sigma = float(config.latency_sigma)
         self.cap = max(float(config.latency_cap), float(config.latency_max))
-        self.rng = rng
 
-    def draw_ns(self) -> int:
+    def _batch(self) -> list[int]:
         if self.mu is None:
-            ms = self.low
-        else:
-            ms = min(self.cap, self.low + math.exp(self.mu + self.sigma * self.rng.standard_normal()))
-        return int(round(ms * NS_PER_MS))
+            return [int(round(self.low * NS_PER_MS))] * self.BATCH
+        low, mu, sigma, cap, exp = self.low, self.mu, self.sigma, self.cap, math.exp
+        # math.exp, one at a time: numpy's vectorised exp may differ in the last bit from the C library's.
+        return [int(round(min(cap, low + exp(mu + sigma * z)) * NS_PER_MS))
+                for z in self.rng.standard_normal(self.BATCH).tolist()]
 
 
 LATENCY_MODELS = {"uniform": UniformLatency, "lognormal": LognormalLatency}
