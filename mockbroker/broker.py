@@ -35,7 +35,7 @@ from .streams import Channels, MarketFeed, Subscription
 from . import state as state_
 
 MAX_QTY = 10_000_000
-EVENT_WIDTH = 16  # entries an event takes in MockBroker._pending_events
+EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
 
 
@@ -174,9 +174,7 @@ class MockBroker:
         # The hot path appends what changes to one flat list (no object per event for the garbage collector to
         # walk); the OrderEvent, with its Order snapshot, is built when the log is read.
         self._pending_events += (self.clock._now_ns, event, order, fill, reason, order.status, order.filled_qty,
-                                 order.filled_notional, order.updated_ns, order.filled_ns, order.canceled_ns,
-                                 order.expired_ns, order.reject_reason, order.replaced_by, order.stop_price,
-                                 order.fees)
+                                 order.filled_notional, order.updated_ns, order.stop_price, order.fees)
 
     @property
     def events(self) -> list[OrderEvent]:

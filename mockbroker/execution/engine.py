@@ -114,13 +114,18 @@ class WorkingOrder:
         return self.request.type
 
     def capture(self) -> tuple:
-        """The fields of the snapshot that change while the order works, as they are now (cheap)."""
-        return (self.status, self.filled_qty, self.filled_notional, self.updated_ns, self.filled_ns,
-                self.canceled_ns, self.expired_ns, self.reject_reason, self.replaced_by, self.stop_price, self.fees)
+        """The fields of the snapshot that change while the order works, as they are now (cheap). The others
+        that change (filled_ns, canceled_ns, expired_ns, reject_reason, replaced_by) are set once, as the order
+        ends, and are None before: the status says which."""
+        return (self.status, self.filled_qty, self.filled_notional, self.updated_ns, self.stop_price, self.fees)
 
-    def snapshot(self, captured: tuple | None = None) -> Order:
-        (status, filled_qty, notional, updated_ns, filled_ns, canceled_ns, expired_ns, reason, replaced_by, stop,
-         fees) = captured or self.capture()
+    def snapshot(self, captured: tuple | list | None = None) -> Order:
+        status, filled_qty, notional, updated_ns, stop, fees = captured or self.capture()
+        if status in _TERMINAL:
+            filled_ns, canceled_ns, expired_ns = self.filled_ns, self.canceled_ns, self.expired_ns
+            reason, replaced_by = self.reject_reason, self.replaced_by
+        else:
+            filled_ns = canceled_ns = expired_ns = reason = replaced_by = None
         avg = (notional / filled_qty).quantize(PRICE_PLACES) if filled_qty else None
         r = self.request
         # Order is a frozen dataclass; filling its __dict__ directly is several times faster than __init__.
@@ -159,6 +164,7 @@ class ExecutionEngine:
         self.touch_model = QueuePositionTouch() if config.queue_position \
             else ProbabilisticTouch(config.fill_probability, venue_rng)
         self.slippage = Decimal(repr(config.slippage_bps)) / TEN_THOUSAND
+        self._rejection_rate = config.rejection_rate
         fees = config.fees
         self._charges_fees = bool(fees.per_share or fees.bps or fees.min_per_order)
         self.orders: dict[str, WorkingOrder] = {}
@@ -172,7 +178,8 @@ class ExecutionEngine:
         self.client_ids: dict[tuple[str, str], str] = {}
         """(account, client order id) -> order id."""
         self._levels_cache: dict[tuple[str, Side], tuple[tuple, list[list]]] = {}
-        self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal]]] = {}
+        self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal], Decimal]] = {}
+        """symbol -> (the simulator's mid it was computed at, (best bid, best ask), their mid)."""
         self._pending_impact: dict[str, float] = {}
         self._inbox: list[int] = []
         """Commands on their way to the venue, as keys (arrival ns << 40 | sequence), sorted latest first: the next
@@ -214,13 +221,19 @@ class ExecutionEngine:
         cached = self._touch_cache.get(market.symbol)
         if cached is not None and cached[0] == mid:
             return cached[1]
-        touch = market.touch()
-        self._touch_cache[market.symbol] = (mid, touch)
-        return touch
+        return self._cache_touch(market)[1]
 
     def mid(self, market: SymbolMarket) -> Decimal:
-        bid, ask = self.touch(market)
-        return (bid + ask) / 2
+        """The mid of the best bid and ask (cached with them)."""
+        cached = self._touch_cache.get(market.symbol)
+        if cached is not None and cached[0] == market.mid:
+            return cached[2]
+        return self._cache_touch(market)[2]
+
+    def _cache_touch(self, market: SymbolMarket) -> tuple:
+        touch = market.touch()
+        cached = self._touch_cache[market.symbol] = (market.mid, touch, (touch[0] + touch[1]) / 2)
+        return cached
 
     def estimate_buy_price(self, market: SymbolMarket, qty: int) -> Decimal:
         """What buying ``qty`` at market would pay a share now: the ask if the best level holds it, else the VWAP
@@ -376,20 +389,21 @@ class ExecutionEngine:
         if order.status in _TERMINAL:
             return
         market = self.market.symbols[order.request.symbol]
-        if self.config.rejection_rate and self.venue_rng.random() < self.config.rejection_rate:
+        if self._rejection_rate and self.venue_rng.random() < self._rejection_rate:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.RANDOM_REJECTION)
             return
         if market.halted:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TRADING_HALTED)
             return
         start, end = self._session
-        is_open = start <= self.clock.now_ns() < end or self.session_open()
+        is_open = start <= self.clock._now_ns < end or self.session_open()
         if not is_open and order.request.type is OrderType.MARKET:
             self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.MARKET_CLOSED)
             return
         order.at_venue = True
-        if order.status is OrderStatus.ACCEPTED:
-            self._transition(order, OrderStatus.NEW)
+        if order.status is OrderStatus.ACCEPTED:  # always legal: accepted -> new
+            order.status = OrderStatus.NEW
+            order.updated_ns = self.clock._now_ns
         self.emit(EventType.NEW, order, None, None)
         self.working[order.request.symbol][order.id] = order
         if is_open:
@@ -563,7 +577,8 @@ class ExecutionEngine:
             self._pending_impact[symbol] = self._pending_impact.get(symbol, 0.0) + (move if buying else -move)
         ledger = self.ledger
         ledger.apply_trade(order.account_id, market.symbol, buying, qty, price, gross, fee)
-        ledger.release(order.account_id, order.id, gross + fee)
+        if order.filled_qty + qty < order.qty:  # else _finish releases the whole reservation
+            ledger.release(order.account_id, order.id, gross + fee)
         if not buying:
             self._untrack(order, qty)
         order.filled_qty += qty
