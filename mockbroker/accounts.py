@@ -79,7 +79,7 @@ class Ledger:
 
     # --- reservations -------------------------------------------------------------------------------------------
     def buying_power(self, account_id: str, marks: dict[str, Decimal]) -> Decimal:
-        acct = self[account_id]
+        acct = self.accounts.get(account_id) or self[account_id]
         short_value = ZERO
         for symbol, pos in acct.positions.items():
             if pos.qty < 0:
@@ -88,9 +88,11 @@ class Ledger:
         return acct.cash + short_value - acct.reserved_total
 
     def reserve(self, account_id: str, order_id: str, amount: Decimal) -> None:
-        acct = self[account_id]
-        amount = max(ZERO, amount)
-        acct.reserved_total += amount - acct.reserved.get(order_id, ZERO)
+        acct = self.accounts.get(account_id) or self[account_id]
+        if amount < ZERO:
+            amount = ZERO
+        held = acct.reserved.get(order_id)
+        acct.reserved_total += amount if held is None else amount - held
         acct.reserved[order_id] = amount
 
     def release(self, account_id: str, order_id: str, amount: Decimal | None = None) -> None:

@@ -405,10 +405,11 @@ class MockBroker:
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
-        self._fault("submit_order", account, symbol=getattr(request, "symbol", None),
-                    side=getattr(getattr(request, "side", None), "value", getattr(request, "side", None)))
+        if self.faults:
+            self._fault("submit_order", account, symbol=getattr(request, "symbol", None),
+                        side=getattr(getattr(request, "side", None), "value", getattr(request, "side", None)))
         request = self._validate(request, account)
-        market = self.market[request.symbol]
+        market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
         if request.type is OrderType.MARKET and not self.engine.session_open():
@@ -429,9 +430,9 @@ class MockBroker:
     def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None) -> WorkingOrder:
         self._order_counter += 1
         order_id = f"{self._order_id_prefix}{self._order_counter:012x}"
-        now = self.clock.now_ns()
+        now = self.clock._now_ns
         return WorkingOrder(order_id, request.client_order_id or order_id, account, request,
-                            OrderStatus.ACCEPTED, now, self.engine.mid(self.market[request.symbol]),
+                            OrderStatus.ACCEPTED, now, self.engine.mid(self.market.symbols[request.symbol]),
                             request.limit_price, request.stop_price, request.qty, request.time_in_force,
                             updated_ns=now, replaces=replaces)
 

@@ -161,6 +161,7 @@ class ExecutionEngine:
         self.fill_id = fill_id
         self.latency = latency_model(config, latency_rng)
         self.impact = SquareRootImpact(config.impact_coefficient, config.permanent_impact_coefficient)
+        self._impact_active = self.impact.active
         self.touch_model = QueuePositionTouch() if config.queue_position \
             else ProbabilisticTouch(config.fill_probability, venue_rng)
         self.slippage = Decimal(repr(config.slippage_bps)) / TEN_THOUSAND
@@ -538,7 +539,7 @@ class ExecutionEngine:
         cost = self.slippage
         impact = self.impact
         scale = 0.0
-        if not maker and impact.active:
+        if not maker and self._impact_active:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
             volume = market.config.daily_volume
             scale = sigma * math.sqrt(qty / volume) if volume > 0 else 0.0  # the law with Y = 1
@@ -643,19 +644,20 @@ class ExecutionEngine:
         if status not in ALLOWED.get(order.status, ()):
             raise IllegalTransition(f"order {order.id}: {order.status.value} -> {status.value} is not allowed")
         order.status = status
-        order.updated_ns = self.clock.now_ns()
+        order.updated_ns = self.clock._now_ns
 
     def _finish(self, order: WorkingOrder, status: OrderStatus, event: EventType, reason: RejectReason | None,
                 note: RejectReason | None = None, fill: int | None = None) -> None:
         self._transition(order, status)
-        now = self.clock.now_ns()
+        now = self.clock._now_ns
         if status is OrderStatus.CANCELED:
             order.canceled_ns = now
         elif status is OrderStatus.EXPIRED:
             order.expired_ns = now
         elif status is OrderStatus.REJECTED:
             order.reject_reason = reason
-        self._untrack(order, order.remaining)
+        if order.request.side is Side.SELL:
+            self._untrack(order, order.qty - order.filled_qty)
         working = self.working.get(order.request.symbol)
         if working:
             working.pop(order.id, None)

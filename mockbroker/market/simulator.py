@@ -34,6 +34,7 @@ from . import microstructure, session
 from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
 
 BAR_SECONDS = 60
+BAR_NS = BAR_SECONDS * NS_PER_SECOND
 HISTORY_BARS = 120
 AVERAGE_PRINT_SIZE = 100
 PRICE_PLACES = Decimal("0.0001")
@@ -94,14 +95,16 @@ class SymbolMarket:
         return to_tick(value, self.tick, "ROUND_HALF_EVEN")
 
     def _record(self, now_ns: int, price: float, volume: int = 0) -> None:
-        start = now_ns - now_ns % (BAR_SECONDS * NS_PER_SECOND)
+        start = now_ns - now_ns % BAR_NS
         bar = self.current_bar
         if bar is None or bar.start_ns != start:
             if bar is not None:
                 self.bars.append(self._finish(bar))
             bar = self.current_bar = _BarBuilder(start, price, price, price, price)
-        bar.high = max(bar.high, price)
-        bar.low = min(bar.low, price)
+        if price > bar.high:
+            bar.high = price
+        elif price < bar.low:
+            bar.low = price
         bar.close = price
         if volume:
             bar.volume += volume
