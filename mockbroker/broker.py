@@ -19,8 +19,8 @@ from typing import Any
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
-from .domain import (Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent, OrderRequest,
-                     OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
+from .domain import (SIDE, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
+                     OrderRequest, OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
                      OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution.engine import ExecutionEngine, WorkingOrder
@@ -35,6 +35,9 @@ from .streams import Channels, MarketFeed, Subscription
 from . import state as state_
 
 MAX_QTY = 10_000_000
+_NEEDS_LIMIT = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
+_NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
+_TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
 
@@ -334,16 +337,16 @@ class MockBroker:
         tick = self.market[request.symbol].tick
         limit = self._price("limit_price", request.limit_price, tick)
         stop = self._price("stop_price", request.stop_price, tick)
-        if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT) and limit is None:
+        if kind in _NEEDS_LIMIT and limit is None:
             raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
-        if kind in (OrderType.STOP, OrderType.STOP_LIMIT) and stop is None:
+        if kind in _NEEDS_STOP and stop is None:
             raise InvalidOrder(f"a {kind.value} order needs a stop price", reason=RejectReason.MISSING_PRICE)
-        if kind in (OrderType.MARKET, OrderType.STOP, OrderType.TRAILING_STOP) and limit is not None:
+        if limit is not None and kind not in _NEEDS_LIMIT:
             raise InvalidOrder(f"a {kind.value} order takes no limit price", reason=RejectReason.INVALID_PRICE)
-        if kind in (OrderType.MARKET, OrderType.LIMIT) and stop is not None:
+        if stop is not None and kind in _TAKES_NO_STOP:
             raise InvalidOrder(f"a {kind.value} order takes no stop price", reason=RejectReason.INVALID_PRICE)
         trail_price = trail_percent = None
-        if kind is OrderType.TRAILING_STOP:
+        if kind is TYPE.TRAILING_STOP:
             if (request.trail_price is None) == (request.trail_percent is None):
                 raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
                                    reason=RejectReason.MISSING_PRICE)
@@ -376,8 +379,8 @@ class MockBroker:
         market = self.market[request.symbol]
         bid, ask = self.engine.touch(market)
         slip = 1 + self.engine.slippage
-        if request.side is Side.BUY:
-            if request.type is OrderType.LIMIT:
+        if request.side is SIDE.BUY:
+            if request.type is TYPE.LIMIT:
                 reference = request.limit_price
             else:  # what taking this many shares would cost now: the book's levels, at least the impact law
                 reference = self.engine.estimate_buy_price(market, request.qty)
@@ -389,7 +392,7 @@ class MockBroker:
             return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
         held = self.ledger.position_qty(account, request.symbol)
         pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
-        if replacing is not None and replacing.side is Side.SELL:
+        if replacing is not None and replacing.side is SIDE.SELL:
             pending_sells -= replacing.remaining
         short_qty = max(0, request.qty - max(0, held - pending_sells))
         if short_qty:
@@ -412,7 +415,7 @@ class MockBroker:
         market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
-        if request.type is OrderType.MARKET and not self.engine.session_open():
+        if request.type is TYPE.MARKET and not self.engine.session_open():
             raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)

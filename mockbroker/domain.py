@@ -17,6 +17,15 @@ from decimal import Decimal
 from enum import Enum
 
 
+class MemberTable:
+    """An enum's members as plain attributes: ``STATUS = MemberTable(OrderStatus)``, then ``STATUS.NEW is
+    OrderStatus.NEW``. Why: on Python 3.11 every ``OrderStatus.NEW`` goes through ``EnumType.__getattr__`` (about
+    65 ns), and the execution engine's hot path would pay that some thirty times an order."""
+
+    def __init__(self, enum_class: type[Enum]) -> None:
+        self.__dict__.update(enum_class.__members__)
+
+
 class Side(str, Enum):
     BUY = "buy"
     SELL = "sell"
@@ -62,6 +71,9 @@ class OrderStatus(str, Enum):
     def is_open(self) -> bool:
         return self not in TERMINAL_STATUSES
 
+
+SIDE, TYPE, TIF, STATUS = MemberTable(Side), MemberTable(OrderType), MemberTable(TimeInForce), MemberTable(OrderStatus)
+"""The members as plain attributes, for hot paths (see ``MemberTable``): ``STATUS.FILLED is OrderStatus.FILLED``."""
 
 TERMINAL_STATUSES = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED, OrderStatus.REPLACED}
@@ -278,6 +290,9 @@ class EventType(str, Enum):
     PENDING_CANCEL = "pending_cancel"
     CANCEL_REJECTED = "order_cancel_rejected"
     REPLACE_REJECTED = "order_replace_rejected"
+
+
+EVENT = MemberTable(EventType)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ read (see ``WorkingOrder.capture``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Callable
 
@@ -45,7 +45,8 @@ import numpy as np
 
 from ..clock import VirtualClock
 from ..config import ExecutionConfig
-from ..domain import EventType, Fill, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from ..domain import (EVENT, SIDE, STATUS, TIF, TYPE, EventType, Fill, Order, OrderRequest, OrderStatus, OrderType,
+                      Side, TimeInForce)
 from ..errors import RejectReason
 from ..market import session
 from ..market.simulator import MarketSimulator, SymbolMarket
@@ -57,11 +58,11 @@ BPS_PLACES = Decimal("0.01")
 ZERO = Decimal("0")
 ONE = Decimal("1")
 TEN_THOUSAND = Decimal(10_000)
-_TERMINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED,
-                       OrderStatus.REPLACED})
-_LIMITED = (OrderType.LIMIT, OrderType.STOP_LIMIT)
-_STOPS = (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.TRAILING_STOP)
-_OPPOSITE = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
+_TERMINAL = frozenset({STATUS.FILLED, STATUS.CANCELED, STATUS.EXPIRED, STATUS.REJECTED,
+                       STATUS.REPLACED})
+_LIMITED = (TYPE.LIMIT, TYPE.STOP_LIMIT)
+_STOPS = (TYPE.STOP, TYPE.STOP_LIMIT, TYPE.TRAILING_STOP)
+_OPPOSITE = {SIDE.BUY: SIDE.SELL, SIDE.SELL: SIDE.BUY}
 _SEQ_BITS = 40  # a command's inbox key: arrival ns << 40 | sequence number
 
 
@@ -212,8 +213,8 @@ class ExecutionEngine:
     def forget(self, symbol: str) -> None:
         """The market of ``symbol`` changed (an update or an event): drop what was cached about it."""
         self._touch_cache.pop(symbol, None)
-        self._levels_cache.pop((symbol, Side.BUY), None)
-        self._levels_cache.pop((symbol, Side.SELL), None)
+        self._levels_cache.pop((symbol, SIDE.BUY), None)
+        self._levels_cache.pop((symbol, SIDE.SELL), None)
 
     def touch(self, market: SymbolMarket) -> tuple[Decimal, Decimal]:
         """The best bid and ask. Cached until the market's next update or event (``forget``); the mid is checked
@@ -239,7 +240,7 @@ class ExecutionEngine:
     def estimate_buy_price(self, market: SymbolMarket, qty: int) -> Decimal:
         """What buying ``qty`` at market would pay a share now: the ask if the best level holds it, else the VWAP
         of the displayed levels (the deepest price for what lies beyond them), and at least the square-root law."""
-        levels = self.levels(market, Side.SELL)
+        levels = self.levels(market, SIDE.SELL)
         if not levels:
             return self.touch(market)[1]
         if qty <= levels[0][1]:
@@ -267,7 +268,7 @@ class ExecutionEngine:
         return (market.mid, side.taken, side.offered)
 
     def levels(self, market: SymbolMarket, book_side: Side) -> list[list]:
-        """``[price, size]`` of one side of the book, best first (``Side.BUY`` = bids), as ``market.levels`` shows
+        """``[price, size]`` of one side of the book, best first (``SIDE.BUY`` = bids), as ``market.levels`` shows
         it. Cached until the market's next update or event (``forget``) or until the mid or the shares taken
         change; ``_took`` keeps the cache exact after our own takes."""
         key = self._key(market, book_side)
@@ -356,31 +357,31 @@ class ExecutionEngine:
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
         self._track(order)
-        self.emit(EventType.ACCEPTED, order, None, None)
+        self.emit(EVENT.ACCEPTED, order, None, None)
         self._send(order)
 
     def _track(self, order: WorkingOrder) -> None:
-        if order.side is Side.SELL:
+        if order.side is SIDE.SELL:
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) + order.qty
         if order.request.client_order_id is not None:
             self.client_ids[(order.account_id, order.client_order_id)] = order.id
 
     def _untrack(self, order: WorkingOrder, qty: int) -> None:
-        if order.side is Side.SELL and qty:
+        if order.side is SIDE.SELL and qty:
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) - qty
 
     def request_cancel(self, order: WorkingOrder) -> None:
-        self._transition(order, OrderStatus.PENDING_CANCEL)
-        self.emit(EventType.PENDING_CANCEL, order, None, None)
+        self._transition(order, STATUS.PENDING_CANCEL)
+        self.emit(EVENT.PENDING_CANCEL, order, None, None)
         self._send(order, self._cancel_arrives)
 
     def request_replace(self, old: WorkingOrder, new: WorkingOrder) -> None:
-        self._transition(old, OrderStatus.PENDING_REPLACE)
+        self._transition(old, STATUS.PENDING_REPLACE)
         self.orders[new.id] = new
         self._track(new)
-        self.emit(EventType.ACCEPTED, new, None, None)
+        self.emit(EVENT.ACCEPTED, new, None, None)
         self._send(old, self._replace_arrives, new)
         new.last_command_ns = old.last_command_ns  # the replacement travels with the replace command
         new.in_flight += 1
@@ -391,39 +392,39 @@ class ExecutionEngine:
             return
         market = self.market.symbols[order.request.symbol]
         if self._rejection_rate and self.venue_rng.random() < self._rejection_rate:
-            self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.RANDOM_REJECTION)
+            self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.RANDOM_REJECTION)
             return
         if market.halted:
-            self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TRADING_HALTED)
+            self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.TRADING_HALTED)
             return
         start, end = self._session
         is_open = start <= self.clock._now_ns < end or self.session_open()
-        if not is_open and order.request.type is OrderType.MARKET:
-            self._finish(order, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.MARKET_CLOSED)
+        if not is_open and order.request.type is TYPE.MARKET:
+            self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.MARKET_CLOSED)
             return
         order.at_venue = True
-        if order.status is OrderStatus.ACCEPTED:  # always legal: accepted -> new
-            order.status = OrderStatus.NEW
+        if order.status is STATUS.ACCEPTED:  # always legal: accepted -> new
+            order.status = STATUS.NEW
             order.updated_ns = self.clock._now_ns
-        self.emit(EventType.NEW, order, None, None)
+        self.emit(EVENT.NEW, order, None, None)
         self.working[order.request.symbol][order.id] = order
         if is_open:
             self._work(order, market, True)
 
     def _cancel_arrives(self, order: WorkingOrder) -> None:
         if order.status in _TERMINAL:
-            self.emit(EventType.CANCEL_REJECTED, order, None, RejectReason.TOO_LATE_TO_CANCEL.value)
+            self.emit(EVENT.CANCEL_REJECTED, order, None, RejectReason.TOO_LATE_TO_CANCEL.value)
             return
-        self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None)
+        self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None)
 
     def _replace_arrives(self, old: WorkingOrder, new: WorkingOrder) -> None:
         new.in_flight -= 1
         if old.status in _TERMINAL:
-            self.emit(EventType.REPLACE_REJECTED, old, None, RejectReason.TOO_LATE_TO_CANCEL.value)
-            self._finish(new, OrderStatus.REJECTED, EventType.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
+            self.emit(EVENT.REPLACE_REJECTED, old, None, RejectReason.TOO_LATE_TO_CANCEL.value)
+            self._finish(new, STATUS.REJECTED, EVENT.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
             return
         old.replaced_by = new.id
-        self._finish(old, OrderStatus.REPLACED, EventType.REPLACED, None)
+        self._finish(old, STATUS.REPLACED, EVENT.REPLACED, None)
         self._arrive(new)
 
     # --- matching -------------------------------------------------------------------------------------------------
@@ -443,10 +444,10 @@ class ExecutionEngine:
         trade = market.last_trade if printed else None
         # A plain limit the market neither reaches nor touches cannot trade: skip it without matching. (Fills of
         # other orders during this loop only move the best prices away, so the test stays true.)
-        asks, bids = self.levels(market, Side.SELL), self.levels(market, Side.BUY)
+        asks, bids = self.levels(market, SIDE.SELL), self.levels(market, SIDE.BUY)
         best_ask = asks[0][0] if asks else None
         best_bid = bids[0][0] if bids else None
-        limit_type = OrderType.LIMIT
+        limit_type = TYPE.LIMIT
         for order in list(working.values()):
             if order.status in _TERMINAL:
                 continue
@@ -454,7 +455,7 @@ class ExecutionEngine:
                 self.touch_model.on_print(order, trade.price, trade.size)
             if order.request.type is limit_type:
                 limit = order.limit_price
-                if order.request.side is Side.BUY:
+                if order.request.side is SIDE.BUY:
                     if best_ask is None or limit < best_ask:
                         continue
                 elif best_bid is None or limit > best_bid:
@@ -471,7 +472,7 @@ class ExecutionEngine:
         book_side = _OPPOSITE[side]
         limit = order.limit_price if kind in _LIMITED else None
         levels = self.levels(market, book_side)
-        buying = side is Side.BUY
+        buying = side is SIDE.BUY
         maker = False
         if limit is not None and levels:
             best = levels[0][0]
@@ -481,14 +482,14 @@ class ExecutionEngine:
                 if not self.touch_model.fills_when_touched(order):
                     return
                 maker = True
-        if order.time_in_force is TimeInForce.FOK:
+        if order.time_in_force is TIF.FOK:
             available = 0
             for price, size in levels:
                 if limit is not None and (price > limit if buying else price < limit):
                     break
                 available += size
             if available < order.remaining:
-                self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None, RejectReason.NO_LIQUIDITY)
+                self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None, RejectReason.NO_LIQUIDITY)
                 return
             cap = order.remaining
         else:
@@ -511,23 +512,23 @@ class ExecutionEngine:
             self._fill(order, market, taken, vwap, limit, maker)
         elif limit is not None and isinstance(self.touch_model, QueuePositionTouch) and order.status not in _TERMINAL:
             self.touch_model.joins(order, self.levels(market, side))
-        if order.time_in_force is TimeInForce.IOC and order.status not in _TERMINAL:
-            self._finish(order, OrderStatus.CANCELED, EventType.CANCELED, None,
+        if order.time_in_force is TIF.IOC and order.status not in _TERMINAL:
+            self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None,
                          None if taken else RejectReason.NO_LIQUIDITY)
 
     def _triggered(self, order: WorkingOrder, market: SymbolMarket) -> bool:
         bid, ask = self.touch(market)
-        reference = ask if order.side is Side.BUY else bid
-        if order.type is OrderType.TRAILING_STOP:
+        reference = ask if order.side is SIDE.BUY else bid
+        if order.type is TYPE.TRAILING_STOP:
             r = order.request
             mark = order.water_mark
-            if mark is None or (reference > mark if order.side is Side.SELL else reference < mark):
+            if mark is None or (reference > mark if order.side is SIDE.SELL else reference < mark):
                 order.water_mark = mark = reference
             offset = r.trail_price if r.trail_price is not None else (mark * r.trail_percent / 100)
-            stop = mark - offset if order.side is Side.SELL else mark + offset
+            stop = mark - offset if order.side is SIDE.SELL else mark + offset
             order.stop_price = stop.quantize(market.tick, rounding=ROUND_HALF_EVEN)
         stop = order.stop_price
-        hit = reference >= stop if order.side is Side.BUY else reference <= stop
+        hit = reference >= stop if order.side is SIDE.BUY else reference <= stop
         if hit:
             order.triggered = True
         return hit
@@ -535,7 +536,7 @@ class ExecutionEngine:
     def _fill(self, order: WorkingOrder, market: SymbolMarket, qty: int, vwap: Decimal, limit: Decimal | None,
               maker: bool = False) -> None:
         side = order.request.side
-        buying = side is Side.BUY
+        buying = side is SIDE.BUY
         cost = self.slippage
         impact = self.impact
         scale = 0.0
@@ -589,12 +590,12 @@ class ExecutionEngine:
         order.fill_numbers += (number,)
         if order.filled_qty == order.qty:
             order.filled_ns = now
-            self._finish(order, OrderStatus.FILLED, EventType.FILL, None, fill=number)
+            self._finish(order, STATUS.FILLED, EVENT.FILL, None, fill=number)
         else:
-            if order.status is OrderStatus.NEW or order.status is OrderStatus.PARTIALLY_FILLED:
-                self._transition(order, OrderStatus.PARTIALLY_FILLED)
+            if order.status is STATUS.NEW or order.status is STATUS.PARTIALLY_FILLED:
+                self._transition(order, STATUS.PARTIALLY_FILLED)
             order.updated_ns = now
-            self.emit(EventType.PARTIAL_FILL, order, number, None)
+            self.emit(EVENT.PARTIAL_FILL, order, number, None)
 
     # --- the fill log ---------------------------------------------------------------------------------------------
     @property
@@ -609,7 +610,7 @@ class ExecutionEngine:
             (order_id, account_id, symbol, side, qty, price, fee, time_ns, arrival,
              liquidity) = self._fill_log[n * FILL_WIDTH:(n + 1) * FILL_WIDTH]
             slippage = ((price - arrival) / arrival * TEN_THOUSAND).quantize(BPS_PLACES)
-            if side is Side.SELL:
+            if side is SIDE.SELL:
                 slippage = -slippage
             fill = Fill.__new__(Fill)  # frozen dataclass: setting its __dict__ is much faster than __init__
             object.__setattr__(fill, "__dict__", {
@@ -650,13 +651,13 @@ class ExecutionEngine:
                 note: RejectReason | None = None, fill: int | None = None) -> None:
         self._transition(order, status)
         now = self.clock._now_ns
-        if status is OrderStatus.CANCELED:
+        if status is STATUS.CANCELED:
             order.canceled_ns = now
-        elif status is OrderStatus.EXPIRED:
+        elif status is STATUS.EXPIRED:
             order.expired_ns = now
-        elif status is OrderStatus.REJECTED:
+        elif status is STATUS.REJECTED:
             order.reject_reason = reason
-        if order.request.side is Side.SELL:
+        if order.request.side is SIDE.SELL:
             self._untrack(order, order.qty - order.filled_qty)
         working = self.working.get(order.request.symbol)
         if working:
@@ -667,5 +668,5 @@ class ExecutionEngine:
 
     def expire_day_orders(self) -> None:
         for order in list(self.orders.values()):
-            if order.time_in_force is TimeInForce.DAY and order.status not in _TERMINAL:
-                self._finish(order, OrderStatus.EXPIRED, EventType.EXPIRED, None)
+            if order.time_in_force is TIF.DAY and order.status not in _TERMINAL:
+                self._finish(order, STATUS.EXPIRED, EVENT.EXPIRED, None)
