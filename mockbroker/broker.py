@@ -33,6 +33,7 @@ from .seeds import SeedBank, derive_seed
 from .faults import FaultInjector
 from .streams import Channels, MarketFeed, Subscription
 from . import state as state_
+from .gcpause import collector_paused
 
 MAX_QTY = 10_000_000
 _NEEDS_LIMIT = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
@@ -184,20 +185,23 @@ class MockBroker:
         """The event log, oldest first (``seq`` from 1, gap-free)."""
         pending = self._pending_events
         if pending:
-            log = self._event_log
-            fill_at = self.engine.fill
-            new = OrderEvent.__new__  # frozen dataclass: setting its __dict__ is much faster than __init__
-            set_dict = object.__setattr__
-            for i in range(0, len(pending), EVENT_WIDTH):
-                time_ns, event, order, fill, reason = pending[i:i + 5]
-                entry = new(OrderEvent)
-                set_dict(entry, "__dict__", {
-                    "seq": len(log) + 1, "time_ns": time_ns, "event": event,
-                    "order": order.snapshot(pending[i + 5:i + EVENT_WIDTH]),
-                    "fill": None if fill is None else fill_at(fill), "reason": reason})
-                log.append(entry)
+            with collector_paused():  # tens of thousands of long-lived objects at once: see mockbroker.gcpause
+                self._build_events(pending, self._event_log)
             pending.clear()
         return self._event_log
+
+    def _build_events(self, pending: list, log: list[OrderEvent]) -> None:
+        fill_at = self.engine.fill
+        new = OrderEvent.__new__  # frozen dataclass: setting its __dict__ is much faster than __init__
+        set_dict = object.__setattr__
+        for i in range(0, len(pending), EVENT_WIDTH):
+            time_ns, event, order, fill, reason = pending[i:i + 5]
+            entry = new(OrderEvent)
+            set_dict(entry, "__dict__", {
+                "seq": len(log) + 1, "time_ns": time_ns, "event": event,
+                "order": order.snapshot(pending[i + 5:i + EVENT_WIDTH]),
+                "fill": None if fill is None else fill_at(fill), "reason": reason})
+            log.append(entry)
 
     def order_events(self, since_seq: int = 0, account: str | None = None) -> list[OrderEvent]:
         if account is not None:

@@ -26,9 +26,7 @@ to that instant (what happened in between that was not a market event -- orders 
 
 from __future__ import annotations
 
-import contextlib
 import copyreg
-import gc
 import hashlib
 import io
 import json
@@ -44,6 +42,7 @@ from typing import Any, Iterable, Protocol
 
 from .clock import NS_PER_SECOND, iso
 from .errors import ERROR_CLASSES, BrokerError, InvalidArgument
+from .gcpause import collector_paused
 
 FORMAT = 2
 """Snapshot payload format. Raise it when the payload's meaning changes; older formats stay loadable or fail
@@ -182,19 +181,6 @@ class Snapshot:
 
 # ----- capture and restore -----------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _no_gc():
-    """Pickling creates or walks a few hundred thousand objects; the cyclic collector would rescan them many
-    times over (it roughly halves the time of a large snapshot to switch it off meanwhile)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def state_of(broker) -> dict:
     return {k: v for k, v in vars(broker).items() if k not in TRANSIENT}
 
@@ -214,7 +200,7 @@ def dump_state(broker) -> bytes:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = {**copyreg.dispatch_table, types.MethodType: method}  # by type: no per-object hook
-        with _no_gc():
+        with collector_paused():
             pickler.dump(broker)
         return buffer.getvalue()
     finally:
@@ -235,7 +221,7 @@ def check_format(fmt: int, source: str) -> None:
 def load_state(broker, payload: bytes, source: str = "snapshot") -> dict:
     """Unpickle a payload into a broker state for ``broker`` (nothing is changed yet)."""
     try:
-        with _no_gc():
+        with collector_paused():
             loaded = pickle.loads(payload)
     except (pickle.UnpicklingError, EOFError) as problem:
         raise SnapshotCorrupt(f"{source}: the payload does not unpickle ({problem})", source=source) from None
