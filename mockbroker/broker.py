@@ -36,6 +36,7 @@ from . import state as state_
 from .gcpause import collector_paused
 
 MAX_QTY = 10_000_000
+ZERO, ONE = Decimal(0), Decimal(1)
 _NEEDS_LIMIT = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
 _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
 _TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
@@ -381,18 +382,19 @@ class MockBroker:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
         ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held."""
         market = self.market[request.symbol]
-        bid, ask = self.engine.touch(market)
-        slip = 1 + self.engine.slippage
+        engine = self.engine
         if request.side is SIDE.BUY:
             if request.type is TYPE.LIMIT:
                 reference = request.limit_price
             else:  # what taking this many shares would cost now: the book's levels, at least the impact law
-                reference = self.engine.estimate_buy_price(market, request.qty)
+                reference = engine.estimate_buy_price(market, request.qty)
                 for price in (request.limit_price, request.stop_price):
                     if price is not None and price > reference:
                         reference = price
-            cost = reference * request.qty * slip
-            fees = self.effective_config.execution.fees
+            cost = reference * request.qty
+            if engine.slippage:
+                cost *= ONE + engine.slippage
+            fees = engine.config.fees
             return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
         held = self.ledger.position_qty(account, request.symbol)
         pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
@@ -407,8 +409,9 @@ class MockBroker:
                     f"selling {request.qty} {request.symbol} would go short by {short_qty} shares, and short selling "
                     f"is not allowed for {'account ' + account if not acct.shorting_enabled else request.symbol}",
                     reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=held)
-        reference = request.limit_price or bid
-        return reference * short_qty
+        if not short_qty:
+            return ZERO
+        return (request.limit_price or engine.touch(market)[0]) * short_qty
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:

@@ -255,9 +255,11 @@ class ExecutionEngine:
                     break
             notional += levels[-1][0] * left
             price = notional / qty
-        if self.impact.temporary:
+        temporary = self.impact.temporary
+        volume = market.config.daily_volume
+        if temporary and volume > 0:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
-            law = self.impact.temporary_fraction(qty, market.config.daily_volume, sigma)
+            law = temporary * (sigma * math.sqrt(qty / volume))  # SquareRootImpact.temporary_fraction, inline
             if law * market.mid > float(price) - market.mid:
                 price = max(price, self.mid(market) * (ONE + Decimal(repr(round(law, 12)))))
         return price
@@ -271,7 +273,8 @@ class ExecutionEngine:
         """``[price, size]`` of one side of the book, best first (``SIDE.BUY`` = bids), as ``market.levels`` shows
         it. Cached until the market's next update or event (``forget``) or until the mid or the shares taken
         change; ``_took`` keeps the cache exact after our own takes."""
-        key = self._key(market, book_side)
+        side = market.book.sides[book_side]
+        key = (market.mid, side.taken, side.offered)  # what the levels depend on (see _key)
         cached = self._levels_cache.get((market.symbol, book_side))
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -361,14 +364,14 @@ class ExecutionEngine:
         self._send(order)
 
     def _track(self, order: WorkingOrder) -> None:
-        if order.side is SIDE.SELL:
+        if order.request.side is SIDE.SELL:
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) + order.qty
         if order.request.client_order_id is not None:
             self.client_ids[(order.account_id, order.client_order_id)] = order.id
 
     def _untrack(self, order: WorkingOrder, qty: int) -> None:
-        if order.side is SIDE.SELL and qty:
+        if qty and order.request.side is SIDE.SELL:
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) - qty
 
@@ -494,7 +497,8 @@ class ExecutionEngine:
             cap = order.remaining
         else:
             ratio = self.config.partial_fill_ratio
-            cap = order.remaining if ratio >= 1.0 else max(1, math.ceil(order.remaining * ratio))
+            remaining = order.qty - order.filled_qty
+            cap = remaining if ratio >= 1.0 else max(1, math.ceil(remaining * ratio))
         taken = 0
         notional = ZERO
         first = None

@@ -51,6 +51,28 @@ def test_cancelled_callbacks_do_not_run():
     assert ran == [] and clock.pending() == []
 
 
+def test_step_to_moves_on_only_within_the_run_and_only_when_nothing_else_is_due_by_then():
+    clock = VirtualClock(0)
+    seen = []
+
+    def worker():
+        # a component working through a queue of its own: 30 and 40 are free, 50 is not (something is due at 50)
+        for due in (30, 40, 50, 60):
+            moved = clock.step_to(due)
+            seen.append((due, moved, clock.now_ns()))
+            if not moved:
+                break
+
+    clock.schedule_at(10, worker)
+    clock.schedule_at(50, seen.append, args=("at 50",))
+    clock.run_until(100)
+    assert seen == [(30, True, 30), (40, True, 40), (50, False, 40), "at 50"]
+    assert not clock.step_to(200)  # outside a run: the clock does not move
+    clock.schedule_at(150, lambda: seen.append(clock.step_to(180)))
+    clock.run_until(170)  # the run ends at 170: stepping to 180 would overshoot it
+    assert seen[-1] is False and clock.now_ns() == 170
+
+
 def test_the_clock_refuses_to_run_backwards():
     clock = VirtualClock(1_000)
     with pytest.raises(ValueError, match="does not run backwards"):
