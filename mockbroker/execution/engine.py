@@ -264,17 +264,12 @@ class ExecutionEngine:
                 price = max(price, self.mid(market) * (ONE + Decimal(repr(round(law, 12)))))
         return price
 
-    @staticmethod
-    def _key(market: SymbolMarket, book_side: Side) -> tuple:
-        side = market.book.sides[book_side]
-        return (market.mid, side.taken, side.offered)
-
     def levels(self, market: SymbolMarket, book_side: Side) -> list[list]:
         """``[price, size]`` of one side of the book, best first (``SIDE.BUY`` = bids), as ``market.levels`` shows
         it. Cached until the market's next update or event (``forget``) or until the mid or the shares taken
         change; ``_took`` keeps the cache exact after our own takes."""
         side = market.book.sides[book_side]
-        key = (market.mid, side.taken, side.offered)  # what the levels depend on (see _key)
+        key = (market.mid, side.taken, side.offered)  # what the levels depend on
         cached = self._levels_cache.get((market.symbol, book_side))
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -285,10 +280,11 @@ class ExecutionEngine:
     def _took(self, market: SymbolMarket, book_side: Side, levels: list[list], qty: int) -> None:
         """Tell the book we took ``qty``; keep the cached levels when only the first level shrank (then the book
         would show exactly that), else drop them."""
-        market.book.take(book_side, qty)
+        side = market.book.sides[book_side]
+        side.taken += qty  # SyntheticBook.take, inline
         if levels and qty < levels[0][1]:
             levels[0][1] -= qty
-            self._levels_cache[(market.symbol, book_side)] = (self._key(market, book_side), levels)
+            self._levels_cache[(market.symbol, book_side)] = ((market.mid, side.taken, side.offered), levels)
         else:
             self._levels_cache.pop((market.symbol, book_side), None)
 
@@ -500,18 +496,24 @@ class ExecutionEngine:
             remaining = order.qty - order.filled_qty
             cap = remaining if ratio >= 1.0 else max(1, math.ceil(remaining * ratio))
         taken = 0
-        notional = ZERO
-        first = None
-        for price, size in levels:
-            if taken >= cap or (limit is not None and (price > limit if buying else price < limit)):
-                break
-            qty = size if size < cap - taken else cap - taken
-            taken += qty
-            notional += price * qty
-            if first is None:
-                first = price
+        vwap = None
+        if levels and cap <= levels[0][1] and (limit is None or not (
+                levels[0][0] > limit if buying else levels[0][0] < limit)):
+            taken, vwap = cap, levels[0][0]  # the best level holds it all (the common case): no arithmetic
+        else:
+            notional = ZERO
+            first = None
+            for price, size in levels:
+                if taken >= cap or (limit is not None and (price > limit if buying else price < limit)):
+                    break
+                qty = size if size < cap - taken else cap - taken
+                taken += qty
+                notional += price * qty
+                if first is None:
+                    first = price
+            if taken:
+                vwap = first if first * taken == notional else notional / taken
         if taken:
-            vwap = first if first * taken == notional else notional / taken
             self._took(market, book_side, levels, taken)
             self._fill(order, market, taken, vwap, limit, maker)
         elif limit is not None and isinstance(self.touch_model, QueuePositionTouch) and order.status not in _TERMINAL:
