@@ -19,8 +19,8 @@ from typing import Any
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
-from .domain import (SIDE, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
-                     OrderRequest, OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
+from .domain import (SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
+                     OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
                      OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution.engine import ExecutionEngine, WorkingOrder
@@ -439,12 +439,14 @@ class MockBroker:
 
     def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None) -> WorkingOrder:
         self._order_counter += 1
-        order_id = f"{self._order_id_prefix}{self._order_counter:012x}"
+        order_id = "%s%012x" % (self._order_id_prefix, self._order_counter)  # faster than an f-string here
         now = self.clock._now_ns
-        return WorkingOrder(order_id, request.client_order_id or order_id, account, request,
-                            OrderStatus.ACCEPTED, now, self.engine.mid(self.market.symbols[request.symbol]),
-                            request.limit_price, request.stop_price, request.qty, request.time_in_force,
-                            updated_ns=now, replaces=replaces)
+        order = WorkingOrder(order_id, request.client_order_id or order_id, account, request, STATUS.ACCEPTED, now,
+                             self.engine.mid(self.market.symbols[request.symbol]), request.limit_price,
+                             request.stop_price, request.qty, request.time_in_force, now)  # positional: faster
+        if replaces is not None:
+            order.replaces = replaces
+        return order
 
     def _fill_id(self, number: int) -> str:
         return _uuid(self._id_prefix, 1, number)
