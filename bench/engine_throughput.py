@@ -7,8 +7,9 @@ reservation, the accepted event), then running the virtual clock until every ord
 (latency event -> matching against the book -> fill -> ledger -> event log). Market updates (every 100 ms of
 market time) run too, as they would. Printed: orders/s = N / seconds, the best of R runs, both by the wall clock
 and by this process's CPU time (on a shared machine the CPU figure is the one to compare; the wall figure counts
-the time other processes had the CPU). Reading the event log the first time builds its Order snapshots (they
-are kept lazily as small tuples on the hot path); that cost is printed separately.
+the time other processes had the CPU). Reading the event log the first time builds its Order snapshots (the
+hot path keeps fills and events as flat lists); that cost is printed separately. Target (issue 4): at least
+50,000 orders/s for the market mix.
 
 - market mix: alternating buy and sell market orders of 1-300 shares, day, on two symbols.
 - limit mix: limit orders of 1-300 shares priced around the touch (half marketable, half resting a few ticks
