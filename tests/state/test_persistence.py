@@ -195,3 +195,18 @@ def test_a_damaged_snapshot_or_checkpoint_inside_the_file_is_a_typed_error_and_c
     with pytest.raises(SnapshotCorrupt, match="checkpoint"):
         open_broker(path)
     assert digest(path) == original
+
+
+def test_a_checkpoint_of_an_older_snapshot_format_is_refused_with_a_clear_message(tmp_path):
+    from mockbroker.state import SnapshotVersionError
+
+    path = tmp_path / "old.db"
+    broker, _ = open_broker(path, BrokerConfig.from_dict(CONFIG))
+    trade(broker, 2)
+    broker.close()
+    with closing(sqlite3.connect(path)) as c, c:
+        c.execute("UPDATE checkpoints SET format = 1")  # as a version of mockbroker before format 2 wrote it
+    original = digest(path)
+    with pytest.raises(SnapshotVersionError, match="format 1 is older than this mockbroker reads"):
+        open_broker(path)
+    assert digest(path) == original
