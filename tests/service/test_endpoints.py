@@ -115,6 +115,11 @@ def test_control_endpoints(client):
     assert client.post("/mock/snapshots/none/restore").status_code == 404
     new = client.post("/mock/accounts", json={"id": "carol", "cash": "1000"})
     assert new.status_code == 201 and new.json()["api_key_id"]
+    unknown = client.post("/mock/accounts", json={"id": "dave", "cash": "1000",
+                                                  "positions": [{"symbol": "NOPE", "qty": 10}]})
+    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_symbol"
+    assert "dave" not in [a["id"] for a in client.get("/mock/accounts").json()]
+    assert "404" in client.get("/openapi.json").json()["paths"]["/mock/accounts"]["post"]["responses"]
     assert client.post("/mock/reset").status_code == 200
     assert client.get("/v2/orders", params={"status": "all"}, headers=client.accounts["alice"]).json() == []
 

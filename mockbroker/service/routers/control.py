@@ -155,9 +155,10 @@ async def accounts(state: State):
         return JSONResponse(state.account_list())
 
 
-@router.post("/accounts", status_code=201, response_model=dict, responses=responses(400, 409, *CONTROL))
+@router.post("/accounts", status_code=201, response_model=dict, responses=responses(400, 404, 409, *CONTROL))
 async def open_account(body: AccountIn, state: State):
-    """Open another account (keys derived from the seed when omitted); returns it with its keys."""
+    """Open another account (keys derived from the seed when omitted); returns it with its keys. An opening
+    position in a symbol not traded here answers 404 ``unknown_symbol``, as an order for it does."""
     data = body.model_dump(exclude_none=True)
     account = AccountConfig.from_dict(data)
     with state.lock:
