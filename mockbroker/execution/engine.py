@@ -420,7 +420,8 @@ class ExecutionEngine:
         new.in_flight -= 1
         if old.status in _TERMINAL:
             self.emit(EVENT.REPLACE_REJECTED, old, None, RejectReason.TOO_LATE_TO_CANCEL.value)
-            self._finish(new, STATUS.REJECTED, EVENT.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
+            if new.status not in _TERMINAL:  # else it ended on the way too (both expired at the close)
+                self._finish(new, STATUS.REJECTED, EVENT.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
             return
         old.replaced_by = new.id
         self._finish(old, STATUS.REPLACED, EVENT.REPLACED, None)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from mockbroker.domain import EventType, OrderStatus, Side
 from mockbroker.errors import RejectReason
 from mockbroker.execution.lifecycle import is_legal
+from mockbroker.market import session
 
 from .helpers import broker, events_of, limit, market, place
 
@@ -60,6 +61,18 @@ def test_a_replace_that_arrives_after_the_fill_is_rejected_and_so_is_the_replace
     replacement = b.get_order(new.id, "a")
     assert (replacement.status, replacement.reject_reason) == (OrderStatus.REJECTED, RejectReason.TOO_LATE_TO_CANCEL)
     assert any(e.event is EventType.REPLACE_REJECTED for e in events_of(b, order.id))
+
+
+def test_a_replace_still_travelling_at_the_close_is_too_late_and_both_orders_expire():
+    b = broker(update_ms=60_000)
+    order = place(b, limit(100, "49.00"))  # rests below the market
+    b.clock.run_until(session.next_close(b.now_ns()) - 10_000_000)  # 10 ms before the close; latency is 20-60 ms
+    new = b.replace_order(order.id, "a", limit_price=Decimal("49.01"))
+    b.advance(1)
+    old, replacement = b.get_order(order.id, "a"), b.get_order(new.id, "a")
+    assert (old.status, replacement.status) == (OrderStatus.EXPIRED, OrderStatus.EXPIRED)
+    assert [e.event for e in events_of(b, order.id)][-2:] == [EventType.EXPIRED, EventType.REPLACE_REJECTED]
+    assert b.reconciles() and b.get_account("a").buying_power == b.get_account("a").cash
 
 
 def test_every_status_change_of_every_order_is_legal():
