@@ -95,6 +95,14 @@ def step_the_market_closes(context):
     tasks.pass_time(desk, (session.next_close(now) - now) / 1e9 + 60)
 
 
+@when("the close is {left:Duration} away")
+def step_the_close_is_away(context, left):
+    """Lets simulated time pass until the session's close (16:00 New York) is that far away. Example: When the close is 10 ms away"""
+    desk = context.desk.ready()
+    now = desk.broker.now_ns()
+    tasks.pass_time(desk, max(0.0, (session.next_close(now) - now) / 1e9 - left))
+
+
 @when("the market opens")
 def step_the_market_opens(context):
     """Lets simulated time pass to one minute after the next session's open (09:30 New York). Example: When the market opens"""
@@ -183,6 +191,18 @@ def step_cancel_loses_race(context):
                 compares("the fill coming before the refused cancel", "exactly", True),
                 " -> ".join(k.value for k in kinds))
     assert_that(refused[0].reason, compares("the reason", "exactly", "too_late_to_cancel"))
+
+
+@then("the change is refused as too late")
+def step_change_refused_too_late(context):
+    """Checks that the change (a replace) reached the venue after the order it changes had ended, and was refused as too late. Example: Then the change is refused as too late"""
+    desk = context.desk
+    changed = questions.the_changed_order(desk)
+    events = questions.events_of(desk, changed)
+    kinds = " -> ".join(e.event.value for e in events)
+    refused = [e for e in events if e.event is EventType.REPLACE_REJECTED]
+    assert_that(bool(refused), compares("a refused change in the changed order's events", "exactly", True), kinds)
+    assert_that(refused[0].reason, compares("the reason", "exactly", "too_late_to_cancel"), kinds)
 
 
 @then("the venue rejects the order because of {refusal:Refusal}")

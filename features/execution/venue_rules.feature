@@ -32,6 +32,15 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
     And alice's buying power is at least $1,000,000.00
 
   @allure.label.story:day-orders
+  Scenario: A change still on its way at the close is too late: the orders expire
+    When alice buys 100 ACME with a limit of $45.00
+    And the close is 10 ms away
+    And alice changes the limit to $45.01
+    Then the change is refused as too late
+    And the order is expired
+    And nothing is filled
+
+  @allure.label.story:day-orders
   Scenario: A good-till-canceled order works through the close
     When alice buys 100 ACME with a limit of $45.00, good till canceled
     And the market closes

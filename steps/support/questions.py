@@ -17,6 +17,14 @@ def the_order(desk: Desk) -> Order:
     return desk.ready().broker.get_order(placed.order_id, account=placed.account)
 
 
+def the_changed_order(desk: Desk) -> Order:
+    """The order "the order" replaced (the one placed before it), as it stands now."""
+    if len(desk.orders) < 2:
+        raise AssertionError("no order was changed: a change (replace) makes a new order, and there is only one")
+    placed = desk.orders[-2]
+    return desk.ready().broker.get_order(placed.order_id, account=placed.account)
+
+
 def fills_of(desk: Desk, order: Order) -> list[Fill]:
     return desk.ready().broker.list_fills(account=order.account_id, order_id=order.id)
 
