@@ -465,8 +465,10 @@ class MockBroker:
     def get_order_by_client_id(self, client_order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:
         self._fault("get_order_by_client_id", account)
         self.ledger[account]
-        for order in self.engine.orders.values():
-            if order.account_id == account and order.client_order_id == client_order_id:
+        if isinstance(client_order_id, str):
+            # a client id the trader chose is indexed; any other order's client id is its own id
+            order = self.engine.orders.get(self.engine.client_ids.get((account, client_order_id), client_order_id))
+            if order is not None and order.account_id == account and order.client_order_id == client_order_id:
                 return order.snapshot()
         raise OrderNotFound(f"no order with client_order_id {client_order_id!r} for account {account!r}",
                             client_order_id=client_order_id)
@@ -476,11 +478,12 @@ class MockBroker:
         self.ledger[account]
         if status not in ("open", "closed", "all"):
             raise InvalidArgument("status", status, "must be open, closed or all")
-        orders = [o for o in self.engine.orders.values() if o.account_id == account]
         if status == "open":
-            orders = [o for o in orders if not o.status.is_terminal]
-        elif status == "closed":
-            orders = [o for o in orders if o.status.is_terminal]
+            orders = self.engine.open_orders_of.get(account, {}).values()
+        else:
+            orders = self.engine.orders_of.get(account, {}).values()
+            if status == "closed":
+                orders = [o for o in orders if o.status.is_terminal]
         return [o.snapshot() for o in orders]
 
     def cancel_order(self, order_id: str, account: str = DEFAULT_ACCOUNT) -> Order:

@@ -178,7 +178,11 @@ class ExecutionEngine:
         self.open_sells: dict[tuple[str, str], int] = {}
         """(account, symbol) -> shares of open sell orders not yet filled (for the short-sale check)."""
         self.client_ids: dict[tuple[str, str], str] = {}
-        """(account, client order id) -> order id."""
+        """(account, client order id) -> order id, for client ids the trader chose (the others are the order id)."""
+        self.orders_of: dict[str, dict[str, WorkingOrder]] = {}
+        """account -> its orders by id, oldest first."""
+        self.open_orders_of: dict[str, dict[str, WorkingOrder]] = {}
+        """account -> its orders that have not ended, oldest first (listing open orders never scans the rest)."""
         self._levels_cache: dict[tuple[str, Side], tuple[tuple, list[list]]] = {}
         self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal], Decimal]] = {}
         """symbol -> (the simulator's mid it was computed at, (best bid, best ask), their mid)."""
@@ -360,6 +364,13 @@ class ExecutionEngine:
         self._send(order)
 
     def _track(self, order: WorkingOrder) -> None:
+        account = order.account_id
+        mine = self.orders_of.get(account)
+        if mine is None:
+            mine = self.orders_of[account] = {}
+            self.open_orders_of[account] = {}
+        mine[order.id] = order
+        self.open_orders_of[account][order.id] = order
         if order.request.side is SIDE.SELL:
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) + order.qty
@@ -669,6 +680,7 @@ class ExecutionEngine:
         working = self.working.get(order.request.symbol)
         if working:
             working.pop(order.id, None)
+        del self.open_orders_of[order.account_id][order.id]
         self.ledger.release(order.account_id, order.id)
         explained = reason or note
         self.emit(event, order, fill, explained.value if explained else None)

@@ -4,11 +4,15 @@ order of commands about one order (see docs/execution.md, Speed)."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
+import pytest
 
-from mockbroker.config import ExecutionConfig
-from mockbroker.domain import EVENT, SIDE, STATUS, TIF, TYPE, EventType, OrderStatus, OrderType, Side, TimeInForce
+from mockbroker.config import AccountConfig, ExecutionConfig
+from mockbroker.domain import (EVENT, SIDE, STATUS, TIF, TYPE, EventType, OrderRequest, OrderStatus, OrderType, Side,
+                               TimeInForce)
+from mockbroker.errors import OrderNotFound
 from mockbroker.execution.models import LognormalLatency, UniformLatency
 from mockbroker.clock import NS_PER_MS
 
@@ -84,3 +88,27 @@ def test_member_tables_hold_the_enum_members_themselves():
                         (TIF, TimeInForce)):
         assert {name: getattr(table, name) for name in enum.__members__} == dict(enum.__members__)
         assert all(getattr(table, name) is member for name, member in enum.__members__.items())
+
+
+def test_listing_orders_by_status_agrees_with_each_orders_status():
+    b = broker()
+    b.open_account(AccountConfig(id="b", cash=Decimal("1000000")))
+    place(b, market(100))  # filled
+    resting = place(b, limit(100, "45.00"))
+    canceled = place(b, limit(100, "44.00"))
+    b.cancel_order(canceled.id, "a")
+    b.settle_order(canceled.id, "a")
+    changed = b.replace_order(resting.id, "a", limit_price=Decimal("45.01"))
+    b.settle_order(changed.id, "a")
+    mine = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("40.00"),
+                                       client_order_id="my-id"), "a")
+    b.submit_order(limit(5, "41.00"), "b")  # another account's order is never listed for "a"
+    every = b.list_orders("a", status="all")
+    assert [o.id for o in every] == [o.id for o in sorted(every, key=lambda o: o.created_ns)]
+    assert len(every) == 5
+    assert [o.id for o in b.list_orders("a", "open")] == [o.id for o in every if o.is_open] == [changed.id, mine.id]
+    assert [o.id for o in b.list_orders("a", "closed")] == [o.id for o in every if not o.is_open]
+    assert b.get_order_by_client_id("my-id", "a").id == mine.id
+    assert b.get_order_by_client_id(changed.id, "a").id == changed.id  # no client id chosen: it is the order id
+    with pytest.raises(OrderNotFound):
+        b.get_order_by_client_id("my-id", "b")
