@@ -138,8 +138,12 @@ class Ledger:
             pos.qty += signed
             pos.cost_basis += notional if buying else -notional
         else:
-            closing = min(qty, abs(pos.qty))
-            removed = (pos.cost_basis * closing / abs(pos.qty)).quantize(MONEY)
+            held = pos.qty if pos.qty > 0 else -pos.qty
+            closing = qty if qty < held else held
+            if closing == held:  # the whole position: all its basis goes (exact, no division)
+                removed = pos.cost_basis
+            else:
+                removed = (pos.cost_basis * closing / held).quantize(MONEY)
             # A long's basis is what it cost; a short's is minus what it raised (both signed like the position).
             proceeds = price * closing
             realized = proceeds - removed if pos.qty > 0 else -removed - proceeds

@@ -339,9 +339,13 @@ class MockBroker:
                 side, kind, tif = Side(side), OrderType(kind), TimeInForce(tif)
         except ValueError as error:
             raise InvalidOrder(str(error), reason=RejectReason.INVALID_ORDER_TYPE) from None
-        tick = self.market[request.symbol].tick
-        limit = self._price("limit_price", request.limit_price, tick)
-        stop = self._price("stop_price", request.stop_price, tick)
+        tick = self.market.symbols[request.symbol].tick
+        limit = request.limit_price
+        if limit is not None:
+            limit = self._price("limit_price", limit, tick)
+        stop = request.stop_price
+        if stop is not None:
+            stop = self._price("stop_price", stop, tick)
         if kind in _NEEDS_LIMIT and limit is None:
             raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
         if kind in _NEEDS_STOP and stop is None:
@@ -381,7 +385,7 @@ class MockBroker:
     def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
         ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held."""
-        market = self.market[request.symbol]
+        market = self.market.symbols[request.symbol]  # validated
         engine = self.engine
         if request.side is SIDE.BUY:
             if request.type is TYPE.LIMIT:
@@ -422,7 +426,8 @@ class MockBroker:
         market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
-        if request.type is TYPE.MARKET and not self.engine.session_open():
+        start, end = self.engine._session  # the session's bounds, remembered: no call in the common case
+        if request.type is TYPE.MARKET and not start <= self.clock._now_ns < end and not self.engine.session_open():
             raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)
