@@ -400,22 +400,23 @@ class MockBroker:
                 cost *= ONE + engine.slippage
             fees = engine.config.fees
             return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
-        held = self.ledger.position_qty(account, request.symbol)
-        pending_sells = self.engine.open_sells.get((account, request.symbol), 0)
+        acct = self.ledger.accounts[account]  # validated
+        position = acct.positions.get(request.symbol)
+        held = position.qty if position is not None else 0
+        pending_sells = engine.open_sells.get((account, request.symbol), 0)
         if replacing is not None and replacing.side is SIDE.SELL:
             pending_sells -= replacing.remaining
-        short_qty = max(0, request.qty - max(0, held - pending_sells))
-        if short_qty:
-            acct = self.ledger[account]
+        free = held - pending_sells  # shares held that no open sell already counts on
+        short_qty = request.qty - free if free > 0 else request.qty
+        if short_qty > 0:
             symbol_cfg = market.config
             if not acct.shorting_enabled or not symbol_cfg.shortable:
                 raise InvalidOrder(
                     f"selling {request.qty} {request.symbol} would go short by {short_qty} shares, and short selling "
                     f"is not allowed for {'account ' + account if not acct.shorting_enabled else request.symbol}",
                     reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=held)
-        if not short_qty:
-            return ZERO
-        return (request.limit_price or engine.touch(market)[0]) * short_qty
+            return (request.limit_price or engine.touch(market)[0]) * short_qty
+        return ZERO
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:

@@ -667,8 +667,10 @@ class ExecutionEngine:
 
     def _finish(self, order: WorkingOrder, status: OrderStatus, event: EventType, reason: RejectReason | None,
                 note: RejectReason | None = None, fill: int | None = None) -> None:
-        self._transition(order, status)
-        now = self.clock._now_ns
+        if status not in ALLOWED.get(order.status, ()):  # _transition, inline (every order ends here)
+            self._transition(order, status)  # raises IllegalTransition
+        order.status = status
+        now = order.updated_ns = self.clock._now_ns
         if status is STATUS.CANCELED:
             order.canceled_ns = now
         elif status is STATUS.EXPIRED:
