@@ -110,10 +110,6 @@ class Ledger:
             reserved[order_id] = held - amount
             acct.reserved_total -= amount
 
-    def position_qty(self, account_id: str, symbol: str) -> int:
-        pos = self[account_id].positions.get(symbol)
-        return pos.qty if pos else 0
-
     # --- fills ----------------------------------------------------------------------------------------------------
     def apply_fill(self, fill: Fill) -> None:
         self.apply_trade(fill.account_id, fill.symbol, fill.side is Side.BUY, fill.qty, fill.price,

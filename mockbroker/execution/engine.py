@@ -260,10 +260,9 @@ class ExecutionEngine:
             notional += levels[-1][0] * left
             price = notional / qty
         temporary = self.impact.temporary
-        volume = market.config.daily_volume
-        if temporary and volume > 0:
+        if temporary:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
-            law = temporary * (sigma * math.sqrt(qty / volume))  # SquareRootImpact.temporary_fraction, inline
+            law = temporary * self.impact.scale(qty, market.config.daily_volume, sigma)
             if law * market.mid > float(price) - market.mid:
                 price = max(price, self.mid(market) * (ONE + Decimal(repr(round(law, 12)))))
         return price
@@ -284,8 +283,8 @@ class ExecutionEngine:
     def _took(self, market: SymbolMarket, book_side: Side, levels: list[list], qty: int) -> None:
         """Tell the book we took ``qty``; keep the cached levels when only the first level shrank (then the book
         would show exactly that), else drop them."""
+        market.book.take(book_side, qty)
         side = market.book.sides[book_side]
-        side.taken += qty  # SyntheticBook.take, inline
         if levels and qty < levels[0][1]:
             levels[0][1] -= qty
             self._levels_cache[(market.symbol, book_side)] = ((market.mid, side.taken, side.offered), levels)
@@ -293,9 +292,6 @@ class ExecutionEngine:
             self._levels_cache.pop((market.symbol, book_side), None)
 
     # --- commands -------------------------------------------------------------------------------------------------
-    def latency_ns(self) -> int:
-        return self.latency.draw_ns()
-
     def _send(self, order: WorkingOrder, command: Callable[..., None] | None = None, extra: object = None) -> None:
         """Put a command on its way to the venue, arriving after any earlier command about the same order.
         On arrival ``command(order)`` runs (``command(order, extra)`` when ``extra`` is given); no command means
@@ -560,8 +556,7 @@ class ExecutionEngine:
         scale = 0.0
         if not maker and self._impact_active:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
-            volume = market.config.daily_volume
-            scale = sigma * math.sqrt(qty / volume) if volume > 0 else 0.0  # the law with Y = 1
+            scale = impact.scale(qty, market.config.daily_volume, sigma)  # the law with Y = 1
             temporary = impact.temporary * scale
             # Cheap float test first: most orders are small and the law is far inside the spread they pay.
             mid_f = market.mid

@@ -87,8 +87,8 @@ def latency_model(config: ExecutionConfig, rng: np.random.Generator):
 
 
 class SquareRootImpact:
-    """The square-root law. ``temporary_fraction`` is added to a taker's price; ``permanent_fraction`` moves the
-    market after the fill. Both are fractions of the price (multiply by 10,000 for bps)."""
+    """The square-root law: a taker fill pays at least ``temporary`` x ``scale`` against the mid and leaves
+    ``permanent`` x ``scale`` in the price, both fractions of the price (x 10,000 for bps)."""
 
     def __init__(self, temporary: float, permanent: float) -> None:
         self.temporary = float(temporary)
@@ -102,12 +102,6 @@ class SquareRootImpact:
     def scale(qty: int, daily_volume: int, daily_sigma: float) -> float:
         """sigma x sqrt(q / V): the impact of a trade of ``qty`` with Y = 1, as a fraction of the price."""
         return daily_sigma * math.sqrt(qty / daily_volume) if daily_volume > 0 else 0.0
-
-    def temporary_fraction(self, qty: int, daily_volume: int, daily_sigma: float) -> float:
-        return self.temporary * self.scale(qty, daily_volume, daily_sigma)
-
-    def permanent_fraction(self, qty: int, daily_volume: int, daily_sigma: float) -> float:
-        return self.permanent * self.scale(qty, daily_volume, daily_sigma)
 
 
 class ProbabilisticTouch:
