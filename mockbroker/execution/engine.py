@@ -310,6 +310,11 @@ class ExecutionEngine:
         key = due << _SEQ_BITS | self._inbox_seq
         self._sent.append(key)
         self._in_flight[key] = order if command is None else (order, command, extra)
+        if self._wake is None or due < self._wake.due_ns:
+            self._wake_by(due)
+
+    def _wake_by(self, due: int) -> None:
+        """Have the clock deliver commands at ``due`` (or earlier, if it already will)."""
         wake = self._wake
         if wake is None or due < wake.due_ns:
             if wake is not None:
@@ -329,7 +334,7 @@ class ExecutionEngine:
                 inbox = self._sort_inbox()
             due = inbox[-1] >> _SEQ_BITS
             if due > now:
-                if self._wake is not None or not clock.step_to(due):
+                if not clock.step_to(due):  # something else is due first (a market update, our next wake)
                     break
                 now = due
             entry = in_flight.pop(inbox.pop())
@@ -344,8 +349,8 @@ class ExecutionEngine:
             else:
                 command(order, extra)
         inbox = self._sort_inbox()
-        if inbox and self._wake is None:
-            self._wake = clock.schedule_at(inbox[-1] >> _SEQ_BITS, self._deliver, "commands reach the venue")
+        if inbox:
+            self._wake_by(inbox[-1] >> _SEQ_BITS)
 
     def _sort_inbox(self) -> list[int]:
         inbox = self._inbox
