@@ -287,7 +287,7 @@ class MockBroker:
         if not isinstance(event, (Split, Dividend)):
             return
         for symbol in [event.symbol] if event.symbol else sorted(self.market.symbols):
-            if isinstance(event, Split):
+            if isinstance(event, Split):  # (the engine has canceled the symbol's open orders just before)
                 self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal())
             else:
                 self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)))

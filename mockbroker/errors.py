@@ -34,6 +34,7 @@ class RejectReason(str, Enum):
     TOO_LATE_TO_CANCEL = "too_late_to_cancel"
     DUPLICATE_CLIENT_ORDER_ID = "duplicate_client_order_id"
     INJECTED_FAULT = "injected_fault"
+    CORPORATE_ACTION = "corporate_action"
 
 
 class BrokerError(Exception):

@@ -59,6 +59,13 @@ Feature: Spreads, volume and market events behave as on a real venue
     When ACME splits 3-for-2
     Then alice holds 151 ACME
 
+  @allure.label.story:corporate-actions
+  Scenario: A split cancels the orders still open in the symbol
+    When alice buys 100 ACME with a limit of $45.00
+    And ACME splits 2-for-1
+    Then the order is canceled
+    And nothing is filled
+
   @allure.label.story:corporate-actions @allure.severity:critical
   Scenario: A dividend pays holders, charges short sellers and drops the price
     Given the account "bob" with $1,000,000 cash

@@ -25,6 +25,8 @@ Rules (docs/execution.md explains each with numbers):
   the book replenishes.
 - A cancel or replace that arrives after the order is done loses the race: ``order_cancel_rejected`` (or
   ``order_replace_rejected``) with reason ``too_late_to_cancel``; the order keeps its final status.
+- A split cancels the symbol's open orders (on their way or at the venue) just before its new prices apply,
+  reason ``corporate_action``: orders priced for the old shares would otherwise trade at once.
 - Every fill carries its fee (per share + bps of the notional, at least the per-order minimum over the order's
   fills) and its slippage in bps against the mid when the order was sent; the ledger books both.
 
@@ -51,6 +53,7 @@ from ..domain import (EVENT, SIDE, STATUS, TIF, TYPE, EventType, Fill, Order, Or
                       Side, TimeInForce)
 from ..errors import RejectReason
 from ..market import session
+from ..market.events import MarketEvent, Split
 from ..market.simulator import MarketSimulator, SymbolMarket
 from .lifecycle import ALLOWED, IllegalTransition
 from .models import ProbabilisticTouch, QueuePositionTouch, SquareRootImpact, latency_model
@@ -202,6 +205,7 @@ class ExecutionEngine:
         self._wake = None  # the clock event that delivers the earliest command
         self._session = (0, 0)
         market.listeners.append(self.on_market_update)
+        market.event_listeners.append(self.before_market_event)
 
     # --- the market, cached -----------------------------------------------------------------------------------------
     def session_open(self) -> bool:
@@ -688,6 +692,21 @@ class ExecutionEngine:
         self.ledger.release(order.account_id, order.id)
         explained = reason or note
         self.emit(event, order, fill, explained.value if explained else None)
+
+    def before_market_event(self, event: MarketEvent, symbol: str) -> None:
+        """A split changes what every price and quantity in ``symbol`` means: its open orders are canceled first
+        (reason ``corporate_action``), as retail brokers do on the split date; the trader sends new ones."""
+        if isinstance(event, Split):
+            self.cancel_open_orders(symbol, RejectReason.CORPORATE_ACTION)
+
+    def cancel_open_orders(self, symbol: str, reason: RejectReason) -> int:
+        """Cancel every order in ``symbol`` that has not ended (on its way or at the venue), oldest first, each with
+        a ``canceled`` event giving ``reason``; returns how many."""
+        doomed = [order for open_orders in self.open_orders_of.values() for order in open_orders.values()
+                  if order.request.symbol == symbol]
+        for order in sorted(doomed, key=lambda o: o.created_ns):
+            self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None, reason)
+        return len(doomed)
 
     def expire_day_orders(self) -> None:
         for order in list(self.orders.values()):

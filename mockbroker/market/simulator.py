@@ -285,6 +285,10 @@ class MarketSimulator:
         self.config = market
         self.symbols = {s.symbol: SymbolMarket(s, market, seeds, clock.now_ns()) for s in symbols}
         self.listeners: list[Callable[[str], None]] = []
+        """Called with a symbol after its market updated or took an event (the engine matches then)."""
+        self.event_listeners: list[Callable[[MarketEvent, str], None]] = []
+        """Called with an injected event and a symbol just before the event applies (the engine cancels open
+        orders before a split)."""
         self.interval_ns = market.update_frequency * NS_PER_MS
         self._session_close_ns = 0
         self.clock.schedule_at(self._next_update_ns(clock.now_ns() + self.interval_ns), self._update, "market update")
@@ -320,6 +324,8 @@ class MarketSimulator:
         event = parse_event(data, default_symbol=default)
         targets = [self[event.symbol]] if event.symbol else list(self.symbols.values())
         for market in targets:
+            for listener in self.event_listeners:  # before the event: what is open still sees the old market
+                listener(event, market.symbol)
             copy = type(event)(**{k: v for k, v in event.__dict__.items()})
             market.apply(copy, self.clock.now_ns())
         for symbol in [m.symbol for m in targets]:

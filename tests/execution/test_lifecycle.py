@@ -101,3 +101,22 @@ def test_the_same_seed_gives_the_same_event_log_byte_for_byte():
 
     assert run(4) == run(4)
     assert run(4) != run(5)
+
+
+def test_a_split_cancels_the_open_orders_in_the_symbol_before_the_new_prices_apply():
+    b = broker()
+    resting = place(b, limit(100, "45.00"))  # at $25 after a 2-for-1 split this would fill at once
+    travelling = b.submit_order(limit(50, "44.00"), "a")  # still on its way to the venue
+    filled = place(b, market(10))
+    b.inject({"type": "split", "symbol": "ACME", "ratio": 2})
+    b.advance(1)
+    for order_id in (resting.id, travelling.id):
+        order = b.get_order(order_id, "a")
+        assert (order.status, order.filled_qty) == (OrderStatus.CANCELED, 0)
+        assert events_of(b, order_id)[-1].reason == RejectReason.CORPORATE_ACTION.value
+    assert b.get_order(filled.id, "a").status is OrderStatus.FILLED
+    assert b.get_position("ACME", "a").qty == 20
+    account = b.get_account("a")
+    assert account.buying_power == account.cash and b.reconciles()  # nothing reserved any more
+    after = place(b, limit(100, "24.00"))  # orders sent after the split work as usual
+    assert b.get_order(after.id, "a").status is OrderStatus.NEW
