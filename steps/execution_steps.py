@@ -90,25 +90,19 @@ def step_trades_at_market_repeatedly(context, actor, side, qty, symbol, count):
 @when("the market closes")
 def step_the_market_closes(context):
     """Lets simulated time pass to one minute after the session's close (16:00 New York); day orders expire. Example: When the market closes"""
-    desk = context.desk.ready()
-    now = desk.broker.now_ns()
-    tasks.pass_time(desk, (session.next_close(now) - now) / 1e9 + 60)
+    tasks.pass_time_to(context.desk, session.next_close, 60)
 
 
 @when("the close is {left:Duration} away")
 def step_the_close_is_away(context, left):
     """Lets simulated time pass until the session's close (16:00 New York) is that far away. Example: When the close is 10 ms away"""
-    desk = context.desk.ready()
-    now = desk.broker.now_ns()
-    tasks.pass_time(desk, max(0.0, (session.next_close(now) - now) / 1e9 - left))
+    tasks.pass_time_to(context.desk, session.next_close, -left)
 
 
 @when("the market opens")
 def step_the_market_opens(context):
     """Lets simulated time pass to one minute after the next session's open (09:30 New York). Example: When the market opens"""
-    desk = context.desk.ready()
-    now = desk.broker.now_ns()
-    tasks.pass_time(desk, (session.next_open(now) - now) / 1e9 + 60)
+    tasks.pass_time_to(context.desk, session.next_open, 60)
 
 
 # -- Then: what it cost, and how long it took --------------------------------------------------------------------

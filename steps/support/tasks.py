@@ -7,6 +7,7 @@ is not an error of the scenario: it is kept on the desk as the refusal, for a Th
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
 
 from mockbroker.domain import Order, OrderRequest, OrderType, Side, TimeInForce
 from mockbroker.errors import (BrokerError, InvalidArgument, InvalidOrder, OrderNotCancelable, UnknownAccount,
@@ -87,6 +88,13 @@ def close_position(desk: Desk, actor: str, symbol: str) -> None:
 
 def pass_time(desk: Desk, seconds: float) -> None:
     desk.ready().broker.advance(seconds)
+
+
+def pass_time_to(desk: Desk, next_moment: Callable[[int], int], offset_seconds: float = 0.0) -> None:
+    """Let simulated time pass to ``offset_seconds`` after (negative: before) the moment ``next_moment(now)`` gives,
+    such as the session's next open or close; time never runs backwards."""
+    now = desk.ready().broker.now_ns()
+    pass_time(desk, max(0.0, (next_moment(now) - now) / 1e9 + offset_seconds))
 
 
 def move_market(desk: Desk, event: dict) -> None:
