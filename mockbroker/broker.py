@@ -427,8 +427,7 @@ class MockBroker:
         market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
-        start, end = self.engine._session  # the session's bounds, remembered: no call in the common case
-        if request.type is TYPE.MARKET and not start <= self.clock._now_ns < end and not self.engine.session_open():
+        if request.type is TYPE.MARKET and not self.engine.session_open():
             raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)

@@ -6,6 +6,8 @@ Rules:
 - Scheduled callbacks run in order of (due time, sequence number): two events due at the same instant run in the
   order they were scheduled, so runs are deterministic.
 - While a callback runs, ``now()`` is its due time; callbacks may schedule further callbacks.
+- The execution engine and the broker's event log read ``_now_ns`` directly (the value ``now_ns()`` returns,
+  without a call: they do it several times an order); nothing outside this module writes it.
 """
 
 from __future__ import annotations
