@@ -72,14 +72,14 @@ def step_has_cash(context, actor, cash):
     assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", cash, money))
 
 
-@then("{actor:Actor}'s cash reconciles with the fills")
+@then("{actor:Owner} cash reconciles with the fills")
 def step_cash_reconciles(context, actor):
     """Checks cash = cash at the start - cost of the buys + proceeds of the sells - fees, to the cent. Example: Then alice's cash reconciles with the fills"""
     account, expected, working = questions.cash_expected_from_fills(context.desk, actor)
     assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", expected, money), working)
 
 
-@then("{actor:Actor}'s buying power is {bound:Bound} {amount:Money}")
+@then("{actor:Owner} buying power is {bound:Bound} {amount:Money}")
 def step_buying_power_is(context, actor, bound, amount):
     """Checks the account's buying power against an amount. Example: Then alice's buying power is below $95,100.00"""
     account = questions.balances(context.desk, actor)
@@ -87,7 +87,7 @@ def step_buying_power_is(context, actor, bound, amount):
                 f"cash is {money(account.cash)}")
 
 
-@then("{actor:Actor}'s buying power has dropped by at least {amount:Money}")
+@then("{actor:Owner} buying power has dropped by at least {amount:Money}")
 def step_buying_power_dropped(context, actor, amount):
     """Checks how much buying power open orders and trades took since the start. Example: Then alice's buying power has dropped by at least $4,900.00"""
     desk = context.desk
@@ -97,7 +97,7 @@ def step_buying_power_dropped(context, actor, amount):
                 f"buying power went from {money(desk.start_buying_power[account.id])} to {money(account.buying_power)}")
 
 
-@then("{actor:Actor}'s cash is unchanged")
+@then("{actor:Owner} cash is unchanged")
 def step_cash_is_unchanged(context, actor):
     """Checks that the account's cash is what it was when the scene was set. Example: Then alice's cash is unchanged"""
     desk = context.desk
@@ -130,7 +130,9 @@ def step_has_no_position(context, actor, symbol):
 
 
 @then("{actor:Actor} holds exactly these positions")
+@then("{actor:Actor} hold exactly these positions")
 @then("{actor:Actor} holds exactly these positions:")
+@then("{actor:Actor} hold exactly these positions:")
 def step_holds_exactly(context, actor):
     """Checks all of the account's positions, no more, no fewer (columns: symbol, shares). Example: Then alice holds exactly these positions:"""
     expected = {row["symbol"]: cell(row, "shares", shares_cell) for row in rows(context.table, ("symbol", "shares"))}
@@ -139,6 +141,7 @@ def step_holds_exactly(context, actor):
 
 
 @then("{actor:Actor} has realized a {outcome:Outcome}")
+@then("{actor:Actor} have realized a {outcome:Outcome}")
 def step_has_realized(context, actor, outcome):
     """Checks the sign of the account's realized P&L. Example: Then alice has realized a profit"""
     account = questions.balances(context.desk, actor)
@@ -147,6 +150,7 @@ def step_has_realized(context, actor, outcome):
 
 
 @then("{actor:Actor} has an unrealized {outcome:Outcome}")
+@then("{actor:Actor} have an unrealized {outcome:Outcome}")
 def step_has_unrealized(context, actor, outcome):
     """Checks the sign of the account's unrealized P&L. Example: Then bob has an unrealized loss"""
     account = questions.balances(context.desk, actor)
@@ -155,13 +159,14 @@ def step_has_unrealized(context, actor, outcome):
 
 
 @then("{actor:Actor} has paid {amount:Money} in fees")
+@then("{actor:Actor} have paid {amount:Money} in fees")
 def step_has_paid_fees(context, actor, amount):
     """Checks the fees the account has paid since it opened. Example: Then alice has paid $1.00 in fees"""
     account = questions.balances(context.desk, actor)
     assert_that(account.fees_paid, compares(f"{account.id}'s fees", "exactly", amount, money))
 
 
-@then("{actor:Actor}'s equity is within {tolerance:Money} of {amount:Money}")
+@then("{actor:Owner} equity is within {tolerance:Money} of {amount:Money}")
 def step_equity_within(context, actor, tolerance, amount):
     """Checks equity (cash + market value of positions) is near an amount. Example: Then alice's equity is within $500.00 of $1,000,000.00"""
     account = questions.balances(context.desk, actor)

@@ -47,9 +47,14 @@ class BacktestDesk:
     symbol: str
     seed: int
     cash: Decimal = DEFAULT_CASH
-    commission: float = 0.0
+    fees: object = None
     runs: dict[str, BacktestResult] = field(default_factory=dict)
     last: str | None = None
+
+    @property
+    def commission(self) -> float:
+        """The commission rate of "Given a commission of N bps of the traded value" (the broker's fee setting)."""
+        return float(getattr(self.fees, "bps", 0) or 0) / 10_000
 
     def run(self, mode: str) -> BacktestResult:
         if mode not in self.runs:
@@ -75,7 +80,8 @@ def _desk(context) -> BacktestDesk:
 
 def _choose(context, name: str, symbol: str, parameters: dict) -> None:
     _history(symbol)
-    context.backtest = BacktestDesk(name, parameters, symbol, seed=context.desk.seed)
+    context.backtest = BacktestDesk(name, parameters, symbol, seed=context.desk.seed,
+                                    fees=context.desk.scene.execution.get("fees"))
 
 
 @given('the strategy "{name}" on {symbol:Symbol} history')
@@ -94,12 +100,6 @@ def step_strategy_with_fast_and_slow(context, name, fast, slow, symbol):
 def step_backtest_starts_with_cash(context, cash):
     """Sets the starting cash of the backtest (default $10,000). Example: Given the backtest starts with $100,000 cash"""
     _desk(context).cash = cash
-
-
-@given("a commission of {rate:Percent} of the traded value")
-def step_commission_of_traded_value(context, rate):
-    """Charges a commission on every fill, as a share of its value, in both modes. Example: Given a commission of 0.2% of the traded value"""
-    _desk(context).commission = float(rate) / 100
 
 
 @when("I run the backtest with {mode} execution")

@@ -51,8 +51,11 @@ def step_lasting_impact(context, share):
 
 @given("a commission of {rate:Bps} of the traded value")
 def step_commission_in_bps(context, rate):
-    """Charges every fill a fee in basis points of its value. Example: Given a commission of 10 bps of the traded value"""
+    """Charges every fill a fee in basis points of its value ("10 bps" or "0.1%"), at the broker and in backtests (both modes). Example: Given a commission of 10 bps of the traded value"""
     context.desk.scene.set_execution(fees=FeeConfig(bps=rate))
+    backtest = getattr(context, "backtest", None)
+    if backtest is not None:  # a strategy chosen before the commission
+        backtest.fees = context.desk.scene.execution["fees"]
 
 
 @given("prices update once a {unit}")
@@ -67,6 +70,7 @@ def step_prices_update_once_a(context, unit):
 # -- When: orders and the session -------------------------------------------------------------------------------
 
 @when("{actor:Actor} sells {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Money} below the market")
+@when("{actor:Actor} sell {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Money} below the market")
 def step_trailing_stop_by_amount(context, actor, qty, symbol, trail):
     """Sends a sell stop that follows the bid up, a fixed amount below it, and never moves down. Example: When alice sells 100 ACME on a trailing stop $1.00 below the market"""
     request = OrderRequest(symbol=symbol, qty=qty, side=Side.SELL, type=OrderType.TRAILING_STOP, trail_price=trail)
@@ -74,6 +78,7 @@ def step_trailing_stop_by_amount(context, actor, qty, symbol, trail):
 
 
 @when("{actor:Actor} sells {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Percent} below the market")
+@when("{actor:Actor} sell {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Percent} below the market")
 def step_trailing_stop_by_percent(context, actor, qty, symbol, trail):
     """Sends a sell stop that follows the bid up, a percentage below it, and never moves down. Example: When alice sells 100 ACME on a trailing stop 2% below the market"""
     request = OrderRequest(symbol=symbol, qty=qty, side=Side.SELL, type=OrderType.TRAILING_STOP, trail_percent=trail)

@@ -74,6 +74,7 @@ def step_trades_with_retries(context, actor, side, qty, symbol):
 
 
 @when("{actor:Actor} tries to {side:Side} {qty:Shares} {symbol:Symbol} at market")
+@when("{actor:Actor} try to {side:Side} {qty:Shares} {symbol:Symbol} at market")
 def step_tries_to_trade(context, actor, side, qty, symbol):
     """Sends a market order once; a failure is noted, not fatal. Example: When alice tries to buy 100 ACME at market"""
     desk = context.desk.ready()
@@ -81,9 +82,12 @@ def step_tries_to_trade(context, actor, side, qty, symbol):
     streaming.attempt(desk, lambda: desk.broker.submit_order(tasks.order_request(symbol, qty, side), account=account))
 
 
+@when("{actor:Actor} checks the account")
+@when("{actor:Actor} check the account")
 @when("{actor:Actor} checks the account {count:Count} times")
-def step_checks_account(context, actor, count):
-    """Reads the account's balances N times in a row; failures are noted. Example: When alice checks the account 5 times"""
+@when("{actor:Actor} check the account {count:Count} times")
+def step_checks_account(context, actor, count=1):
+    """Reads the account's balances once, or N times in a row; a failure (a fault rule, the rate limit) is noted for "Then the request fails with ...", not fatal. Example: When alice checks the account 5 times"""
     desk = context.desk.ready()
     account = desk.account_of(actor)
     for _ in range(count):
@@ -100,11 +104,11 @@ def step_asks_for_quote(context, actor, symbol):
 
 
 @when("{actor:Actor} tries to cancel the order")
+@when("{actor:Actor} try to cancel the order")
 def step_tries_to_cancel(context, actor):
-    """Cancels the last order once; a failure is noted. Example: When alice tries to cancel the order"""
-    desk = context.desk.ready()
-    placed = tasks.last_placed(desk)
-    streaming.attempt(desk, lambda: desk.broker.cancel_order(placed.order_id, account=placed.account))
+    """Asks once, as that account, to cancel the order and does not wait (no time passes: the cancel may still be on its way; "When alice cancels the order" waits for it to land). A connection error, timeout or server error is noted for "Then the request fails with ..."; "not found" or "already done" for "Then alice's cancel is refused because ...". Example: When alice tries to cancel the order"""
+    desk = context.desk
+    streaming.attempt(desk, lambda: tasks.cancel(desk, actor, settle=False))
 
 
 # -- Then: what failed ------------------------------------------------------------------------------------------

@@ -152,12 +152,14 @@ def step_pays_dividend(context, symbol, amount):
 # -- Then ------------------------------------------------------------------------------------------------------------
 
 @then("{actor:Actor} is paid {amount:Money} in dividends")
+@then("{actor:Actor} am paid {amount:Money} in dividends")
 def step_paid_dividends(context, actor, amount):
     """Checks the cash a dividend brought a holder. Example: Then alice is paid $50.00 in dividends"""
     _check_dividend_cash(context, actor, amount)
 
 
 @then("{actor:Actor} pays {amount:Money} in dividends")
+@then("{actor:Actor} pay {amount:Money} in dividends")
 def step_pays_dividends(context, actor, amount):
     """Checks the cash a dividend cost a short seller. Example: Then bob pays $50.00 in dividends"""
     _check_dividend_cash(context, actor, -amount)

@@ -11,7 +11,7 @@ from steps.support import questions, tasks
 from steps.support.matchers import (assert_that, bps, compares, describe_order, has_filled, is_partially_filled,
                                     is_refused_for, is_status, money, shares)
 from steps.support.tables import order_requests, rows, cell, side as side_cell, shares as shares_cell, status
-from steps.types import REFUSAL_WORDS  # importing steps.types registers the parameter types
+from steps.types import REFUSAL_WORDS, REQUEST_REFUSAL_WORDS  # importing steps.types registers the types
 
 
 
@@ -54,12 +54,14 @@ def step_submits_a_market_order(context, actor):
 
 
 @when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} at market")
+@when("{actor:Actor} send an order to {side:Side} {qty:Shares} {symbol:Symbol} at market")
 def step_sends_market_order(context, actor, side, qty, symbol):
     """Sends a market order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME at market"""
     tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side), settle=False)
 
 
 @when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
+@when("{actor:Actor} send an order to {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
 def step_sends_limit_order(context, actor, side, qty, symbol, limit):
     """Sends a limit order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME with a limit of $49.00"""
     tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.LIMIT, limit=limit),
@@ -73,7 +75,9 @@ def step_order_reaches_venue(context):
 
 
 @when("{actor:Actor} places these orders")
+@when("{actor:Actor} place these orders")
 @when("{actor:Actor} places these orders:")
+@when("{actor:Actor} place these orders:")
 def step_places_these_orders(context, actor):
     """Places each order of the table in turn (columns: side, shares, symbol, type, limit price, stop price, time in force). Example: When alice places these orders:"""
     desk = context.desk
@@ -82,30 +86,56 @@ def step_places_these_orders(context, actor):
 
 
 @when("{actor:Actor} cancels the order")
+@when("{actor:Actor} cancel the order")
 def step_cancels_the_order(context, actor):
-    """Asks to cancel the order, then lets a second pass for the cancel to land. Example: When alice cancels the order"""
-    tasks.cancel(context.desk)
+    """Asks, as that account, to cancel the order, then lets a second pass for the cancel to land; a refusal (another account's order, one already done) is kept for a Then step. Example: When alice cancels the order"""
+    tasks.cancel(context.desk, actor)
 
 
 @when("{actor:Actor} cancels all open orders")
+@when("{actor:Actor} cancel all open orders")
 def step_cancels_all_open_orders(context, actor):
-    """Cancels every open order of the account. Example: When alice cancels all open orders"""
+    """Cancels every open order of the account, then lets a second pass. Example: When alice cancels all open orders"""
     tasks.cancel_all(context.desk, actor)
 
 
 @when("{actor:Actor} changes the limit to {limit:Money}")
+@when("{actor:Actor} change the limit to {limit:Money}")
 def step_changes_the_limit(context, actor, limit):
-    """Replaces the order with one at a new limit price; the new one becomes "the order". Example: When alice changes the limit to $49.50"""
-    tasks.replace(context.desk, limit=limit)
+    """Replaces the order, as that account, with one at a new limit price and waits for the venue; the new one becomes "the order" (a refusal is kept for a Then step). Example: When alice changes the limit to $49.50"""
+    tasks.replace(context.desk, actor, limit=limit)
 
 
 @when("{actor:Actor} changes the quantity to {qty:Shares}")
+@when("{actor:Actor} change the quantity to {qty:Shares}")
 def step_changes_the_quantity(context, actor, qty):
-    """Replaces the order with one for a new quantity; the new one becomes "the order". Example: When alice changes the quantity to 50"""
-    tasks.replace(context.desk, shares=qty)
+    """Replaces the order, as that account, with one for a new quantity and waits for the venue; the new one becomes "the order" (a refusal is kept for a Then step). Example: When alice changes the quantity to 50"""
+    tasks.replace(context.desk, actor, shares=qty)
+
+
+@when("{actor:Actor} looks up the order")
+@when("{actor:Actor} look up the order")
+def step_looks_up_the_order(context, actor):
+    """Reads the order by its order id, as that account (another account's order is not found). Example: When alice looks up the order"""
+    tasks.look_up(context.desk, actor)
+
+
+@when("{actor:Actor} looks up the order by its client order id")
+@when("{actor:Actor} look up the order by its client order id")
+def step_looks_up_by_client_order_id(context, actor):
+    """Reads the order by the client order id it was sent with (else the one the broker gave it), as that account. Example: When alice looks up the order by its client order id"""
+    tasks.look_up(context.desk, actor, by_client_id=True)
+
+
+@when('{actor:Actor} looks up the order with client order id "{client_order_id}"')
+@when('{actor:Actor} look up the order with client order id "{client_order_id}"')
+def step_looks_up_client_order_id(context, actor, client_order_id):
+    """Reads an order by a client order id, as that account. Example: When bob looks up the order with client order id "bob-1\""""
+    tasks.look_up(context.desk, actor, client_order_id=client_order_id)
 
 
 @when("{actor:Actor} closes the {symbol:Symbol} position")
+@when("{actor:Actor} close the {symbol:Symbol} position")
 def step_closes_the_position(context, actor, symbol):
     """Closes the whole position at market and waits for the venue. Example: When alice closes the ACME position"""
     tasks.close_position(context.desk, actor, symbol)
@@ -206,12 +236,22 @@ def step_order_is_rejected_by_venue(context):
                 describe_order(order))
 
 
-@then("the cancel is refused because the order is already done")
-def step_cancel_is_refused(context):
-    """Checks that a cancel that lost the race with the fills was refused. Example: Then the cancel is refused because the order is already done"""
-    refusal = context.desk.cancel_refusal
-    order = questions.the_order(context.desk)
-    assert_that(refusal is not None, compares("the cancel being refused", "exactly", True), describe_order(order))
+@then("{actor:Owner} {kind:Request} is refused because {why:RequestRefusal}")
+@then("the {kind:Request} is refused because {why:RequestRefusal}")
+def step_request_is_refused(context, kind, why, actor=None):
+    """Checks that the last cancel, change or look-up (of that account) was refused, and why: "the order is not found" (another account's order, as at a real broker), "the order is already done" (it lost the race with a fill). Example: Then alice's cancel is refused because the order is not found"""
+    request = questions.last_request(context.desk, kind, actor)
+    questions.check_refused(context.desk, request, why, REQUEST_REFUSAL_WORDS[why])
+
+
+@then("{actor:Owner} look-up finds the order")
+@then("{actor:Owner} lookup finds the order")
+def step_look_up_finds_the_order(context, actor):
+    """Checks that the account's last look-up found the order "the order" is (its own order). Example: Then bob's look-up finds the order"""
+    request = questions.last_request(context.desk, "look-up", actor)
+    found = getattr(request.answer, "id", None)
+    assert_that(found, compares(f"the order {request.account}'s look-up found", "exactly", request.order_id),
+                questions.describe_request(context.desk, request))
 
 
 @then("the order goes through these events")
@@ -226,8 +266,8 @@ def step_order_goes_through_events(context):
                 describe_order(order))
 
 
-@then("{actor:Actor}'s orders are")
-@then("{actor:Actor}'s orders are:")
+@then("{actor:Owner} orders are")
+@then("{actor:Owner} orders are:")
 def step_orders_are(context, actor):
     """Checks every order of the account, in any order, exactly (columns: symbol, side, shares, status). Example: Then alice's orders are:"""
     expected = sorted((cell(r, "symbol", str, context.desk.symbol()), cell(r, "side", side_cell).value,

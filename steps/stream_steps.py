@@ -78,11 +78,11 @@ def step_watches_many_symbols(context, actor, count):
     streaming.watch(context.desk, actor, streaming.MARKET_DATA, quotes=[f"S{i:03d}" for i in range(count)])
 
 
-@when("{actor:Actor} watches {actor_word} order updates")
-@when("{actor:Actor} watch {actor_word} order updates")
-def step_watches_order_updates(context, actor, actor_word):
-    """Opens the order-updates stream of the actor's account. Example: When I watch my order updates"""
-    streaming.watch(context.desk, actor, streaming.ORDER_UPDATES)
+@when("{actor:Actor} watches {whose:Possessive} order updates")
+@when("{actor:Actor} watch {whose:Possessive} order updates")
+def step_watches_order_updates(context, actor, whose):
+    """Opens the order-updates stream of the actor's own account ("my", "her", "his", "their"; the stream shows only the account's own orders, so naming another account is a mistake in the feature). Example: When I watch my order updates"""
+    streaming.watch(context.desk, actor, streaming.ORDER_UPDATES, owner=whose)
 
 
 # -- Then: what the client received -----------------------------------------------------------------------------

@@ -33,16 +33,25 @@ def parse_money(text: str) -> Decimal:
     return _number(text.replace("$", ""))
 
 
-@parse.with_pattern(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)? bps?")
+_DECIMAL = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+
+
+@parse.with_pattern(r"-?" + _DECIMAL + r"(?: ?(?:bps|bp)| basis points?|%)")
 def parse_bps(text: str) -> Decimal:
-    """Basis points: "50 bps", "1 bp" (1 bp = 0.01%)."""
-    return _number(text.split()[0])
+    """Basis points: "50 bps", "50bps", "1 bp", "50 basis points", or a percentage, "0.5%" (1% = 100 bps); the
+    word "percent" is not taken where bps are meant (too easily a slip for "bps")."""
+    if text.endswith("%"):
+        return _number(text[:-1]) * 100
+    return _number(text.replace("basis points", "").replace("basis point", "").replace("bps", "")
+                   .replace("bp", "").strip())
 
 
-@parse.with_pattern(r"-?\d+(?:\.\d+)?%")
+@parse.with_pattern(r"-?" + _DECIMAL + r"(?: ?%| percent| ?(?:bps|bp)| basis points?)")
 def parse_percent(text: str) -> Decimal:
-    """A percentage: "8%", "0.5%"."""
-    return Decimal(text[:-1])
+    """A percentage: "8%", "0.5%", "8 percent", or basis points, "50 bps" (= 0.5%)."""
+    if text.endswith("%") or text.endswith("percent"):
+        return _number(text.replace("percent", "").replace("%", "").strip())
+    return parse_bps(text) / 100
 
 
 @parse.with_pattern(r"-?(?:" + _THOUSANDS + r")")
@@ -73,6 +82,23 @@ def parse_duration(text: str) -> float:
 def parse_actor(text: str) -> str:
     """Who acts: an account name ("alice") or "I" (the only account set up, else "default")."""
     return text
+
+
+@parse.with_pattern(r"my|[a-z][a-z0-9_-]*'s")
+def parse_owner(text: str) -> str:
+    """Whose: an account name with 's ("alice's") or "my" (the account "I" stands for). The step receives the
+    actor: "alice" or "I"."""
+    return "I" if text == "my" else text[:-2]
+
+
+POSSESSIVE_PRONOUNS = ("my", "her", "his", "their", "its", "own")
+
+
+@parse.with_pattern(r"my|her|his|their|its|own|[a-z][a-z0-9_-]*'s")
+def parse_possessive(text: str) -> str | None:
+    """Whose, after an actor: "my", "her", "his", "their", "its" (the actor's own), or a name with 's ("bob's").
+    The step receives None for a pronoun (the actor's own) or the account named."""
+    return None if text in POSSESSIVE_PRONOUNS else text[:-2]
 
 
 @parse.with_pattern(r"[A-Z][A-Z0-9.]{0,9}")
@@ -124,6 +150,21 @@ REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
 parse_refusal = TypeBuilder.make_choice(list(REFUSAL_WORDS))
 parse_refusal.__doc__ = "Why an order is refused: " + ", ".join(f'"{w}"' for w in REFUSAL_WORDS) + "."
 
+REQUEST_WORDS = {"cancel": "cancel", "change": "change", "look-up": "look-up", "lookup": "look-up"}
+parse_request = TypeBuilder.make_enum(REQUEST_WORDS)
+parse_request.__doc__ = ('A request about an existing order: "cancel" (When ... cancels the order), "change" (When ... '
+                         'changes the limit/quantity), "look-up" (When ... looks up the order).')
+
+REQUEST_REFUSAL_WORDS: dict[str, tuple[str, ...]] = {
+    # words -> the error codes that count (the same on every target)
+    "the order is not found": ("order_not_found",),
+    "the order is already done": ("order_not_cancelable",),
+}
+parse_request_refusal = TypeBuilder.make_choice(list(REQUEST_REFUSAL_WORDS))
+parse_request_refusal.__doc__ = ("Why a cancel, change or look-up was refused: "
+                                 + ", ".join(f'"{w}"' for w in REQUEST_REFUSAL_WORDS)
+                                 + ' (another account\'s order is "not found", as at a real broker).')
+
 NAMED_SCENARIOS = {
     "normal": "normal", "calm": "normal", "volatile": "volatile", "trending": "trending",
     "range-bound": "range", "sideways": "range",
@@ -174,12 +215,16 @@ PARAMETER_TYPES = {
     "Count": (parse_count, "5"),
     "Duration": (parse_duration, "250 ms, 2 seconds, 3 minutes"),
     "Actor": (parse_actor, "alice, I"),
+    "Owner": (parse_owner, "alice's, my"),
+    "Possessive": (parse_possessive, "my, her, bob's"),
     "Symbol": (parse_symbol, "ACME"),
     "Side": (parse_side, "buys, sells"),
     "OrderType": (parse_order_type, "market, limit, stop, stop limit"),
     "TimeInForce": (parse_time_in_force, "immediate or cancel, fill or kill, good till canceled, day"),
     "Status": (parse_status, "filled, canceled, resting"),
     "Refusal": (parse_refusal, "insufficient buying power"),
+    "Request": (parse_request, "cancel, change, look-up"),
+    "RequestRefusal": (parse_request_refusal, "the order is not found"),
     "MarketKind": (parse_market_kind, "volatile"),
     "Direction": (parse_direction, "up, down"),
     "Bound": (parse_bound, "above, below, at least, at most"),

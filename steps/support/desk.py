@@ -8,6 +8,9 @@ Rules:
 - The desk only calls the ``Broker`` and ``SimulationControl`` protocols.
 - "The order" is the last order a When step placed; a refused order is kept as ``refusal`` instead, so a Then
   step can say why it was refused, and any other Then step about the order fails saying it was refused.
+- Requests about an existing order (cancel, change, look-up) are made with the acting account's own credentials,
+  never the order owner's; the last of each kind is kept in ``requests`` as a ``Request`` (who asked, what the
+  broker answered or why it refused), for a Then step to judge.
 """
 
 from __future__ import annotations
@@ -29,6 +32,17 @@ class PlacedOrder:
 
 
 @dataclass
+class Request:
+    """One request about an existing order: the account that made it, and the answer or the refusal."""
+
+    kind: str
+    account: str
+    order_id: str
+    answer: object = None
+    refusal: BrokerError | None = None
+
+
+@dataclass
 class Desk:
     broker: object
     seed: int
@@ -41,6 +55,7 @@ class Desk:
     refusal: BrokerError | None = None
     refused_request: OrderRequest | None = None
     cancel_refusal: BrokerError | None = None
+    requests: dict[str, Request] = field(default_factory=dict)
     start_cash: dict[str, Decimal] = field(default_factory=dict)
     start_buying_power: dict[str, Decimal] = field(default_factory=dict)
     start_mid: dict[str, Decimal] = field(default_factory=dict)

@@ -8,8 +8,8 @@ from decimal import Decimal
 from mockbroker.domain import Account, Fill, MarketState, Order, OrderEvent, Quote
 from mockbroker.errors import PositionNotFound
 
-from .desk import Desk
-from .tasks import last_placed
+from .desk import Desk, Request
+from .tasks import describe_refusal, last_placed
 
 
 def the_order(desk: Desk) -> Order:
@@ -95,3 +95,37 @@ def order_summary(desk: Desk, actor: str) -> list[tuple[str, str, int, str]]:
 def bar_prices(desk: Desk, symbol: str) -> list[tuple]:
     bars = desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
     return [(b.open, b.high, b.low, b.close) for b in bars]
+
+
+def last_request(desk: Desk, kind: str, actor: str | None = None) -> Request:
+    """The last cancel, change or look-up; with ``actor``, it must be that account's."""
+    request = desk.requests.get(kind)
+    if request is None:
+        raise AssertionError(f"no {kind} was asked for in this scenario: add a When step such as "
+                             f"{_REQUEST_EXAMPLES[kind]!r} before this one")
+    if actor is not None:
+        account = desk.account_of(actor)
+        if request.account != account:
+            raise AssertionError(f"{account} asked for no {kind} in this scenario (the last {kind} was "
+                                 f"{request.account}'s)")
+    return request
+
+
+_REQUEST_EXAMPLES = {"cancel": "When alice cancels the order", "change": "When alice changes the limit to $49.50",
+                     "look-up": "When alice looks up the order"}
+
+
+def describe_request(desk: Desk, request: Request) -> str:
+    """Who asked about which order, whose order it is, and what the broker answered, in a tester's words."""
+    owner = next((p.account for p in desk.orders if p.order_id == request.order_id), "?")
+    answer = ("it was refused: " + describe_refusal(request.refusal) if request.refusal is not None
+              else "it went through")
+    return f"{request.account} asked for a {request.kind} of order {request.order_id} ({owner}'s order); {answer}"
+
+
+def check_refused(desk: Desk, request: Request, why: str, codes: tuple[str, ...]) -> None:
+    """Fail, with who asked and what came, unless the request was refused with one of ``codes``."""
+    if request.refusal is not None and request.refusal.code in codes:
+        return
+    raise AssertionError(f"Expected: {request.account}'s {request.kind} refused because {why} "
+                         f"({' or '.join(codes)})\n     but: {describe_request(desk, request)}")

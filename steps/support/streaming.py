@@ -35,10 +35,14 @@ def set_stream_limits(desk: Desk, **limits) -> None:
     desk.scene.add_event({"type": "stream_limits", **limits})
 
 
-def watch(desk: Desk, actor: str, name: str, **channels) -> None:
-    """Open a stream for the actor; a refusal (bad keys, limits) is kept for a Then step."""
+def watch(desk: Desk, actor: str, name: str, owner: str | None = None, **channels) -> None:
+    """Open a stream for the actor; a refusal (bad keys, limits) is kept for a Then step. ``owner``, when given,
+    is whose stream the feature asked for: it must be the actor's own (a client sees only its account)."""
     desk.ready()
     account = desk.account_of(actor)
+    if owner is not None and desk.scene.resolve_actor(owner) != account:
+        raise AssertionError(f"{account} cannot watch {owner}'s order updates: the order update stream shows only "
+                             f"the account's own orders (write 'When {owner} watches their order updates')")
     stream = "market_data" if name == MARKET_DATA else "trade_updates"
     try:
         opened = desk.broker.open_stream(stream, account, **channels)

@@ -71,14 +71,19 @@ status = _from_words({**STATUS_WORDS, "partially filled": "partially filled"})
 yes_no = _from_words({"yes": True, "allowed": True, "no": False, "not allowed": False})
 
 
+ORDER_COLUMNS = ("side", "shares", "symbol", "type", "limit price", "stop price", "time in force", "client order id")
+"""The columns of an order table: side and shares required, the rest optional (empty or "-" = the default)."""
+
+
 def order_requests(table, default_symbol: str) -> list[OrderRequest]:
     requests = []
-    for row in rows(table, ("side", "shares"), ("symbol", "type", "limit price", "stop price", "time in force")):
+    for row in rows(table, ("side", "shares"), ORDER_COLUMNS[2:]):
         requests.append(OrderRequest(
             symbol=cell(row, "symbol", str, default_symbol), qty=cell(row, "shares", shares),
             side=cell(row, "side", side), type=cell(row, "type", order_type, OrderType.MARKET),
             time_in_force=cell(row, "time in force", time_in_force, TimeInForce.DAY),
-            limit_price=cell(row, "limit price", money), stop_price=cell(row, "stop price", money)))
+            limit_price=cell(row, "limit price", money), stop_price=cell(row, "stop price", money),
+            client_order_id=cell(row, "client order id", str)))
     return requests
 
 

@@ -10,13 +10,16 @@ from decimal import Decimal
 from typing import Callable
 
 from mockbroker.domain import Order, OrderRequest, OrderType, Side, TimeInForce
-from mockbroker.errors import (BrokerError, InvalidArgument, InvalidOrder, OrderNotCancelable, UnknownAccount,
-                               UnknownSymbol)
+from mockbroker.errors import (BrokerError, InvalidArgument, InvalidOrder, OrderNotCancelable, OrderNotFound,
+                               UnknownAccount, UnknownSymbol)
 
-from .desk import Desk, PlacedOrder
+from .desk import Desk, PlacedOrder, Request
 
 REFUSALS = (InvalidArgument, InvalidOrder, UnknownSymbol, UnknownAccount)
 """Errors that mean "the broker said no to this order" (the scenario may expect them)."""
+
+REQUEST_REFUSALS = (OrderNotFound, OrderNotCancelable, InvalidOrder, InvalidArgument)
+"""Errors that mean "the broker said no to this cancel, change or look-up" (kept for a Then step)."""
 
 
 def order_request(symbol: str, shares: int, side: Side = Side.BUY, kind: OrderType = OrderType.MARKET,
@@ -47,15 +50,49 @@ def reach_venue(desk: Desk) -> Order:
     return desk.ready().broker.settle_order(placed.order_id, account=placed.account)
 
 
-def cancel(desk: Desk) -> None:
+def ask(desk: Desk, kind: str, actor: str, call: Callable[[str, PlacedOrder], object],
+        refusals: tuple[type[BrokerError], ...] = REQUEST_REFUSALS) -> Request:
+    """Make a request about "the order" as ``actor`` (with the actor's own account, whoever owns the order) and
+    keep it, answered or refused, as the last request of its kind."""
     placed = last_placed(desk)
+    account = desk.ready().account_of(actor)
+    request = Request(kind, account, placed.order_id)
     try:
-        desk.ready().broker.cancel_order(placed.order_id, account=placed.account)
-    except (OrderNotCancelable, InvalidOrder) as refusal:
-        desk.cancel_refusal = refusal
-        return
-    desk.cancel_refusal = None
-    desk.broker.advance(1.0)
+        request.answer = call(account, placed)
+    except refusals as refusal:
+        request.refusal = refusal
+    desk.requests[kind] = request
+    return request
+
+
+def cancel(desk: Desk, actor: str, settle: bool = True) -> Request:
+    """Ask to cancel the order as ``actor``; with ``settle``, let a second pass for the cancel to land. Without
+    it (a "tries to" step) only "not found" and "already done" are kept as the cancel's refusal: any other error
+    (a connection error, a timeout) is raised, for the caller to note as a failure."""
+    refusals = REQUEST_REFUSALS if settle else (OrderNotFound, OrderNotCancelable)
+    request = ask(desk, "cancel", actor, lambda account, placed: desk.broker.cancel_order(placed.order_id,
+                                                                                         account=account),
+                  refusals)
+    desk.cancel_refusal = request.refusal
+    if request.refusal is None and settle:
+        desk.broker.advance(1.0)
+    return request
+
+
+def look_up(desk: Desk, actor: str, client_order_id: str | None = None, by_client_id: bool = False) -> Request:
+    """Read the order as ``actor``: by its id, or by its client order id (the one given, else the order's own)."""
+    def read(account: str, placed: PlacedOrder):
+        if not by_client_id and client_order_id is None:
+            return desk.broker.get_order(placed.order_id, account=account)
+        wanted = client_order_id or client_order_id_of(desk, placed)
+        return desk.broker.get_order_by_client_id(wanted, account=account)
+    return ask(desk, "look-up", actor, read)
+
+
+def client_order_id_of(desk: Desk, placed: PlacedOrder) -> str:
+    """The client order id the order was sent with, else the one the broker gave it (as its owner sees it)."""
+    return placed.request.client_order_id or desk.broker.get_order(placed.order_id,
+                                                                   account=placed.account).client_order_id
 
 
 def cancel_all(desk: Desk, actor: str) -> None:
@@ -63,19 +100,25 @@ def cancel_all(desk: Desk, actor: str) -> None:
     desk.broker.advance(1.0)
 
 
-def replace(desk: Desk, *, shares: int | None = None, limit: Decimal | None = None) -> None:
+def replace(desk: Desk, actor: str, *, shares: int | None = None, limit: Decimal | None = None) -> Request:
+    """Change the order as ``actor``: the replacement becomes "the order"; a refusal is kept as the last change
+    (and, when it is a refusal of the new order itself, such as buying power, as the order's refusal too)."""
+    def change(account: str, placed: PlacedOrder):
+        return desk.broker.replace_order(placed.order_id, account=account, qty=shares, limit_price=limit)
     placed = last_placed(desk)
-    try:
-        new = desk.ready().broker.replace_order(placed.order_id, account=placed.account, qty=shares,
-                                                limit_price=limit)
-    except REFUSALS as refusal:
-        desk.refusal, desk.refused_request = refusal, placed.request
-        return
-    request = placed.request.replace(qty=shares or placed.request.qty, limit_price=limit or placed.request.limit_price)
-    desk.orders.append(PlacedOrder(placed.account, new.id, request))
+    request = ask(desk, "change", actor, change)
+    if request.refusal is not None:
+        if isinstance(request.refusal, REFUSALS):
+            desk.refusal, desk.refused_request = request.refusal, placed.request
+        return request
+    new = request.answer
+    changed = placed.request.replace(qty=shares or placed.request.qty,
+                                     limit_price=limit or placed.request.limit_price, client_order_id=None)
+    desk.orders.append(PlacedOrder(request.account, new.id, changed))
     # The replace travels as a command on the old order: once it has landed, the new order is at the venue.
     desk.broker.settle_order(placed.order_id, account=placed.account)
-    desk.broker.settle_order(new.id, account=placed.account)
+    desk.broker.settle_order(new.id, account=request.account)
+    return request
 
 
 def close_position(desk: Desk, actor: str, symbol: str) -> None:
