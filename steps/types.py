@@ -209,8 +209,8 @@ def parse_feeds(text: str) -> tuple[str, ...]:
 
 PARAMETER_TYPES = {
     "Money": (parse_money, "$10.50, $1,000,000"),
-    "Bps": (parse_bps, "50 bps"),
-    "Percent": (parse_percent, "8%"),
+    "Bps": (parse_bps, "50 bps, 50bps, 50 basis points, 0.5%"),
+    "Percent": (parse_percent, "8%, 0.5%, 8 percent, 50 bps"),
     "Shares": (parse_shares, "1,000"),
     "Count": (parse_count, "5"),
     "Duration": (parse_duration, "250 ms, 2 seconds, 3 minutes"),

@@ -18,6 +18,7 @@ from .desk import Desk
 from . import streaming
 from .evidence import attach_scenario_evidence, seed_note
 from .target import check_contract, opener_for
+from .suggestions import after_scenario as suggest_for_undefined_steps
 
 
 def _broker_fixture(context, target: str):
@@ -44,6 +45,7 @@ def before_scenario(context, scenario) -> None:
 
 
 def after_scenario(context, scenario) -> None:
+    suggest_for_undefined_steps(context, scenario)  # undefined steps: the nearest catalog steps, printed and in the report
     desk = getattr(context, "desk", None)
     if desk is None:
         return
