@@ -11,7 +11,9 @@ from behave import given, then  # noqa: F401
 
 from steps.support import questions
 from steps.support.matchers import assert_that, compares, money, shares
-from steps.support.tables import cell, money as money_cell, rows, shares as shares_cell, yes_no
+from steps.support.tables import (ACCOUNTS_TABLE, HOLDINGS_EXACTLY_TABLE, POSITIONS_TABLE, account as account_cell,
+                                  cell, money as money_cell, rows, shares as shares_cell, symbol as symbol_cell,
+                                  takes_table, yes_no)
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
 
@@ -26,10 +28,11 @@ def step_account_with_cash(context, name, cash):
 
 @given("these accounts")
 @given("these accounts:")
+@takes_table(ACCOUNTS_TABLE)
 def step_these_accounts(context):
-    """Opens each account of the table (columns: account, cash, and optionally short selling: allowed/not allowed). Example: Given these accounts:"""
-    for row in rows(context.table, ("account", "cash"), ("short selling",)):
-        context.desk.scene.add_account(row["account"], cash=cell(row, "cash", money_cell),
+    """Opens each account of the table, with its cash, and whether it may sell short. Example: Given these accounts:"""
+    for row in rows(context.table, ACCOUNTS_TABLE.required, ACCOUNTS_TABLE.optional):
+        context.desk.scene.add_account(cell(row, "account", account_cell), cash=cell(row, "cash", money_cell),
                                        shorting=cell(row, "short selling", yes_no))
 
 
@@ -55,11 +58,13 @@ def step_is_short_at_start(context, actor, qty, symbol):
 
 @given("these positions")
 @given("these positions:")
+@takes_table(POSITIONS_TABLE)
 def step_these_positions(context):
-    """Starts accounts with positions (columns: account, symbol, shares; negative shares = short). Example: Given these positions:"""
+    """Starts accounts with positions, granted at each symbol's starting price without a trade (negative shares: short). Example: Given these positions:"""
     scene = context.desk.scene
-    for row in rows(context.table, ("account", "symbol", "shares")):
-        scene.open_position(row["account"], row["symbol"], cell(row, "shares", shares_cell))
+    for row in rows(context.table, POSITIONS_TABLE.required):
+        scene.open_position(cell(row, "account", account_cell), cell(row, "symbol", symbol_cell),
+                            cell(row, "shares", shares_cell))
 
 
 # -- Then: balances and positions ---------------------------------------------------------------------------------
@@ -77,6 +82,24 @@ def step_cash_reconciles(context, actor):
     """Checks cash = cash at the start - cost of the buys + proceeds of the sells - fees, to the cent. Example: Then alice's cash reconciles with the fills"""
     account, expected, working = questions.cash_expected_from_fills(context.desk, actor)
     assert_that(account.cash, compares(f"{account.id}'s cash", "exactly", expected, money), working)
+
+
+@then("{actor:Owner} cash fell by the cost of {whose:Possessive} fills")
+def step_cash_fell_by_cost(context, actor, whose):
+    """Checks that the account's cash fell, since the start, by exactly what its fills cost: buys' price x shares, less sells' proceeds, plus fees. Example: Then alice's cash fell by the cost of her fills"""
+    account, change, working = questions.cash_change_and_fill_flow(context.desk, actor, whose)
+    assert_that(-change.actual, compares(f"the fall in {account.id}'s cash", "exactly", -change.expected, money),
+                working)
+    assert_that(-change.actual, compares(f"the fall in {account.id}'s cash", "above", Decimal(0), money), working)
+
+
+@then("{actor:Owner} cash rose by the proceeds of {whose:Possessive} fills")
+def step_cash_rose_by_proceeds(context, actor, whose):
+    """Checks that the account's cash rose, since the start, by exactly what its fills brought in: sells' price x shares, less buys' cost, less fees. Example: Then bob's cash rose by the proceeds of his fills"""
+    account, change, working = questions.cash_change_and_fill_flow(context.desk, actor, whose)
+    assert_that(change.actual, compares(f"the rise in {account.id}'s cash", "exactly", change.expected, money),
+                working)
+    assert_that(change.actual, compares(f"the rise in {account.id}'s cash", "above", Decimal(0), money), working)
 
 
 @then("{actor:Owner} buying power is {bound:Bound} {amount:Money}")
@@ -133,9 +156,11 @@ def step_has_no_position(context, actor, symbol):
 @then("{actor:Actor} hold exactly these positions")
 @then("{actor:Actor} holds exactly these positions:")
 @then("{actor:Actor} hold exactly these positions:")
+@takes_table(HOLDINGS_EXACTLY_TABLE)
 def step_holds_exactly(context, actor):
-    """Checks all of the account's positions, no more, no fewer (columns: symbol, shares). Example: Then alice holds exactly these positions:"""
-    expected = {row["symbol"]: cell(row, "shares", shares_cell) for row in rows(context.table, ("symbol", "shares"))}
+    """Checks all of the account's positions, no more, no fewer. Example: Then alice holds exactly these positions:"""
+    expected = {cell(row, "symbol", symbol_cell): cell(row, "shares", shares_cell)
+                for row in rows(context.table, HOLDINGS_EXACTLY_TABLE.required)}
     actual = questions.holdings(context.desk, actor)
     assert_that(actual, compares("the positions", "exactly", expected, _positions))
 

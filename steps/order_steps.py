@@ -10,7 +10,9 @@ from mockbroker.domain import OrderStatus, OrderType, Side, TimeInForce
 from steps.support import questions, tasks
 from steps.support.matchers import (assert_that, bps, compares, describe_order, has_filled, is_partially_filled,
                                     is_refused_for, is_status, money, shares)
-from steps.support.tables import order_requests, rows, cell, side as side_cell, shares as shares_cell, status
+from steps.support.tables import (EVENTS_TABLE, ORDER_TABLE, ORDERS_SUMMARY_TABLE, cell, order_requests, rows,
+                                  side as side_cell, shares as shares_cell, status, symbol as symbol_cell,
+                                  takes_table)
 from steps.types import REFUSAL_WORDS, REQUEST_REFUSAL_WORDS  # importing steps.types registers the types
 
 
@@ -56,14 +58,14 @@ def step_submits_a_market_order(context, actor):
 @when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} at market")
 @when("{actor:Actor} send an order to {side:Side} {qty:Shares} {symbol:Symbol} at market")
 def step_sends_market_order(context, actor, side, qty, symbol):
-    """Sends a market order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME at market"""
+    """Sends a market order and does not wait: it is accepted and still in flight ("When the order reaches the venue" lets it arrive; "When alice buys 100 ACME at market" sends and waits). Example: When alice sends an order to buy 100 ACME at market"""
     tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side), settle=False)
 
 
 @when("{actor:Actor} sends an order to {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
 @when("{actor:Actor} send an order to {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}")
 def step_sends_limit_order(context, actor, side, qty, symbol, limit):
-    """Sends a limit order without waiting: it is still in flight. Example: When alice sends an order to buy 100 ACME with a limit of $49.00"""
+    """Sends a limit order and does not wait: it is accepted and still in flight ("When the order reaches the venue" lets it arrive; "When alice buys 100 ACME with a limit of $49.00" sends and waits). Example: When alice sends an order to buy 100 ACME with a limit of $49.00"""
     tasks.place(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.LIMIT, limit=limit),
                 settle=False)
 
@@ -78,8 +80,9 @@ def step_order_reaches_venue(context):
 @when("{actor:Actor} place these orders")
 @when("{actor:Actor} places these orders:")
 @when("{actor:Actor} place these orders:")
+@takes_table(ORDER_TABLE)
 def step_places_these_orders(context, actor):
-    """Places each order of the table in turn (columns: side, shares, symbol, type, limit price, stop price, time in force). Example: When alice places these orders:"""
+    """Places each order of the table in turn, each waiting until the venue has it; a refused order is kept as the refusal and the next one is still sent. Example: When alice places these orders:"""
     desk = context.desk
     for request in order_requests(context.table, desk.symbol()):
         tasks.place(desk, actor, request)
@@ -256,11 +259,12 @@ def step_look_up_finds_the_order(context, actor):
 
 @then("the order goes through these events")
 @then("the order goes through these events:")
+@takes_table(EVENTS_TABLE)
 def step_order_goes_through_events(context):
-    """Checks the order's event log, exactly and in order (column: event). Example: Then the order goes through these events:"""
+    """Checks the order's event log, exactly and in order. Example: Then the order goes through these events:"""
     desk = context.desk
     order = questions.the_order(desk)
-    expected = [row["event"] for row in rows(context.table, ("event",))]
+    expected = [row["event"] for row in rows(context.table, EVENTS_TABLE.required)]
     actual = [e.event.value for e in questions.events_of(desk, order)]
     assert_that(actual, compares("the events", "exactly", expected, lambda v: " -> ".join(v)),
                 describe_order(order))
@@ -268,11 +272,12 @@ def step_order_goes_through_events(context):
 
 @then("{actor:Owner} orders are")
 @then("{actor:Owner} orders are:")
+@takes_table(ORDERS_SUMMARY_TABLE)
 def step_orders_are(context, actor):
-    """Checks every order of the account, in any order, exactly (columns: symbol, side, shares, status). Example: Then alice's orders are:"""
-    expected = sorted((cell(r, "symbol", str, context.desk.symbol()), cell(r, "side", side_cell).value,
+    """Checks every order the scenario placed for the account (status "resting" = at the venue, waiting). Example: Then alice's orders are:"""
+    expected = sorted((cell(r, "symbol", symbol_cell, context.desk.symbol()), cell(r, "side", side_cell).value,
                        cell(r, "shares", shares_cell), _status_word(cell(r, "status", status)))
-                      for r in rows(context.table, ("side", "shares", "status"), ("symbol",)))
+                      for r in rows(context.table, ORDERS_SUMMARY_TABLE.required, ORDERS_SUMMARY_TABLE.optional))
     actual = questions.order_summary(context.desk, actor)
     assert_that(actual, compares(f"{actor}'s orders", "exactly", expected, _order_rows))
 

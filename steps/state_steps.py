@@ -15,7 +15,7 @@ from decimal import Decimal
 from behave import given, then, when  # noqa: F401
 
 from mockbroker import fixtures
-from steps.support.tables import cell, rows, shares as shares_cell
+from steps.support.tables import CHANGES_TABLE, HOLDINGS_TABLE, cell, rows, shares as shares_cell, symbol as symbol_cell, takes_table
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
 SNAPSHOT_FIXTURES = "snapshots"
@@ -88,7 +88,7 @@ def _snake(name: str) -> str:
 
 def check_changes(context, name: str, table) -> None:
     diff = context.desk.ready().broker.diff_snapshots(name, None)
-    allowed = rows(table, ("what",), ("from", "to")) if table is not None else []
+    allowed = rows(table, CHANGES_TABLE.required, CHANGES_TABLE.optional) if table is not None else []
     problems = []
     for row in allowed:  # a row with from/to must have changed that way; a row without may change
         found = diff.about(row["what"])
@@ -122,12 +122,13 @@ def _same(actual: str | None, wanted: str) -> bool:
 
 @given('the account "{name}" with {cash:Money} cash and these positions')
 @given('the account "{name}" with {cash:Money} cash and these positions:')
+@takes_table(HOLDINGS_TABLE)
 def step_account_with_cash_and_positions(context, name, cash):
-    """Opens an account with exactly that cash and these holdings (negative shares: short), granted at each symbol's starting price without a trade (columns: symbol, shares). Example: Given the account "alice" with $100,000 cash and these positions:"""
+    """Opens an account with exactly that cash and these holdings (negative shares: short), granted at each symbol's starting price without a trade. Example: Given the account "alice" with $100,000 cash and these positions:"""
     scene = context.desk.scene
     scene.add_account(name, cash=cash)
-    for row in rows(context.table, ("symbol", "shares")):
-        scene.open_position(name, row["symbol"], cell(row, "shares", shares_cell))
+    for row in rows(context.table, HOLDINGS_TABLE.required):
+        scene.open_position(name, cell(row, "symbol", symbol_cell), cell(row, "shares", shares_cell))
 
 
 @given('the broker state from snapshot "{name}"')
@@ -160,6 +161,7 @@ def step_nothing_changed(context, name):
 
 @then('nothing changed since snapshot "{name}" except')
 @then('nothing changed since snapshot "{name}" except:')
+@takes_table(CHANGES_TABLE)
 def step_nothing_changed_except(context, name):
-    """Checks that only what the table names changed (column what: "the clock", "alice's cash", "alice's ACME position", "alice's orders", "ACME price"; a row with from/to must have changed that way). Example: Then nothing changed since snapshot "x" except:"""
+    """Checks that only what the table names changed (a row with from/to must have changed that way). Example: Then nothing changed since snapshot "x" except:"""
     check_changes(context, name, context.table)

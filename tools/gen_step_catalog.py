@@ -76,6 +76,7 @@ def render() -> str:
            "Every step a feature may use, by domain, with its phrasings and an example. Words in braces are",
            "parameters; their types are listed at the end. Defaults: the symbol is ACME at $50.00; \"I\" is the only",
            "account set up, else \"default\" with $100,000; \"a market order\" buys 100 shares.", ""]
+    out += RULES
     files = sorted({e["file"] for e in by_func.values()},
                    key=lambda f: (DOMAIN_ORDER.index(f) if f in DOMAIN_ORDER else len(DOMAIN_ORDER), f))
     out += ["| domain | steps |", "| --- | --- |"]
@@ -92,12 +93,70 @@ def render() -> str:
             out += [f"### `{func.__name__}`", "", what, ""]
             out += [f"- `{keyword} {pattern}`" for keyword, pattern, _m in entry["phrasings"]]
             out += ["", f"Example: `{example}`", ""]
-    out += ["## Parameter types", "", "| type | examples | meaning |", "| --- | --- | --- |"]
+            out += _words_taken(entry["phrasings"], PARAMETER_TYPES)
+            out += _table_shape(func)
+    out += ["## Parameter types", "", "| type | examples | meaning | steps that take it |", "| --- | --- | --- | --- |"]
     for name, (converter, examples) in PARAMETER_TYPES.items():
         meaning = " ".join((converter.__doc__ or "").split()).replace("|", "/")
-        out.append(f"| `{name}` | {examples} | {meaning} |")
+        users = sorted({f.__name__ for f, e in by_func.items() if any(f":{name}}}" in p for _k, p, _m in e["phrasings"])})
+        used = (", ".join(f"[`{u}`](#{u})" for u in users) if len(users) <= 12
+                else f"{len(users)} steps") if users else "none"
+        out.append(f"| `{name}` | {examples} | {meaning} | {used} |")
     out.append("")
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+
+
+RULES = [
+    "## How to write a step", "",
+    "- **Who acts.** A step that names an account acts with that account's own credentials, exactly as a",
+    "  client holding its keys: \"When alice cancels the order\" after bob placed it is refused as not found",
+    "  (\"Then alice's cancel is refused because the order is not found\"), and bob's order is untouched.",
+    "  \"The order\" is the last order a When step placed, whoever placed it.",
+    "- **I and my.** Every step written for a named account also reads in the first person: \"When I cancel the",
+    "  order\", \"Then my cash is unchanged\", \"Then I have paid $1.00 in fees\". \"I\" is the only account set",
+    "  up (with several accounts, name one).",
+    "- **Units.** Money is written with a dollar sign (`$49.00`, `$1,000,000`); shares as whole numbers (`100`,",
+    "  `1,000`); durations in simulated time (`250 ms`, `2 seconds`, `3 minutes`, `an hour`). Where a step",
+    "  takes basis points, `50 bps`, `50bps`, `1 bp`, `50 basis points` and `0.5%` all mean the same",
+    "  (1% = 100 bps); the word \"percent\" is not taken there (it is too often a slip for bps). Where a step takes",
+    "  a percentage, `8%`, `8 percent` and `800 bps` all mean 8%.",
+    "- **Waiting.** Steps that send something and wait (in simulated time, nothing sleeps) say so: \"buys ... at",
+    "  market\", \"cancels the order\", \"changes the limit\". Steps that do not wait say so and name the one",
+    "  that does: \"sends an order to ...\" (then \"When the order reaches the venue\"), \"tries to ...\".",
+    "- **Tables.** A step that reads a table shows a complete example with every column; empty cells and `-`",
+    "  take the column's default. Column names are not case-sensitive.",
+    "- **A mistyped step.** behave reports it as undefined and prints the three nearest steps of this catalog,",
+    "  with an example and the units each parameter takes; the Allure report shows the same hint. Find them",
+    "  without running: `.venv/bin/python -m steps.support.suggestions \"When I submitt a market order\"`.",
+    "",
+]
+"""The rules every step follows, printed at the top of the catalog."""
+
+
+def _words_taken(phrasings, parameter_types) -> list[str]:
+    """What each typed parameter of the step takes, from its type's examples (one line per parameter)."""
+    seen = {}
+    for _keyword, pattern, _matcher in phrasings:
+        for name, type_name in re.findall(r"\{(\w+):(\w+)\}", pattern):
+            if type_name in parameter_types and name not in seen:
+                seen[name] = (type_name, parameter_types[type_name][1])
+    if not seen:
+        return []
+    return ["Takes: " + "; ".join(f"`{{{n}}}` {t} ({examples})" for n, (t, examples) in seen.items()), ""]
+
+
+def _table_shape(func) -> list[str]:
+    """The table a step reads: a complete example, then each column with what it takes and its default."""
+    shape = getattr(func, "table_shape", None)
+    if shape is None:
+        return []
+    out = ["Table" + (f" (compared {shape.compares})" if shape.compares else "") + ":", "", "```gherkin"]
+    out += shape.gherkin("  ") + ["```", "", "| column | required | takes | default |", "| --- | --- | --- | --- |"]
+    for column in shape.columns:
+        takes = column.takes.replace("|", "/")
+        out.append(f"| {column.name} | {'yes' if column.required else 'no'} | {takes} | {column.default or '-'} |")
+    out.append("")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

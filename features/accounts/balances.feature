@@ -77,3 +77,18 @@ Feature: Cash, positions and P&L follow every fill to the cent
     Then alice has no ACME position
     And the order is filled
     And 700 shares are filled
+
+  @allure.label.story:cash
+  Scenario: Buying takes the cost of the fills out of the cash, to the cent
+    Given the account "dora" with $100,000 cash
+    And a commission of $0.01 per share, at least $1.00 per order
+    When dora buys 300 ACME at market
+    Then dora's cash fell by the cost of her fills
+
+  @allure.label.story:cash
+  Scenario: Selling brings the proceeds of the fills into the cash
+    Given the account "erin" with $10,000 cash
+    And erin holds 400 ACME
+    When erin sells 400 ACME at market
+    Then erin's cash rose by the proceeds of her fills
+    And erin has no ACME position

@@ -3,6 +3,7 @@ the market). Each answer is read fresh from the broker, never from what a step r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from mockbroker.domain import Account, Fill, MarketState, Order, OrderEvent, Quote
@@ -84,12 +85,38 @@ def cash_expected_from_fills(desk: Desk, actor: str) -> tuple[Account, Decimal, 
     return account, start + flow, f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.2f}"
 
 
+@dataclass(frozen=True)
+class CashChange:
+    actual: Decimal
+    expected: Decimal
+
+
+def cash_change_and_fill_flow(desk: Desk, actor: str, whose: str | None) -> tuple[Account, CashChange, str]:
+    """How the account's cash changed since the start, what its fills since the start imply, and the working.
+    ``whose`` (a possessive in the step) must be the actor's own fills."""
+    account_id = desk.account_of(actor)
+    if whose is not None and desk.account_of(whose) != account_id:
+        raise AssertionError(f"{account_id}'s cash moves with {account_id}'s fills, not {whose}'s: write "
+                             f"\"{account_id}'s cash fell by the cost of their fills\"")
+    account, implied, working = cash_expected_from_fills(desk, actor)
+    start = desk.start_cash[account.id]
+    return account, CashChange(actual=account.cash - start, expected=implied - start), working
+
+
 def order_summary(desk: Desk, actor: str) -> list[tuple[str, str, int, str]]:
     """(symbol, side, shares, status words) of every order the scenario placed for the account, sorted."""
     account = desk.ready().account_of(actor)
     placed = {p.order_id for p in desk.orders if p.account == account}
     orders = [o for o in desk.broker.list_orders(account=account, status="all") if o.id in placed]
     return sorted((o.symbol, o.side.value, o.qty, o.status.value.replace("_", " ")) for o in orders)
+
+
+def every_fill(desk: Desk) -> list[tuple]:
+    """Every fill of every account the scenario used, as (account, symbol, side, shares, price, fee, time)."""
+    broker = desk.ready().broker
+    fills = [f for account in sorted(desk.actors) for f in broker.list_fills(account=account)
+             if f.fill_id not in desk.opening_fills]
+    return sorted((f.account_id, f.symbol, f.side.value, f.qty, f.price, f.fee, f.time_ns) for f in fills)
 
 
 def bar_prices(desk: Desk, symbol: str) -> list[tuple]:

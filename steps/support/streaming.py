@@ -87,6 +87,17 @@ def attempt(desk: Desk, call) -> object | None:
         return None
 
 
+def try_to_place(desk: Desk, actor: str, request: OrderRequest) -> None:
+    """Send the order once, without waiting for the venue; an accepted order becomes "the order", a failure is
+    noted (not raised) for a Then step."""
+    desk.ready()
+    account = desk.account_of(actor)
+    order = attempt(desk, lambda: desk.broker.submit_order(request, account=account))
+    if order is not None:
+        desk.refusal = desk.refused_request = None
+        desk.orders.append(PlacedOrder(account, order.id, request))
+
+
 def failures(desk: Desk) -> list[BrokerError]:
     return _state(desk)["failures"]
 

@@ -174,3 +174,30 @@ def replay_market(desk: Desk, seed: int) -> None:
     for event in desk.scene.events:
         broker.inject(dict(event))
     broker.advance(elapsed)
+
+
+def rerun_scenario(context) -> tuple[Desk, Desk]:
+    """Run the scenario's Given and When steps so far again, from a fresh desk with the same seed, on the same
+    broker (setting the scene resets it). Returns (the first run's desk, the rerun's desk); the rerun's desk
+    becomes ``context.desk``. Then steps are not repeated: they only look."""
+    first = context.desk
+    done = [s for s in context.scenario.all_steps
+            if getattr(s.status, "name", "") == "passed" and s.step_type in ("given", "when")]
+    from . import streaming  # the streams of the first run are closed before the rerun opens its own
+
+    streaming.close_all(first)
+    context.desk = Desk(broker=first.broker, seed=first.seed, master_seed=first.master_seed, target=first.target,
+                        location=first.location, seed_name=first.seed_name)
+    if done:
+        context.execute_steps("\n".join(_as_gherkin(step) for step in done))
+    return first, context.desk.ready()
+
+
+def _as_gherkin(step) -> str:
+    lines = [f"{step.step_type.capitalize()} {step.name}"]
+    if step.text is not None:
+        lines += ['"""', *str(step.text).splitlines(), '"""']
+    if step.table is not None:
+        lines.append("| " + " | ".join(step.table.headings) + " |")
+        lines += ["| " + " | ".join(row.cells) + " |" for row in step.table.rows]
+    return "\n".join(lines)
