@@ -150,8 +150,8 @@ def step_trades_within(context, symbol, pct, price):
 @then("{symbol:Symbol} has fallen by at least {pct:Percent}")
 def step_has_fallen(context, symbol, pct):
     """Checks how far the mid fell since the scene was set. Example: Then ACME has fallen by at least 4%"""
-    desk = context.desk.ready()
-    start, mid = desk.start_mid[symbol], questions.market(desk, symbol).mid
+    desk = context.desk
+    start, mid = desk.start_of(symbol)[0], questions.market(desk, symbol).mid
     fall = (start - mid) / start * 100
     assert_that(fall, compares(f"the fall of {symbol} from {money(start)} to {money(mid)}", "at least", pct, percent))
 
@@ -159,8 +159,8 @@ def step_has_fallen(context, symbol, pct):
 @then("{symbol:Symbol} has risen by at least {pct:Percent}")
 def step_has_risen(context, symbol, pct):
     """Checks how far the mid rose since the scene was set. Example: Then ACME has risen by at least 4%"""
-    desk = context.desk.ready()
-    start, mid = desk.start_mid[symbol], questions.market(desk, symbol).mid
+    desk = context.desk
+    start, mid = desk.start_of(symbol)[0], questions.market(desk, symbol).mid
     rise = (mid - start) / start * 100
     assert_that(rise, compares(f"the rise of {symbol} from {money(start)} to {money(mid)}", "at least", pct, percent))
 
@@ -224,6 +224,7 @@ def step_is_trading(context, symbol):
 @then("{symbol:Symbol} is more volatile than at the start")
 def step_more_volatile(context, symbol):
     """Checks the symbol's volatility rose since the scene was set. Example: Then ACME is more volatile than at the start"""
-    desk = context.desk.ready()
+    desk = context.desk
+    start = desk.start_of(symbol)[1]
     now = questions.market(desk, symbol).volatility_pct
-    assert_that(now, compares(f"{symbol} volatility (%)", "above", desk.start_volatility[symbol]))
+    assert_that(now, compares(f"{symbol} volatility (%)", "above", start))

@@ -91,6 +91,17 @@ class Desk:
         for event in scene.events:
             broker.inject(dict(event))
 
+    def start_of(self, symbol: str) -> tuple[Decimal, float]:
+        """The symbol's mid price and volatility when the scene was set; a symbol not in the scene is a mistake
+        of the feature, said so."""
+        self.ready()
+        if symbol not in self.start_mid:
+            from .scene import SceneError
+
+            raise SceneError(f"{symbol} is not traded in this scenario (symbols: {', '.join(self.start_mid)}): "
+                             f"list it first, e.g. Given {symbol} trades around $50.00")
+        return self.start_mid[symbol], self.start_volatility[symbol]
+
     def account_of(self, actor: str) -> str:
         account = self.scene.resolve_actor(actor)
         self.actors.add(account)

@@ -19,6 +19,7 @@ from . import streaming
 from .evidence import attach_scenario_evidence, seed_note
 from .target import check_contract, opener_for
 from .suggestions import after_scenario as suggest_for_undefined_steps
+from .plain_errors import install as explain_step_errors_in_trading_words
 
 
 def _broker_fixture(context, target: str):
@@ -33,6 +34,7 @@ def before_all(context) -> None:
     userdata = context.config.userdata
     context.target = userdata.get("target", "inprocess")
     context.master_seed = userdata.getint("seed", DEFAULT_SEED)
+    explain_step_errors_in_trading_words(context)
     context.broker = use_fixture(_broker_fixture, context, context.target)
 
 
