@@ -1,0 +1,131 @@
+"""Every problem of a scenario file at once, each with its path, before anything is built.
+
+``load_scenario_file`` stops at the first problem (it builds as it checks). A person fixing a file wants the
+whole list: ``scenario_problems(data, source)`` checks each part on its own (the top-level fields, each field
+of ``marketConfig`` and ``executionConfig``, each symbol, each account, each event) and returns one line per
+problem, such as ``choppy.yaml: marketConfig.volatility=-1: must be >= 0``. When the parts are sound, the
+whole document is checked as ``parse_scenario`` checks it (cross-field rules, the model being buildable), so a
+file with no problems here loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .config import MARKET_MODELS, AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, _snake
+from .documents import read_document
+from .didyoumean import hint
+from .errors import ConfigurationError
+
+_SECTIONS = (("marketConfig", MarketConfig), ("executionConfig", ExecutionConfig))
+
+
+def _section_problems(name: str, cls, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [f"{name}={value!r}: must be an object"]
+    known = {f for f in cls.__dataclass_fields__}
+    problems = []
+    for key, item in value.items():
+        if _snake(key) not in known:
+            problems.append(f"{name}.{key}: unknown field{hint(_snake(key), known)} (known: {', '.join(sorted(known))})")
+            continue
+        if name == "marketConfig" and _snake(key) == "model" and item not in MARKET_MODELS:
+            problems.append(f"marketConfig.model={item!r}: not a model{hint(str(item), MARKET_MODELS)} "
+                            f"(models: {', '.join(MARKET_MODELS)})")
+            continue
+        try:
+            cls.from_dict({key: item})
+        except ConfigurationError as error:
+            problems.append(error.message)
+    if not problems:
+        try:
+            cls.from_dict(value)
+        except ConfigurationError as error:
+            problems.append(error.message)
+    return problems
+
+
+def _list_problems(name: str, items: Any, coerce) -> list[str]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return [f"{name}={items!r}: must be a list"]
+    problems = []
+    for i, item in enumerate(items):
+        try:
+            coerce(item)
+        except ConfigurationError as error:
+            message = error.message.replace(f"{name}[]", f"{name}[{i}]")
+            problems.append(message if message.startswith(f"{name}[") else f"{name}[{i}]: {message}")
+    return problems
+
+
+def scenario_problems(data: Any, source: str = "scenario") -> list[str]:
+    """One line per problem of a scenario document (the ``/mock/configure`` body plus name, description and
+    events), each starting with ``source`` and the field's path; an empty list when it loads."""
+    from .scenarios import _ALIASES, SCENARIO_FILE_FIELDS, parse_scenario
+
+    if not isinstance(data, dict):
+        return [f"{source}: must hold one object with the fields {', '.join(SCENARIO_FILE_FIELDS)}"]
+    data = {_ALIASES.get(k, k): v for k, v in data.items()}
+    problems = [f"{k}: unknown field{hint(k, SCENARIO_FILE_FIELDS)} (fields: {', '.join(SCENARIO_FILE_FIELDS)})"
+                for k in sorted(set(data) - set(SCENARIO_FILE_FIELDS))]
+    scenario = data.get("scenario")
+    if scenario is not None:
+        from .scenarios import SCENARIOS
+
+        if scenario not in SCENARIOS:
+            problems.append(f"scenario={scenario!r}: not a named scenario{hint(str(scenario), SCENARIOS)} "
+                            f"(scenarios: {', '.join(SCENARIOS)})")
+    for field_name in ("name", "description"):
+        value = data.get(field_name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{field_name}={value!r}: must be text")
+    if "seed" in data:
+        try:
+            BrokerConfig(seed=data["seed"])
+        except ConfigurationError as error:
+            problems.append(error.message)
+    for name, cls in _SECTIONS:
+        problems += _section_problems(name, cls, data.get(name))
+    problems += _list_problems("symbols", data.get("symbols"), SymbolConfig.coerce)
+    problems += _list_problems("accounts", data.get("accounts"), AccountConfig.coerce)
+    events = data.get("events")
+    if events is not None and not isinstance(events, list):
+        problems.append(f"events={events!r}: must be a list of events")
+    elif events:
+        from .market.events import parse_event
+
+        symbols = data.get("symbols") if isinstance(data.get("symbols"), list) else ["ACME"]
+        names = [s if isinstance(s, str) else s.get("symbol") if isinstance(s, dict) else None for s in symbols]
+        for i, event in enumerate(events):
+            try:
+                parse_event(event, default_symbol=names[0] if len(names) == 1 else None)
+            except ConfigurationError as error:
+                problems.append(f"events[{i}]: {error.message}")
+    if not problems:  # the parts are sound: the whole, as the loader checks it
+        try:
+            parse_scenario(data, source=source)
+        except ConfigurationError as error:
+            message = error.message
+            problems.append(message[len(source) + 2:] if message.startswith(f"{source}: ") else message)
+    return [f"{source}: {p}" for p in problems]
+
+
+def scenario_file_problems(path: str | Path) -> list[str]:
+    """``scenario_problems`` of a YAML or JSON file; a missing or unreadable file is one problem."""
+    path = Path(path)
+    if not path.exists():
+        return [f"{path}: no such file"]
+    if not path.is_file():
+        return [f"{path}: not a file"]
+    try:
+        data = read_document(path, ConfigurationError)
+    except ConfigurationError as error:
+        return [error.message]
+    except UnicodeDecodeError:
+        return [f"{path}: not a text file (a scenario file is YAML or JSON)"]
+    return scenario_problems(data, str(path))
