@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from load.run import service_config  # noqa: E402  (load.run never imports locust)
+from mockbroker import progress  # noqa: E402
 from mockbroker.perf import charts  # noqa: E402
 from mockbroker.perf.recovery import Probe, inject_outage, recovery  # noqa: E402
 from mockbroker.perf.report import key_values  # noqa: E402
@@ -89,20 +90,26 @@ def main(argv: list[str] | None = None) -> int:
         outage = None
         next_reset = args.cycle_seconds
         outage_at = total / 2 if args.outage_seconds > 0 else None
-        for _ in range(int(total * 20) + 100):  # 50 ms steps, bounded
-            elapsed = time.monotonic() - t0
-            if elapsed >= total or load.poll() is not None:
-                break
-            if outage_at is not None and outage is None and elapsed >= outage_at:
-                outage = inject_outage(base, args.outage_seconds, "soak-outage")
-            if elapsed >= next_reset and (outage is None or time.time() > outage[1] + 2):
-                requests.post(f"{base}/mock/reset", timeout=30)
-                time.sleep(min(1.0, args.cycle_seconds / 4))  # let the freed state settle, then sample
-                s = sampler.sample_now()
-                if s is not None:
-                    after_reset.append(s)
-                next_reset += args.cycle_seconds
-            time.sleep(0.05)
+        with progress.task(f"soak of {total:g} s", total=total, unit="s", delay=0) as bar:
+            for _ in range(int(total * 20) + 100):  # 50 ms steps, bounded
+                elapsed = time.monotonic() - t0
+                latest = sampler.samples[-1] if sampler.samples else None
+                bar.update(completed=min(elapsed, total))
+                if latest is not None:
+                    bar.describe(f"soak: RSS {latest.rss_bytes / MB:.0f} MB, {latest.fds} fds, {len(after_reset)} resets"
+                                 + (", outage injected" if outage else ""))
+                if elapsed >= total or load.poll() is not None:
+                    break
+                if outage_at is not None and outage is None and elapsed >= outage_at:
+                    outage = inject_outage(base, args.outage_seconds, "soak-outage")
+                if elapsed >= next_reset and (outage is None or time.time() > outage[1] + 2):
+                    requests.post(f"{base}/mock/reset", timeout=30)
+                    time.sleep(min(1.0, args.cycle_seconds / 4))  # let the freed state settle, then sample
+                    s = sampler.sample_now()
+                    if s is not None:
+                        after_reset.append(s)
+                    next_reset += args.cycle_seconds
+                time.sleep(0.05)
         try:
             out, _ = load.communicate(timeout=total + 120)
         except subprocess.TimeoutExpired:

@@ -28,11 +28,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from mockbroker import progress  # noqa: E402
 from mockbroker.perf import charts  # noqa: E402
 from mockbroker.perf.consistency import check_consistency  # noqa: E402
 from mockbroker.perf.report import key_values, latency_table, table  # noqa: E402
@@ -84,20 +86,31 @@ def _free_port() -> int:
     return free_port()
 
 
-def run_locust(commands: list[list[str]], timeout: float) -> tuple[int, str]:
-    """Start the processes (master first), wait for all within ``timeout`` seconds, kill stragglers."""
+def run_locust(commands: list[list[str]], timeout: float, status: Callable[[float], None] | None = None) \
+        -> tuple[int, str]:
+    """Start the processes (master first), wait for all within ``timeout`` seconds, kill stragglers. ``status``
+    is called with the seconds elapsed about twice a second while they run (the progress display)."""
     env = dict(os.environ)
     env.pop("COVERAGE_PROCESS_START", None)  # the load generator is not what coverage measures (and it runs on gevent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     logs = [tempfile.TemporaryFile() for _ in commands]
     procs = [subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT)
              for cmd, log in zip(commands, logs)]
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     rc = 0
     try:
         for i, p in enumerate(procs):
             try:
-                code = p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                while True:  # bounded by the deadline
+                    try:
+                        code = p.wait(timeout=max(0.01, min(0.5, deadline - time.monotonic())))
+                        break
+                    except subprocess.TimeoutExpired:
+                        if time.monotonic() >= deadline:
+                            raise
+                        if status is not None:
+                            status(time.monotonic() - started)
             except subprocess.TimeoutExpired:
                 rc = 124
                 break
@@ -295,8 +308,19 @@ def main(argv: list[str] | None = None) -> int:
             host = service.base_url
             sampler = ResourceSampler(service.proc.pid, interval=0.5).start()
         started = time.monotonic()
-        rc, output = run_locust(locust_commands(args, host, results, per_trader, rate),
-                                timeout=args.duration * 1.2 + 90)
+        if progress.enabled():
+            print(f"service up on :{host.rsplit(':', 1)[-1]}, running {args.duration:g} s with {args.users} traders"
+                  + (f" and {args.subscribers} subscribers" if args.subscribers else "")
+                  + (f" on {args.workers} Locust workers" if args.workers else "") + " ...", file=sys.stderr)
+        with progress.task(f"load on {host}", total=args.duration, unit="s", delay=0) as bar:
+            def status(elapsed: float) -> None:
+                rss = f", service RSS {sampler.samples[-1].rss_bytes / 2**20:.0f} MB" \
+                    if sampler is not None and sampler.samples else ""
+                bar.update(completed=min(elapsed, args.duration))
+                bar.describe(f"load: {args.users} traders{rss}" if elapsed <= args.duration
+                             else "load: the last orders are coming back")
+            rc, output = run_locust(locust_commands(args, host, results, per_trader, rate),
+                                    timeout=args.duration * 1.2 + 90, status=status)
         samples = sampler.stop() if sampler is not None else []
         merged = merge(results)
         if rc == 124 or not merged["processes"]:

@@ -670,6 +670,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{_command_name(args)}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (mockbroker ... | head): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # noqa: BLE001 - the one error path: every error becomes lines and a status
         if os.environ.get("MOCKBROKER_DEBUG"):
             raise

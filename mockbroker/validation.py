@@ -27,7 +27,7 @@ def _section_problems(name: str, cls, value: Any) -> list[str]:
     if not isinstance(value, dict):
         return [f"{name}={value!r}: must be an object"]
     known = {f for f in cls.__dataclass_fields__}
-    problems = []
+    problems, suspects = [], {}
     for key, item in value.items():
         if _snake(key) not in known:
             problems.append(f"{name}.{key}: unknown field{hint(_snake(key), known)} (known: {', '.join(sorted(known))})")
@@ -38,6 +38,15 @@ def _section_problems(name: str, cls, value: Any) -> list[str]:
             continue
         try:
             cls.from_dict({key: item})
+        except ConfigurationError as error:
+            suspects[key] = error.message
+    # A field that fails alone may fail only against a default (latencyMax below the default latencyMin): judge
+    # each suspect beside the fields that are fine, so only its own problem is reported.
+    fine = {k: v for k, v in value.items() if k not in suspects and _snake(k) in known
+            and not (name == "marketConfig" and _snake(k) == "model" and v not in MARKET_MODELS)}
+    for key in suspects:
+        try:
+            cls.from_dict({**fine, key: value[key]})
         except ConfigurationError as error:
             problems.append(error.message)
     if not problems:

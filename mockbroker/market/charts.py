@@ -90,9 +90,10 @@ def price_chart_png(times_ns: np.ndarray, bid: np.ndarray, ask: np.ndarray, last
 def _label_sessions(labelled, axes, x: np.ndarray, raw: np.ndarray, starts: np.ndarray) -> None:
     """Session boundaries as thin lines; at most ~10 of them labelled with their date."""
     every = max(1, int(np.ceil(len(starts) / 10)))
-    for axes_ in axes:
-        for start in starts[1:]:
-            axes_.axvline(x[start], color="0.8", lw=0.5)
+    if len(starts) <= 40:  # beyond that the separators would only grey the chart
+        for axes_ in axes:
+            for start in starts[1:]:
+                axes_.axvline(x[start], color="0.8", lw=0.5)
     shown = starts[::every]
     labelled.set_xticks([x[i] for i in shown])
     labelled.set_xticklabels([str(np.datetime64(int(raw[i]), "ns").astype("datetime64[D]")) for i in shown],
