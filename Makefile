@@ -28,6 +28,7 @@ VENV       := .venv
 PY         := $(VENV)/bin/python
 REQ_STAMP  := $(VENV)/.requirements.stamp
 PTH_FILE   := $(VENV)/.coverage-pth.stamp
+EDITABLE   := $(VENV)/.editable.stamp
 NODE_STAMP := node_modules/.package-lock.json
 ALLURE     := node_modules/.bin/allure
 CHROMIUM   ?= /usr/bin/chromium
@@ -72,7 +73,7 @@ help:
 # ---------------------------------------------------------------------------------------------
 bootstrap: venv node browser
 
-venv: $(REQ_STAMP) $(PTH_FILE)
+venv: $(REQ_STAMP) $(PTH_FILE) $(EDITABLE)
 
 $(VENV)/bin/python:
 	$(PYTHON_SYS) -m venv $(VENV)
@@ -80,6 +81,12 @@ $(VENV)/bin/python:
 # Reinstall only when requirements.txt is newer than the stamp.
 $(REQ_STAMP): requirements.txt | $(VENV)/bin/python
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+# mockbroker itself, installed editable (pyproject.toml): the `mockbroker` command in .venv/bin, and
+# `import mockbroker` from any folder. --no-deps: the pinned requirements above are the dependencies.
+$(EDITABLE): pyproject.toml $(REQ_STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 
 # A .pth file runs at every interpreter start-up; it starts coverage only when

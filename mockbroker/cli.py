@@ -637,12 +637,22 @@ def _say(name: str, lines: Sequence[str]) -> None:
         print(line if line.startswith("  ") else f"{name}: {line}", file=sys.stderr)
 
 
+EXTRAS = {"service": ("fastapi", "uvicorn", "pydantic", "prometheus_client", "httpx", "starlette"),
+          "client": ("requests", "websockets", "msgpack"),
+          "backtest": ("pandas", "matplotlib", "arch"), "fixtures": ("faker",), "load": ("locust", "psutil")}
+"""Which optional part of the package (pyproject.toml's extras) brings which module."""
+
+
 def explain(error: BaseException) -> tuple[int, list[str]]:
     """The exit status and the lines for an error that ended a command (never a traceback)."""
     from .errors import BrokerError
 
     if isinstance(error, CommandError):
         return EXIT_BAD_INPUT, list(error.lines)
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        extra = next((e for e, modules in EXTRAS.items() if error.name.split(".")[0] in modules), "all")
+        return EXIT_BAD_INPUT, [f"this needs {error.name}, which is not installed: pip install "
+                                f"'mockbroker[{extra}]' (or, in this checkout, make bootstrap)"]
     if isinstance(error, BrokerError):
         return EXIT_BAD_INPUT, [error.message]
     if isinstance(error, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
