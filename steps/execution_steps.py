@@ -94,7 +94,7 @@ def step_trades_at_market_repeatedly(context, actor, side, qty, symbol, count):
 
 @when("the market closes")
 def step_the_market_closes(context):
-    """Lets simulated time pass to one minute after the session's close (16:00 New York); day orders expire. Example: When the market closes"""
+    """Lets simulated time pass to one minute after the session's close (16:00 New York); day orders expire. A whole session at the default 100 ms updates takes the machine some 30 s: add "Given prices update once a minute" to scenarios about the close. Example: When the market closes"""
     tasks.pass_time_to(context.desk, session.next_close, 60)
 
 
@@ -106,7 +106,7 @@ def step_the_close_is_away(context, left):
 
 @when("the market opens")
 def step_the_market_opens(context):
-    """Lets simulated time pass to one minute after the next session's open (09:30 New York). Example: When the market opens"""
+    """Lets simulated time pass to one minute after the next session's open (09:30 New York); as with the close, add "Given prices update once a minute" so the night passes quickly. Example: When the market opens"""
     tasks.pass_time_to(context.desk, session.next_open, 60)
 
 
