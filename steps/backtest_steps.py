@@ -18,7 +18,7 @@ from pathlib import Path
 import allure
 from behave import given, then, when  # noqa: F401
 
-from mockbroker.backtest import MODES, Backtest, BacktestResult, RealisticExecution, load_history
+from mockbroker.backtest import Backtest, BacktestResult, RealisticExecution, load_history
 from steps.support.matchers import assert_that, compares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
@@ -102,11 +102,9 @@ def step_backtest_starts_with_cash(context, cash):
     _desk(context).cash = cash
 
 
-@when("I run the backtest with {mode} execution")
+@when("I run the backtest with {mode:BacktestMode} execution")
 def step_run_backtest(context, mode):
     """Replays the history through the strategy: ideal execution fills at the next bar's open and pays nothing but commission; realistic execution goes through the mock's latency, book, slippage, impact and fees. Example: When I run the backtest with realistic execution"""
-    if mode not in MODES:
-        raise AssertionError(f'"{mode}" execution: the modes are {", ".join(MODES)}')
     desk = _desk(context)
     result = desk.run(mode)
     desk.last = mode

@@ -58,13 +58,10 @@ def step_commission_in_bps(context, rate):
         backtest.fees = context.desk.scene.execution["fees"]
 
 
-@given("prices update once a {unit}")
-def step_prices_update_once_a(context, unit):
+@given("prices update once a {milliseconds:UpdatePace}")
+def step_prices_update_once_a(context, milliseconds):
     """Slows the market's updates (a second, a minute), so that scenarios may let whole sessions pass. Example: Given prices update once a minute"""
-    milliseconds = {"second": 1_000, "minute": 60_000}
-    if unit not in milliseconds:
-        raise AssertionError(f'"{unit}": say "once a second" or "once a minute"')
-    context.desk.scene.set_market(update_frequency=milliseconds[unit])
+    context.desk.scene.set_market(update_frequency=milliseconds)
 
 
 # -- When: orders and the session -------------------------------------------------------------------------------

@@ -12,10 +12,7 @@ from hamcrest import equal_to, greater_than_or_equal_to, has_item, instance_of, 
 from mockbroker.errors import AuthenticationFailed, PermissionDenied
 from steps.support import streaming, tasks
 from steps.support.matchers import assert_that
-from steps.types import FEED_WORDS  # noqa: F401 - importing steps.types registers the parameter types
-
-KIND_OF = {"quotes": "quote", "trades": "trade", "bars": "bar", "updates": "order_update"}
-
+from steps.types import STREAM_REFUSAL_WORDS  # importing steps.types registers the parameter types
 
 def _kinds(messages, kind):
     return [m for m in messages if m.kind == kind]
@@ -87,7 +84,7 @@ def step_watches_order_updates(context, actor, whose):
 
 # -- Then: what the client received -----------------------------------------------------------------------------
 
-@then("my client receives a {event} update for the order within {limit:Duration} of simulated time")
+@then("my client receives a {event:UpdateEvent} update for the order within {limit:Duration} of simulated time")
 def step_receives_update_within(context, event, limit):
     """The order-updates stream told the client about the order, promptly. Example: Then my client receives a fill update for the order within 100 ms of simulated time"""
     desk = context.desk
@@ -117,12 +114,11 @@ def step_receives_updates_in_order(context, events):
     assert all(e in it for e in wanted), f"expected the updates {wanted} in this order; received {got}"
 
 
-@then("my client receives at least {count:Count} {symbol:Symbol} {what}")
-def step_receives_at_least(context, count, symbol, what):
-    """Counts what a market-data client received. Example: Then my client receives at least 10 ACME quotes"""
-    kind = KIND_OF[what]
+@then("my client receives at least {count:Count} {symbol:Symbol} {kind:StreamData}")
+def step_receives_at_least(context, count, symbol, kind):
+    """Counts what a market-data client received (quotes, trades or bars). Example: Then my client receives at least 10 ACME quotes"""
     got = [m for m in streaming.received(context.desk, streaming.MARKET_DATA) if m.kind == kind and m.symbol == symbol]
-    assert_that(len(got), greater_than_or_equal_to(count), f"{symbol} {what} received")
+    assert_that(len(got), greater_than_or_equal_to(count), f"{symbol} {kind}s received")
 
 
 @then("every {symbol:Symbol} quote my client receives has the bid below the ask")
@@ -154,16 +150,16 @@ def step_updates_then_drop(context, count):
     assert_that(kinds.index("disconnected"), equal_to(count), "updates before the drop")
 
 
-@then("my client reconnects and receives {what} again")
-def step_reconnects(context, what):
+@then("my client reconnects and receives {kind:StreamData} again")
+def step_reconnects(context, kind):
     """After a drop, the client reconnected and data flows again. Example: Then my client reconnects and receives quotes again"""
-    name = streaming.ORDER_UPDATES if what == "updates" else streaming.MARKET_DATA
+    name = streaming.ORDER_UPDATES if kind == "order_update" else streaming.MARKET_DATA
     messages = streaming.received(context.desk, name)
     kinds = [m.kind for m in messages]
     assert "disconnected" in kinds, "the connection never dropped"
     last_drop = len(kinds) - 1 - kinds[::-1].index("disconnected")
-    after = [k for k in kinds[last_drop + 1:] if k == KIND_OF[what]]
-    assert after, f"no {what} after the reconnection ({len(messages)} messages in all)"
+    after = [k for k in kinds[last_drop + 1:] if k == kind]
+    assert after, f"no {kind}s after the reconnection ({len(messages)} messages in all)"
 
 
 @then("my client is dropped as a slow client")
@@ -192,22 +188,21 @@ def step_sees_resume(context, symbol):
     assert statuses and not statuses[-1]["halted"], f"no resumption of {symbol} received (statuses: {statuses})"
 
 
-@then("the stream is refused because of {why}")
+@then("the stream is refused because of {why:StreamRefusal}")
 def step_stream_refused(context, why):
     """Opening the stream was refused, and why: "bad credentials", "the symbol limit", "the connection limit". Example: Then the stream is refused because of the symbol limit"""
     refusal = streaming.stream_refusal(context.desk)
     assert refusal is not None, "the stream was not refused"
-    if why == "bad credentials":
+    code = STREAM_REFUSAL_WORDS[why]
+    if code == "auth":
         assert_that(refusal, instance_of(AuthenticationFailed))
         return
-    codes = {"the symbol limit": 405, "the connection limit": 406}
-    assert why in codes, f"unknown refusal {why!r}: say bad credentials, the symbol limit or the connection limit"
     assert_that(refusal, instance_of(PermissionDenied))
-    assert_that(refusal.details.get("stream_code"), equal_to(codes[why]), f"stream error code ({refusal})")
+    assert_that(refusal.details.get("stream_code"), equal_to(code), f"stream error code ({refusal})")
 
 
-@then("my client receives {count:Count} {event} updates in all")
-@then("my client receives {count:Count} {event} update in all")
+@then("my client receives {count:Count} {event:UpdateEvent} updates in all")
+@then("my client receives {count:Count} {event:UpdateEvent} update in all")
 def step_receives_n_updates(context, count, event):
     """Counts order updates of one kind, for every order of the account. Example: Then my client receives 1 replaced update in all"""
     got = [m for m in streaming.received(context.desk, streaming.ORDER_UPDATES)

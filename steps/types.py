@@ -207,6 +207,32 @@ def parse_feeds(text: str) -> tuple[str, ...]:
     return tuple(FEED_WORDS[w] for w in words)
 
 
+UPDATE_EVENT_WORDS = {
+    "new": "new", "accepted": "accepted", "fill": "fill", "partial_fill": "partial_fill",
+    "partial fill": "partial_fill", "canceled": "canceled", "cancelled": "canceled", "expired": "expired",
+    "replaced": "replaced", "rejected": "rejected", "pending_cancel": "pending_cancel",
+    "order_cancel_rejected": "order_cancel_rejected", "order_replace_rejected": "order_replace_rejected",
+}
+parse_update_event = TypeBuilder.make_enum(UPDATE_EVENT_WORDS)
+parse_update_event.__doc__ = ("An order update, as the trade-updates stream names it: " +
+                              ", ".join(f'"{w}"' for w in dict.fromkeys(UPDATE_EVENT_WORDS.values())) + ".")
+
+STREAM_REFUSAL_WORDS = {"bad credentials": "auth", "the symbol limit": 405, "the connection limit": 406}
+parse_stream_refusal = TypeBuilder.make_choice(list(STREAM_REFUSAL_WORDS))
+parse_stream_refusal.__doc__ = ("Why a stream is refused: " + ", ".join(f'"{w}"' for w in STREAM_REFUSAL_WORDS)
+                                + ".")
+
+STREAM_DATA_WORDS = {"quotes": "quote", "trades": "trade", "bars": "bar", "updates": "order_update"}
+parse_stream_data = TypeBuilder.make_enum(STREAM_DATA_WORDS)
+parse_stream_data.__doc__ = 'What a stream client receives: "quotes", "trades", "bars", "updates" (order updates).'
+
+parse_backtest_mode = TypeBuilder.make_choice(["ideal", "realistic"])
+parse_backtest_mode.__doc__ = ('How a backtest executes: "ideal" (the next bar\'s open, commission only) or "realistic" '
+                               "(the mock's latency, book, slippage, impact and fees).")
+
+parse_update_pace = TypeBuilder.make_enum({"second": 1_000, "minute": 60_000})
+parse_update_pace.__doc__ = 'How often prices update: "second" or "minute".'
+
 PARAMETER_TYPES = {
     "Money": (parse_money, "$10.50, $1,000,000"),
     "Bps": (parse_bps, "50 bps, 50bps, 50 basis points, 0.5%"),
@@ -232,6 +258,11 @@ PARAMETER_TYPES = {
     "Failure": (parse_failure, "a connection error, a timeout"),
     "Operation": (parse_operation, "order submissions, all requests"),
     "Feeds": (parse_feeds, "quotes, trades and bars"),
+    "UpdateEvent": (parse_update_event, "fill, partial_fill, canceled, replaced, new"),
+    "StreamRefusal": (parse_stream_refusal, "bad credentials, the symbol limit, the connection limit"),
+    "StreamData": (parse_stream_data, "quotes, trades, bars, updates"),
+    "BacktestMode": (parse_backtest_mode, "ideal, realistic"),
+    "UpdatePace": (parse_update_pace, "second, minute"),
 }
 
 

@@ -29,5 +29,26 @@ def test_every_feature_step_is_defined():
     run = subprocess.run([sys.executable, "-m", "behave", "--dry-run", "--no-summary", "-f", "null",
                           "--format", "steps.usage", "features"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, f"behave --dry-run found undefined steps:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
-    assert "UNDEFINED STEPS" not in run.stdout, run.stdout[-3000:]
+    assert run.returncode == 0, (f"behave --dry-run found undefined steps:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
+                                 + _nearest_steps(run.stdout))
+    assert "UNDEFINED STEPS" not in run.stdout, run.stdout[-3000:] + _nearest_steps(run.stdout)
+
+
+def _nearest_steps(usage: str) -> str:
+    """What each undefined step most likely meant (the hint behave prints in a real run, for a dry run too)."""
+    import re
+
+    undefined = re.findall(r"^\s+(Given|When|Then|And|But) (.+?)\s+# features/", usage.split("UNDEFINED STEPS")[-1],
+                           re.M) if "UNDEFINED STEPS" in usage else []
+    if not undefined:
+        return ""
+    sys.path.insert(0, str(ROOT))
+    from behave.runner_util import load_step_modules
+    from behave.step_registry import registry
+
+    from steps.support.suggestions import hint
+
+    registry.clear()
+    load_step_modules([str(ROOT / "steps")])
+    kinds = {"And": "given", "But": "given"}
+    return "\n\n" + "\n".join(hint(kinds.get(k, k.lower()), text, registry=registry) for k, text in undefined)
