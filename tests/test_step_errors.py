@@ -66,3 +66,18 @@ def test_mistakes_fail_in_trading_words_without_a_traceback(workdir, target):
     assert len(failures) == len(MISTAKES), output[-4000:]
     for title, (_steps, message) in MISTAKES.items():
         assert any(message in f for f in failures), f"{title}: no failure says {message!r}:\n" + "\n".join(failures)
+
+
+def test_a_broker_that_fails_is_not_called_a_mistake_of_the_feature():
+    """An unreachable service or a broker defect stays an error (broken, not failed), in one line of words."""
+    sys.path.insert(0, str(ROOT))
+    from mockbroker.errors import ConnectionFailed, UnknownSymbol
+    from steps.support.plain_errors import BrokerFailure, FeatureMistake, explain
+
+    broken = explain(ConnectionFailed("POST /v2/orders: connection refused"))
+    assert isinstance(broken, BrokerFailure) and not isinstance(broken, AssertionError)
+    assert "the broker failed" in str(broken) and "[connection_failed]" in str(broken)
+    mistake = explain(UnknownSymbol("symbol 'ZZZ' is not traded here (symbols: ACME)", symbol="ZZZ"))
+    assert isinstance(mistake, FeatureMistake) and "Given ZZZ trades around $50.00" in str(mistake)
+    assert explain(AssertionError("expected filled")) is None
+    assert explain(TypeError("a bug in step code")) is None

@@ -7,7 +7,10 @@ itself (the desk keeps it for a Then step); what escapes a step is translated he
 - a ``BrokerError`` that means the feature named something that is not there (an account, a symbol, a snapshot,
   a saved state, a position) becomes a ``FeatureMistake`` with the broker's own words (they name the bad value
   and what exists) and the step that sets it up;
-- any other ``BrokerError`` (the broker failed at something it should do) says so, with its code;
+- any other ``BrokerError`` (the broker failed at something it should do, or could not be reached) becomes a
+  ``BrokerFailure`` that says so with its code: an error, not a failed assertion, so the report files it under
+  broken tests (the service or connection), not under product defects, and no traceback from inside
+  ``mockbroker`` is shown;
 - a ``ValueError`` from the package (a malformed value: a strategy name, a parameter) becomes a
   ``FeatureMistake`` with its message.
 
@@ -30,6 +33,10 @@ SNAPSHOT_FIXTURES = ROOT / "tests" / "fixtures" / "snapshots"
 
 class FeatureMistake(AssertionError):
     """The feature names or writes something the broker cannot take; the message says what and how to fix it."""
+
+
+class BrokerFailure(Exception):
+    """The broker failed, or could not be reached, while a step used it (not a mistake of the feature)."""
 
 
 def _saved_states() -> str:
@@ -62,7 +69,7 @@ FIXES = {
 """Codes that mean a mistake in the feature, with how to fix it."""
 
 
-def explain(error: BaseException) -> FeatureMistake | None:
+def explain(error: BaseException) -> Exception | None:
     """The trading-words failure for an error that escaped a step, or None to let it through as it is."""
     if isinstance(error, AssertionError):
         return None
@@ -70,8 +77,8 @@ def explain(error: BaseException) -> FeatureMistake | None:
         fix = FIXES.get(error.code)
         if fix is not None:
             return FeatureMistake(f"{error.message} [{error.code}]: {fix(error)}")
-        return FeatureMistake(f"the broker failed: {error.message} [{error.code}] (a defect of the broker, not of "
-                              "the feature, unless a fault rule of the scenario asked for it)")
+        return BrokerFailure(f"the broker failed: {error.message} [{error.code}] (a defect of the broker or its "
+                             "connection, not of the feature, unless a fault rule of the scenario asked for it)")
     if isinstance(error, ValueError) and type(error).__module__.startswith(("mockbroker", "builtins", "decimal")):
         return FeatureMistake(f"{error}")
     return None
