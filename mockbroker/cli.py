@@ -38,7 +38,14 @@ class CommandError(Exception):
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Examples keep their lines; every option shows its default."""
+    """Examples keep their lines; every option shows its default (an option without one says in its help what
+    happens when it is left out)."""
+
+    def _get_help_string(self, action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, [], argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def _command(subparsers, name: str, summary: str, examples: str, description: str = ""):
@@ -155,7 +162,7 @@ def add_serve(subparsers) -> None:
     p.add_argument("--seed", type=_whole(0, 2**63 - 1), help="master seed (overrides the config file's; default 2109)")
     p.add_argument("--db", metavar="FILE",
                    help="SQLite file: the state survives restarts (and kill -9); an existing file's state is resumed "
-                        "and --config/--seed are ignored (see docs/state.md)")
+                        "and --config/--seed are ignored (see docs/state.md; default: none, the state lives in memory)")
     p.add_argument("--clock", choices=("virtual", "realtime"), default="virtual",
                    help="virtual: time moves only via /mock/advance; realtime: it also follows the wall clock")
     p.add_argument("--admin-key", metavar="KEY", help="require this X-Mock-Admin-Key header on /mock/* requests "
@@ -247,8 +254,10 @@ def add_fixtures(subparsers) -> None:
         """)
     load.add_argument("fixture", help="a fixture file, or the name of one in tests/fixtures/")
     load.add_argument("--url", default="http://127.0.0.1:8000", help="the service's base URL")
-    load.add_argument("--admin-key", metavar="KEY", help="the service's X-Mock-Admin-Key, if it has one")
-    load.add_argument("--seed", type=_whole(0, 2**63 - 1), help="seed to use when the fixture names none")
+    load.add_argument("--admin-key", metavar="KEY", help="the service's X-Mock-Admin-Key, if it has one (default: "
+                                                        "none sent)")
+    load.add_argument("--seed", type=_whole(0, 2**63 - 1), help="seed to use when the fixture names none (default: "
+                                                                 "2109)")
     check = _command(sub, "check", "validate fixture files (each problem with its file)", """
         mockbroker fixtures check tests/fixtures/accounts/*.yaml
         """)
@@ -328,8 +337,10 @@ def add_backtest(subparsers) -> None:
     p.add_argument("--seed", type=_whole(0, 2**63 - 1), help="seed of the realistic mode's broker (latency draws; "
                                                               "default 2109)")
     p.add_argument("--compare", action="store_true", help="also run the ideal mode and show it beside (realistic)")
-    p.add_argument("--out", metavar="FILE", help="write the result as JSON to this file")
-    p.add_argument("--chart", metavar="PNG", help="write a PNG chart (price and trades, equity, drawdown) to this file")
+    p.add_argument("--out", metavar="FILE", help="write the result as JSON to this file (default: none, the summary is "
+                                                 "printed)")
+    p.add_argument("--chart", metavar="PNG", help="write a PNG chart (price and trades, equity, drawdown) to this file "
+                                                 "(default: none)")
     p.set_defaults(func=run_backtest_command)
 
 
@@ -480,17 +491,18 @@ def add_simulate(subparsers) -> None:
     p.add_argument("--symbol", help="symbol to generate (default: the config's first, else ACME)")
     p.add_argument("--steps", type=_whole(1, 100_000_000), default=10_000, help="number of market updates")
     p.add_argument("--days", type=_whole(1, 100_000),
-                   help="instead of --steps: this many full sessions (6.5 h each at --update-ms)")
+                   help="instead of --steps: this many full sessions (6.5 h each at --update-ms; default: use --steps)")
     p.add_argument("--seed", type=_whole(0, 2**63 - 1), help="master seed (default: the config's, else 2109)")
     p.add_argument("--out", required=True, metavar="CSV", help="CSV file to write")
     p.add_argument("--bars", type=_choice("bar size", BAR_SIZES),
-                   help="write OHLCV bars of this size (1min or 1day) instead of every update")
+                   help="write OHLCV bars of this size (1min or 1day) instead of every update (default: every update)")
     p.add_argument("--scenario", type=_choice("scenario", SCENARIOS),
                    help=f"a named scenario: {', '.join(SCENARIOS)} (default: the config's, else normal)")
     p.add_argument("--config", metavar="FILE", help="a scenario file (YAML or JSON; the /mock/configure body plus "
-                                                     "name, description and events), as serve --config takes")
+                                                     "name, description and events), as serve --config takes "
+                                                     "(default: ACME and the normal market)")
     p.add_argument("--from-csv", dest="from_csv", metavar="CSV",
-                   help="replay this history (bars or ticks) instead of a model")
+                   help="replay this history (bars or ticks) instead of a model (default: none, a model)")
     p.add_argument("--volatility", type=_number, help="daily volatility in %% (default: the model's, 1.5)")
     p.add_argument("--drift", type=_number, help="expected daily return in %% (default 0)")
     p.add_argument("--spread", type=_number, help="bid-ask spread in bps (default 4)")
@@ -499,7 +511,7 @@ def add_simulate(subparsers) -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a model parameter, e.g. --param half_life=0.5 (repeatable)")
     p.add_argument("--plot", metavar="PNG", help="also write a PNG chart of the generated prices (closed sessions "
-                                                  "skipped)")
+                                                  "skipped; default: none)")
     p.set_defaults(func=run_simulate)
 
 

@@ -172,3 +172,15 @@ def test_serve_takes_the_same_scenario_files_as_simulate(tmp_path):
     out = tmp_path / "choppy.csv"
     assert main(["simulate", "--config", str(CHOPPY), "--steps", "50", "--out", str(out)]) == 0
     assert out.read_text().startswith("time,bid,ask,last,volume")
+
+
+def test_every_option_says_what_it_defaults_to():
+    """An option with a default shows it; one without says in its help what happens when it is left out."""
+    silent = []
+    for name, parser in _parsers():
+        for action in parser._actions:
+            if not action.option_strings or action.required or action.nargs == 0:
+                continue  # positionals, required options, flags (--compare), --help, --version
+            if action.default is None and "default" not in (action.help or ""):
+                silent.append(f"{name} {action.option_strings[-1]}")
+    assert not silent, "options whose help does not say their default:\n  " + "\n  ".join(silent)
