@@ -286,15 +286,16 @@ def run_fixtures(args: argparse.Namespace) -> int:
             print(f"wrote {args.output}: {len(fixture.accounts)} accounts", file=sys.stderr)
         return 0
     if args.fixtures_command == "check":
-        from .errors import BrokerError
+        from .validation import fixture_file_problems
 
         problems = []
         for name in args.files:
-            try:
-                fixture = fixtures.load(name)
-            except BrokerError as problem:
-                problems.append(f"{problem.message}")
+            found = fixture_file_problems(name)
+            if found:
+                problems.append(f"{name}: {len(found)} problem{'s' if len(found) != 1 else ''}:")
+                problems += [f"  - {' '.join(p.split())}" for p in found]
                 continue
+            fixture = fixtures.load(name)
             print(f"{name}: ok ({len(fixture.accounts)} accounts, "
                   f"{sum(len(a.orders) for a in fixture.accounts)} orders)")
         if problems:

@@ -138,3 +138,76 @@ def scenario_file_problems(path: str | Path) -> list[str]:
     except UnicodeDecodeError:
         return [f"{path}: not a text file (a scenario file is YAML or JSON)"]
     return scenario_problems(data, str(path))
+
+
+def fixture_problems(data: Any, source: str = "fixture") -> list[str]:
+    """One line per problem of a fixture document (docs/fixtures.md): each symbol, account, position and order
+    is checked on its own, so a file with several mistakes shows them all; an empty list when it loads."""
+    from .fixtures import FixtureError, from_dict
+
+    def check(document: dict, where: str | None = None, index: str | None = None) -> list[str]:
+        try:
+            from_dict(document, source)
+        except FixtureError as error:
+            message = error.message
+            if where is not None and index is not None:
+                message = message.replace(where, index)
+            return [message]
+        return []
+
+    if not isinstance(data, dict):
+        return check(data)
+    known = {"version", "description", "seed", "scenario", "marketConfig", "executionConfig", "symbols", "accounts",
+             "advance_seconds"}
+    problems = [f"{source}: {k}: unknown field{hint(k, known)} (known: {', '.join(sorted(known))})"
+                for k in sorted(set(data) - known)]
+    top = {k: v for k, v in data.items() if k in known and k not in ("symbols", "accounts")}
+    problems += check(top)
+    symbols = data.get("symbols")
+    if isinstance(symbols, list):
+        for i, item in enumerate(symbols):
+            problems += check({"symbols": [item]}, "symbols[0]", f"symbols[{i}]")
+    elif symbols is not None:
+        problems += check({"symbols": symbols})
+    sound_symbols = symbols if isinstance(symbols, list) and not any(p for p in problems if "symbols[" in p) else None
+    accounts = data.get("accounts")
+    if not isinstance(accounts, list):
+        problems += check({"accounts": accounts}) if accounts is not None else []
+    else:
+        for i, account in enumerate(accounts):
+            here = f"accounts[{i}]"
+            if not isinstance(account, dict):
+                problems += check({"accounts": [account]}, "accounts[0]", here)
+                continue
+            shell = {k: v for k, v in account.items() if k not in ("positions", "orders")}
+            with_symbols = {} if sound_symbols is None else {"symbols": sound_symbols}
+            found = check({**with_symbols, "accounts": [shell]}, "accounts[0]", here)
+            problems += found
+            if found:
+                continue
+            for part in ("positions", "orders"):
+                items = account.get(part)
+                if not isinstance(items, list):
+                    problems += check({**with_symbols, "accounts": [{**shell, part: items}]}, "accounts[0]", here) \
+                        if items is not None else []
+                    continue
+                for j, item in enumerate(items):
+                    problems += check({**with_symbols, "accounts": [{**shell, part: [item]}]},
+                                      f"accounts[0].{part}[0]", f"{here}.{part}[{j}]")
+    if not problems:
+        problems += check(data)
+    return list(dict.fromkeys(problems))
+
+
+def fixture_file_problems(name_or_path: str | Path) -> list[str]:
+    """``fixture_problems`` of a fixture file (a path, or a name in tests/fixtures/)."""
+    from .fixtures import FixtureError, resolve
+
+    try:
+        path = resolve(name_or_path)
+        data = read_document(path, FixtureError)
+    except FixtureError as error:
+        return [error.message]
+    except UnicodeDecodeError:
+        return [f"{name_or_path}: not a text file (a fixture is YAML or JSON)"]
+    return fixture_problems(data, str(name_or_path))

@@ -184,3 +184,15 @@ def test_every_option_says_what_it_defaults_to():
             if action.default is None and "default" not in (action.help or ""):
                 silent.append(f"{name} {action.option_strings[-1]}")
     assert not silent, "options whose help does not say their default:\n  " + "\n  ".join(silent)
+
+
+def test_fixtures_check_lists_every_problem_of_a_file_with_its_path(capsys, tmp_path):
+    bad = tmp_path / "people.yaml"
+    bad.write_text("symbols:\n  - symbol: ACME\n    price: -3\nacounts: []\naccounts:\n  - id: alice\n    cash: lots\n"
+                   "  - id: bob\n    orders:\n      - {symbol: ACME, side: purchase, qty: 10}\n"
+                   "      - {symbol: ACME, side: buy, qty: 1.5}\n")
+    status, _, err = run(capsys, "fixtures", "check", str(bad))
+    assert status == 2 and "Traceback" not in err
+    for path in ("acounts: unknown field (did you mean 'accounts'?)", "symbols[0].price=-3", "accounts[0].cash='lots'",
+                 "accounts[1].orders[0].side='purchase'", "accounts[1].orders[1].qty=1.5"):
+        assert path in err, err
