@@ -333,5 +333,16 @@ COMMANDS.append(add_simulate)
 COMMANDS.append(add_calibrate)
 
 
+# ----- sweep (scenarios under many seeds, on Dask: see docs/scaling.md)
+
+def add_sweep(subparsers) -> None:
+    from .sweep.command import add_sweep as add
+
+    add(subparsers)
+
+
+COMMANDS.append(add_sweep)
+
+
 if __name__ == "__main__":
     sys.exit(main())
