@@ -32,6 +32,6 @@ def wilson_interval(passed: int, runs: int, z: float = Z_95) -> tuple[float, flo
 
 
 def percent(fraction: float) -> str:
-    """A fraction as a percentage for reports: 0.985 -> "98.5%", 1.0 -> "100%"."""
-    value = fraction * 100
-    return f"{value:.0f}%" if value in (0, 100) else f"{value:.1f}%"
+    """A fraction as a percentage for reports, to 0.1: 0.985 -> "98.5%", 0.5 -> "50%", 1.0 -> "100%"."""
+    text = f"{fraction * 100:.1f}"
+    return (text[:-2] if text.endswith(".0") else text) + "%"

@@ -126,7 +126,8 @@ class SweepResult:
         right = {2, 3, 4, 5, 6, 7}
 
         def line(cells):
-            return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+            return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
         out = [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
         for s in self.scenarios:
