@@ -180,6 +180,9 @@ def add_backtest(subparsers) -> None:
     p.add_argument("--compare", action="store_true", help="also run the ideal mode and show it beside (realistic)")
     p.add_argument("--out", help="write the result as JSON to this file")
     p.add_argument("--chart", help="write a PNG chart (price and trades, equity, drawdown) to this file")
+    from .backtest.grid_command import add_grid_arguments
+
+    add_grid_arguments(p)  # --grid, --maximize, --workers, --scheduler, --heatmap, --top
     p.set_defaults(func=run_backtest_command)
 
 
@@ -205,6 +208,10 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         return 2
     realistic = RealisticExecution() if args.seed is None else replace(RealisticExecution(), seed=args.seed)
     parameters = dict(_parameter(p) for p in args.param)
+    if args.grid:
+        from .backtest.grid_command import run_grid_command
+
+        return run_grid_command(args, history, realistic, parameters)
 
     def run(mode: str):
         return Backtest(history, args.strategy, mode=mode, cash=args.cash, commission=args.commission,
