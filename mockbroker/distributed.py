@@ -10,8 +10,9 @@ Rules:
   each (the tasks are pure Python and hold the GIL), its dashboard on a free port, closed when the job ends.
   Its workers copy this process's ``sys.path``, so they import what this process imports.
 - With ``scheduler`` (``tcp://HOST:PORT``): connect to that cluster, wait up to ``timeout`` seconds for a worker,
-  and leave the cluster running afterwards. Its workers must import this project: start them from a checkout
-  with ``PYTHONPATH=<checkout> dask worker tcp://HOST:PORT`` (docs/scaling.md).
+  and leave the cluster running afterwards. Its scheduler (which unpickles the tasks) and workers must import this
+  project: start them from a checkout with ``PYTHONPATH=<checkout> dask scheduler`` / ``dask worker tcp://HOST:PORT``
+  (docs/scaling.md).
 - ``shared`` is sent to every worker once (``scatter(broadcast=True)``) and handed to each task as its first
   argument: ``task(shared, item)``.
 - Tasks return their results and never print: a worker's output goes to the worker's own terminal.
@@ -66,7 +67,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, timeou
         raise ClusterError(f"workers={n}: a LocalCluster needs at least 1 worker (0 runs without Dask)")
     try:
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)  # shutdown chatter under load is not news
     except Exception as problem:  # noqa: BLE001 - any start-up failure becomes one clear message
         raise ClusterError(f"could not start a local Dask cluster of {n} workers: {problem}") from None
     try:
@@ -100,7 +101,11 @@ def run_tasks(task: Callable[..., Any], items: Sequence[Any], *, workers: int | 
                 try:
                     result = future.result()
                 except Exception as problem:  # noqa: BLE001 - a worker's failure, reported as one
-                    raise ClusterError(f"a task failed on a Dask worker: {type(problem).__name__}: {problem}") \
+                    message = " ".join(str(problem).split())
+                    if "deserializ" in message:  # the scheduler unpickles the tasks: it must import us too
+                        message = ("the Dask scheduler or a worker cannot import this project; start both from a "
+                                   "checkout with PYTHONPATH=$PWD (docs/scaling.md)")
+                    raise ClusterError(f"a task failed on a Dask worker: {type(problem).__name__}: {message}") \
                         from None
                 index = index_of[future.key]
                 if on_done is not None:
