@@ -115,6 +115,27 @@ def run_tasks(task: Callable[..., Any], items: Sequence[Any], *, workers: int | 
             client.cancel(futures)
 
 
+def describe(workers: int, scheduler: str | None) -> str:
+    """Where the work runs, in words for reports: "a local Dask cluster of 2 workers", "this process"..."""
+    if scheduler:
+        return f"the Dask cluster at {scheduler}"
+    if workers == 0:
+        return "this process"
+    return f"a local Dask cluster of {workers} worker{'s' if workers != 1 else ''}"
+
+
+def run_batches(task: Callable[..., list], batches: Sequence[Sequence[Any]], *, workers: int,
+                scheduler: str | None = None, shared: Any = None,
+                progress: Callable[[int], None] | None = None) -> list:
+    """``task(shared, batch)`` returns a list per batch; all of them, joined (in completion order). ``progress(n)``
+    hears of each finished batch's size."""
+    done = (lambda i, result: progress(len(batches[i]))) if progress else None
+    joined: list = []
+    for _, results in run_tasks(task, batches, workers=workers, scheduler=scheduler, shared=shared, on_done=done):
+        joined.extend(results)
+    return joined
+
+
 @contextmanager
 def terminal_progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when stderr is a terminal (nothing otherwise); yields ``advance(n)``."""

@@ -310,7 +310,7 @@ def optimize(data: Any, strategy: Any, grid: dict[str, Iterable], *, maximize: s
     ``workers``: LocalCluster processes (None: one per CPU; 0: here, without Dask); ``scheduler``: a running Dask
     cluster instead. ``parameters``: fixed strategy parameters beside the grid's. ``progress(n)``: told as
     combinations finish."""
-    from ..distributed import default_workers, run_tasks
+    from ..distributed import default_workers, describe, run_batches
 
     if maximize not in OBJECTIVES:
         raise GridError(f"maximize={maximize!r}: one of {', '.join(OBJECTIVES)}")
@@ -331,16 +331,12 @@ def optimize(data: Any, strategy: Any, grid: dict[str, Iterable], *, maximize: s
     size = max(1, math.ceil(len(combos) / slots))
     indexed = list(enumerate(combos))
     batches = [indexed[i:i + size] for i in range(0, len(indexed), size)]
-    where = (f"the Dask cluster at {scheduler}" if scheduler else "this process" if n_workers == 0 else
-             f"a local Dask cluster of {n_workers} worker{'s' if n_workers != 1 else ''}")
     started = time.perf_counter()
-    rows: list[GridRow] = []
-    done = (lambda i, result: progress(len(batches[i]))) if progress else None
-    for _, batch_rows in run_tasks(run_combinations, batches, workers=n_workers, scheduler=scheduler, shared=job,
-                                   on_done=done):
-        rows.extend(batch_rows)
+    rows: list[GridRow] = run_batches(run_combinations, batches, workers=n_workers, scheduler=scheduler, shared=job,
+                                      progress=progress)
     rows.sort(key=lambda r: r.index)
-    found = GridResult(list(grid), grid, rows, maximize, mode, where, time.perf_counter() - started)
+    found = GridResult(list(grid), grid, rows, maximize, mode, describe(n_workers, scheduler),
+                       time.perf_counter() - started)
     best = found.best
     if best is not None:
         found.best_result = Backtest(history, strategy, mode=mode, cash=cash, commission=commission,

@@ -48,7 +48,7 @@ def run_sweep(paths: list[str], seeds: int, *, first_seed: int = DEFAULT_SEED, w
     ``workers``: LocalCluster processes (None: one per CPU; 0: in this process, no Dask); ``scheduler``: a running
     Dask cluster's address instead. ``defines``: behave ``-D`` settings (``{"target": "http"}``); ``progress(n)``
     is told each time n more seeds are done."""
-    from ..distributed import default_workers, run_tasks
+    from ..distributed import default_workers, describe, run_batches
 
     if seeds < 1:
         raise SweepError(f"--seeds {seeds}: sweep at least 1 seed")
@@ -65,16 +65,12 @@ def run_sweep(paths: list[str], seeds: int, *, first_seed: int = DEFAULT_SEED, w
     seed_list = list(range(first_seed, first_seed + seeds))
     n_workers = default_workers() if workers is None else workers
     batches = seed_batches(seed_list, n_workers, len(selection.scenarios))
-    where = (f"the Dask cluster at {scheduler}" if scheduler else "this process" if n_workers == 0 else
-             f"a local Dask cluster of {n_workers} worker{'s' if n_workers != 1 else ''}")
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
-    done = (lambda i, result: progress(len(batches[i]))) if progress else None
-    for _, batch_outcomes in run_tasks(run_seeds, batches, workers=n_workers, scheduler=scheduler, shared=job,
-                                       on_done=done):
-        outcomes.extend(batch_outcomes)
+    outcomes: list[Outcome] = run_batches(run_seeds, batches, workers=n_workers, scheduler=scheduler, shared=job,
+                                          progress=progress)
     wall = time.perf_counter() - started
-    return summarize(selection.scenarios, outcomes, seed_list, min_pass_rate, where, wall, define_items)
+    return summarize(selection.scenarios, outcomes, seed_list, min_pass_rate, describe(n_workers, scheduler), wall,
+                     define_items)
 
 
 __all__ = ["Outcome", "ScenarioRef", "ScenarioSummary", "SweepError", "SweepJob", "SweepResult", "parse_rate",
