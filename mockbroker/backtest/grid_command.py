@@ -19,8 +19,8 @@ def add_grid_arguments(parser) -> None:
                         help="search a strategy parameter: START:STOP[:STEP] (both ends included), A,B,C or VALUE, "
                              "e.g. --grid fast=5:30:5 --grid slow=20:80:10 (repeatable; like backtesting.py's optimize)")
     parser.add_argument("--maximize", choices=list(OBJECTIVES), default="sharpe",
-                        help="the objective of --grid: " + "; ".join(f"{k}: {v[1]}" for k, v in OBJECTIVES.items())
-                             + " (default sharpe)")
+                        help=("the objective of --grid: " + "; ".join(f"{k}: {v[1]}" for k, v in OBJECTIVES.items())
+                              + " (default sharpe)").replace("%", "%%"))
     parser.add_argument("--workers", type=int, default=None, metavar="K",
                         help="--grid: local Dask worker processes (default: one per CPU; 0: in this process)")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="--grid: use this running Dask cluster")

@@ -20,7 +20,7 @@ def add_sweep(subparsers) -> None:
     p = subparsers.add_parser(
         "sweep", help="run scenarios under many seeds (on Dask) and report each one's pass rate",
         description="Run every selected scenario under N master seeds, spread over Dask workers, and report per "
-                    "scenario: runs, passed, failed, pass rate with its Wilson 95%% interval, and the failing seeds "
+                    "scenario: runs, passed, failed, pass rate with its Wilson 95% interval, and the failing seeds "
                     "with the command that reruns each. A scenario tagged @pass_rate:0.95 needs that rate; others "
                     "need --min-pass-rate.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -121,7 +121,7 @@ def sweep(context, required: Decimal, seeds: int, outcome: str) -> SeedSweep:
     if check_match is None:
         raise SweepStepError(f"'{outcome}' is not a Then step; write the outcome as a Then step of docs/steps.md, "
                              f"e.g. 'it fills with slippage above 50 bps'")
-    if check_match.func is _SWEEP_STEP[0]:
+    if getattr(check_match.func, "is_seed_sweep", False):
         raise SweepStepError("a seed sweep cannot check another seed sweep")
     replay = _steps_before_this_one(scenario)
     if not any(s.step_type == "when" for s in replay):
@@ -144,10 +144,6 @@ def sweep(context, required: Decimal, seeds: int, outcome: str) -> SeedSweep:
         next(opener, None)
     _attach(result)
     return result
-
-
-_SWEEP_STEP: list = [None]
-"""The sweep step's own function (set by steps/sweep_steps.py), so an outcome cannot be another sweep."""
 
 
 def _steps_before_this_one(scenario) -> list:

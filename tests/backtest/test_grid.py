@@ -133,3 +133,12 @@ def test_grid_command_errors_exit_2(capsys):
     assert main(["backtest", "--strategy", "sma_crossover", "--data", str(GOOG), "--grid", "fast=9:1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockbroker backtest: --grid fast=9:1") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["backtest", "sweep"])
+def test_the_help_of_the_commands_prints(capsys, command):
+    from mockbroker.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0 and "--scheduler" in capsys.readouterr().out

@@ -39,6 +39,13 @@ def test_a_small_sweep_on_dask_reports_pass_rates_and_every_failing_seed(tmp_pat
     assert 0 < rejecting["failed"] < 10 and not rejecting["ok"]
     assert tagged["required_rate"] == 0.5 and tagged["ok"]
     assert calm["failed"] == 0 and calm["ok"]
+    # the same seeds run here, one after another in one process, fail the same way: no state carries between
+    # runs, and how the seeds were batched over the workers does not matter
+    from mockbroker.sweep import run_sweep
+
+    here = run_sweep([f"{CHANCE}:5", f"{CHANCE}:11", f"{CHANCE}:16"], 20, workers=0, root=ROOT)
+    assert {s.scenario.location: [o.seed for o in s.failures()] for s in here.scenarios} == \
+        {s["location"]: [f["seed"] for f in s["failing_seeds"]] for s in data["scenarios"]}
     first = rejecting["failing_seeds"][0]
     assert "random_rejection" in first["message"] and first["step"] == "Then the order is filled"
     assert f"rerun: {first['rerun']}" in done.stdout and "BELOW" in done.stdout
