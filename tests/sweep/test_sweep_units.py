@@ -138,3 +138,27 @@ def test_tasks_run_here_without_dask_when_workers_is_0():
     results = dict(run_tasks(lambda shared, item: shared * item, [1, 2, 3], workers=0, shared=10,
                              on_done=lambda i, r: seen.append(i)))
     assert results == {0: 10, 1: 20, 2: 30} and seen == [0, 1, 2]
+
+
+def test_the_sweep_steps_rate_is_exact_at_the_boundary():
+    """19 of 20 is 95% exactly (Decimal): 'in at least 95% of 20 seeds' passes; 18 of 20 does not."""
+    import sys
+    from decimal import Decimal
+
+    sys.path.insert(0, str(ROOT))
+    from steps.support.seed_sweep import SeedOutcome, SeedSweep
+
+    def sweep(passes):
+        found = SeedSweep("the order is filled", Decimal("95"), "features/x.feature:3")
+        found.outcomes = [SeedOutcome(2109 + i, 7 + i, i < passes, None if i < passes else "Then the order is filled",
+                                      None if i < passes else "Expected: ...\n     but: rejected") for i in range(20)]
+        return found
+
+    assert sweep(19).ok and sweep(19).pass_pct == Decimal("95")
+    below = sweep(18)
+    assert not below.ok
+    text = below.describe()
+    assert "held under 18 of 20 seeds (90%, 95% CI 69.9%-97.2%); needed at least 95%" in text
+    assert "master seed 2127: Then the order is filled: rejected" in text
+    assert "see it: .venv/bin/python -m behave -D seed=2127 features/x.feature:3" in text
+    assert [f["master_seed"] for f in below.to_dict()["failing_seeds"]] == [2127, 2128]
