@@ -8,7 +8,9 @@ Rules:
 - ``workers=0``: the tasks run in this process, in order, without Dask (debugging, tiny jobs).
 - Otherwise, without ``scheduler``: a ``LocalCluster`` of ``workers`` processes (default: one per CPU), one thread
   each (the tasks are pure Python and hold the GIL), its dashboard on a free port, closed when the job ends.
-  Its workers copy this process's ``sys.path``, so they import what this process imports.
+  On Linux its workers are forked from this process (``MOCKBROKER_DASK_START=spawn`` to spawn them instead), so
+  they start with the package already imported: a spawned worker spends seconds importing it (numpy, pandas,
+  scipy) before its first task. Spawned workers copy this process's ``sys.path``.
 - With ``scheduler`` (``tcp://HOST:PORT``): connect to that cluster, wait up to ``timeout`` seconds for a worker,
   and leave the cluster running afterwards. Its scheduler (which unpickles the tasks) and workers must import this
   project: start them from a checkout with ``PYTHONPATH=<checkout> dask scheduler`` / ``dask worker tcp://HOST:PORT``
@@ -65,9 +67,13 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, timeou
     n = default_workers() if workers is None else workers
     if n < 1:
         raise ClusterError(f"workers={n}: a LocalCluster needs at least 1 worker (0 runs without Dask)")
+    import dask
+
+    start = os.environ.get("MOCKBROKER_DASK_START") or ("fork" if sys.platform == "linux" else "spawn")
     try:
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                               silence_logs=logging.CRITICAL)  # shutdown chatter under load is not news
+        with dask.config.set({"distributed.worker.multiprocessing-method": start}):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.CRITICAL)  # shutdown chatter under load is not news
     except Exception as problem:  # noqa: BLE001 - any start-up failure becomes one clear message
         raise ClusterError(f"could not start a local Dask cluster of {n} workers: {problem}") from None
     try:

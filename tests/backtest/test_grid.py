@@ -103,18 +103,18 @@ def test_a_grid_refuses_a_strategy_instance_and_an_unknown_objective():
 
 
 def test_a_realistic_grid_on_dask_from_the_command_line(tmp_path):
-    """Four combinations over 400 bars on a LocalCluster (one worker process: a spawned worker's imports cost
-    seconds, and tests/sweep already runs two): the same numbers as the same grid run in this process."""
+    """Four combinations over 400 bars on a 2-worker LocalCluster: the same numbers as the same grid run in this
+    process."""
     data = tmp_path / "GOOG.csv"
     pd.read_csv(GOOG).iloc[:400].to_csv(data, index=False)
     out, heatmap = tmp_path / "grid.json", tmp_path / "heat.png"
     done = subprocess.run([sys.executable, "-m", "mockbroker", "backtest", "--strategy", "sma_crossover",
                            "--data", str(data), "--mode", "realistic", "--grid", "fast=5,10", "--grid", "slow=20,30",
-                           "--maximize", "equity", "--workers", "1", "--out", str(out), "--heatmap", str(heatmap)],
+                           "--maximize", "equity", "--workers", "2", "--out", str(out), "--heatmap", str(heatmap)],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
     grid = json.loads(out.read_text())
-    assert grid["mode"] == "realistic" and grid["combinations"] == 4 and "local Dask cluster" in grid["where"]
+    assert grid["mode"] == "realistic" and grid["combinations"] == 4 and "of 2 workers" in grid["where"]
     assert heatmap.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     here = optimize(load_history(data), "sma_crossover", {"fast": [5, 10], "slow": [20, 30]}, maximize="equity",
                     mode="realistic", workers=0)
