@@ -12,10 +12,11 @@ default) or by polling ``GET /mock/events?since=`` every ``--poll-ms`` ms (``--f
 Market-data subscribers (``--subscribers N``, a fixed number of extra users) hold a ``/v2/iex`` connection each,
 subscribed to every symbol's quotes and trades, and count what arrives. Market-data delay = wall time of receipt -
 the message's simulated time mapped to wall time (the real-time clock runs simulated time at wall speed; the
-offset is read once from ``GET /mock/state`` at the start). At the end each process
-writes what it saw into ``--results-dir`` (``orders-<pid>.json``: accepted ids per account, submit times and
-latencies, round trips) and the master (or the local runner) writes ``stats-<pid>.json`` from Locust's own stats.
-``python -m load.run`` merges them; see docs/performance.md.
+offset is read once from ``GET /mock/state`` at the start). At the end each process reports
+what it saw (accepted ids per account, submit times and latencies, round trips): the local runner writes it into
+``--results-dir`` (``orders-<host>-<pid>.json``); a worker, which may run on another machine, sends it to the master
+as a Locust message (``mockbroker_orders``) and the master writes the file. The master (or the local runner) also
+writes ``stats-<pid>.json`` from Locust's own stats. ``python -m load.run`` merges them; see docs/performance.md.
 
 Pacing: ``--order-rate`` orders a second per trader (0: as fast as possible), ``--orders-per-trader`` stops a
 trader after that many submissions (0: until the run ends).
@@ -27,6 +28,7 @@ import itertools
 import json
 import os
 import random
+import socket
 import time
 from collections import defaultdict
 
@@ -201,6 +203,8 @@ def _on_stop(environment, **_kw) -> None:
             gevent.sleep(options.poll_ms / 1000.0)
         BOOK.running = False
         _write_orders(environment)
+        if isinstance(environment.runner, WorkerRunner):  # the master writes it: this worker may be elsewhere
+            environment.runner.send_message(ORDERS_MESSAGE, _orders_report(environment))
         for g in [BOOK.watcher, *BOOK.stream_watchers]:
             if g is not None:
                 g.kill(block=False)
@@ -217,15 +221,52 @@ def _on_quitting(environment, **_kw) -> None:
         _write(environment.parsed_options.results_dir, f"stats-{os.getpid()}.json", _locust_stats(environment))
 
 
-def _write_orders(environment) -> None:
+ORDERS_MESSAGE = "mockbroker_orders"
+REPORTER = f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _orders_report(environment) -> dict:
+    """What this process saw, as plain JSON data (it travels as a Locust message from a worker)."""
     options = environment.parsed_options
-    _write(options.results_dir, f"orders-{os.getpid()}.json", {
-        "worker_index": getattr(environment.runner, "worker_index", None),
+    return json.loads(json.dumps({
+        "reporter": REPORTER, "worker_index": getattr(environment.runner, "worker_index", None),
         "accepted": BOOK.accepted, "submits": BOOK.submits, "round_trips": BOOK.round_trips,
         "unfilled_market_orders": len(BOOK.submit_started), "rejected": BOOK.rejected,
         "failures": BOOK.failures, "fills_from": options.fills_from, "stream_errors": BOOK.stream_errors,
         "market_data": {"subscribers": BOOK.md_connected, "messages": BOOK.md_messages,
-                        "delays": BOOK.md_delays, "first": BOOK.md_first, "last": BOOK.md_last}})
+                        "delays": BOOK.md_delays, "first": BOOK.md_first, "last": BOOK.md_last}}))
+
+
+def _write_orders(environment) -> None:
+    """The local runner writes its report; a worker sends it to the master at the end of its test_stop."""
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    _write(environment.parsed_options.results_dir, f"orders-{REPORTER}.json", _orders_report(environment))
+
+
+def _orders_from_a_worker(environment, msg, **_kw) -> None:
+    """On the master: a worker's report, written as if the worker had written it here."""
+    name = "".join(c if c.isalnum() or c in "-._" else "_" for c in str(msg.data.get("reporter", msg.node_id)))
+    _write(environment.parsed_options.results_dir, f"orders-{name}.json", msg.data)
+
+
+def _stop_workers_then_quit(runner: MasterRunner) -> None:
+    """Headless Locust ends a run with ``quit()``, which tells the workers to quit and waits half a second: a
+    worker's report (sent after it waited up to 2 s for its last fills) would be lost. So the master first stops
+    the workers and waits until each has stopped (Locust's own wait, at most --stop-timeout + 60 s), then tells
+    each of them to quit (a stopped worker is no longer in ``runner.clients``) and quits."""
+    from locust.rpc import Message
+
+    quit_now = runner.quit
+
+    def quit_after_stop() -> None:
+        workers = [client.id for client in runner.clients.all]
+        runner.stop()
+        for client_id in workers:
+            runner.server.send_to_client(Message("quit", None, client_id))
+        quit_now()
+
+    runner.quit = quit_after_stop
 
 
 @events.spawning_complete.add_listener
@@ -255,6 +296,9 @@ _RUNNER: list = [None]
 @events.init.add_listener
 def _remember_runner(environment, **_kw) -> None:
     _RUNNER[0] = environment.runner
+    if isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(ORDERS_MESSAGE, _orders_from_a_worker)
+        _stop_workers_then_quit(environment.runner)
     if environment.parsed_options is not None:  # the master decides how many subscribers run where
         MarketDataSubscriber.fixed_count = environment.parsed_options.subscribers
 

@@ -5,13 +5,20 @@
     .venv/bin/python -m load.run --users 20 --subscribers 50 --duration 30s # plus 50 market-data subscribers
     .venv/bin/python -m load.run --users 40 --duration 30s --workers 3      # one master + 3 workers, 127.0.0.1
     .venv/bin/python -m load.run --host http://127.0.0.1:8000 ...           # a service you started yourself
+    .venv/bin/python -m load.run --allow-remote --host http://10.0.0.7:8000 --master-bind-host 0.0.0.0 \
+        --master-port 5557 --remote-workers 4 --users 200 --duration 60s    # several hosts (docs/scaling.md)
 
 Without ``--host`` it starts ``python -m mockbroker serve --clock realtime`` on a free 127.0.0.1 port (so orders
 reach the simulated venue as wall time passes) with one account per trader (up to ``--accounts``) and a fast
 venue (``--venue-latency-ms``, default 1-5 ms simulated). Locust runs in processes of its own (it patches the
-interpreter through gevent); the master always binds 127.0.0.1. Prints a text report; ``--json FILE`` writes the
-numbers and raw samples, ``--charts DIR`` the PNG charts. Exits 1 when consistency fails, 2 when the run did not
-happen (Locust failed to start or timed out).
+interpreter through gevent). Prints a text report; ``--json FILE`` writes the numbers and raw samples, ``--charts
+DIR`` the PNG charts. Exits 1 when consistency fails, 2 when the run did not happen (Locust failed to start or
+timed out).
+
+Where load may go: by default only to 127.0.0.1 / localhost, and the Locust master binds 127.0.0.1. A target on
+another host (``--host``) and a master other machines can reach (``--master-bind-host``) need ``--allow-remote``,
+said on purpose. ``--remote-workers N`` makes the master wait for N more workers, started on other machines with
+``python -m load.worker MASTER:PORT`` (each worker sends its orders to the master, which merges them).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,8 +67,42 @@ def service_config(accounts: int, symbols: list[str], seed: int, venue_latency: 
             "executionConfig": {"latencyMin": venue_latency[0], "latencyMax": venue_latency[1]}}
 
 
+LOOPBACK = re.compile(r"(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[?::1\]?)$")
+
+
+def is_loopback(host: str) -> bool:
+    return bool(LOOPBACK.match(host.strip().lower()))
+
+
+def target_host(url: str) -> str:
+    """The host name of a base URL, or an ArgumentTypeError naming the right form."""
+    m = re.fullmatch(r"https?://(\[[^\]]+\]|[^/:\s]+)(:\d+)?/?", url.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"--host {url!r}: expected a base URL such as http://127.0.0.1:8000")
+    return m.group(1)
+
+
+def check_where_load_goes(args) -> str | None:
+    """Why the run must not start (a non-loopback target or bind address without --allow-remote), or None."""
+    if args.host:
+        try:
+            host = target_host(args.host)
+        except argparse.ArgumentTypeError as problem:
+            return str(problem)
+        if not is_loopback(host) and not args.allow_remote:
+            return (f"--host {args.host}: load goes only to 127.0.0.1 / localhost unless you pass --allow-remote "
+                    f"(for a service on another machine that is yours to load)")
+    if not is_loopback(args.master_bind_host) and not args.allow_remote:
+        return (f"--master-bind-host {args.master_bind_host}: the Locust master binds 127.0.0.1 unless you pass "
+                f"--allow-remote (for workers on other machines)")
+    if args.remote_workers < 0 or args.workers < 0:
+        return "--workers and --remote-workers: 0 or more"
+    return None
+
+
 def locust_commands(args, host: str, results: str, per_trader: int, rate: float) -> list[list[str]]:
-    """The Locust command lines: one local run, or a master and ``--workers`` workers (all on 127.0.0.1)."""
+    """The Locust command lines: one local run, or a master with ``--workers`` local workers (and room for
+    ``--remote-workers`` started elsewhere); the master binds ``--master-bind-host`` (127.0.0.1 by default)."""
     py = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
     # paced traders finish their quota a little after the duration's end (the last order is due at its end)
     run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
@@ -71,14 +113,28 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
               "--results-dir", results, "--order-rate", f"{rate:g}", "--orders-per-trader", str(per_trader),
               "--poll-ms", f"{args.poll_ms:g}", "--mix-seed", str(args.seed), "--fills-from", args.fills_from,
               "--subscribers", str(args.subscribers)]
-    if args.workers <= 0:
+    remote = getattr(args, "remote_workers", 0)
+    if args.workers <= 0 and remote <= 0:
         return [py + common + classes]
     port = args.master_port or _free_port()
-    master = py + common + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                            "--expect-workers", str(args.workers), "--expect-workers-max-wait", "30"] + classes
-    worker = py + ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port), "--loglevel",
+    bind = getattr(args, "master_bind_host", "127.0.0.1")
+    wait = getattr(args, "remote_wait", 30)
+    master = py + common + ["--master", "--master-bind-host", bind, "--master-bind-port", str(port),
+                            "--expect-workers", str(args.workers + remote),
+                            "--expect-workers-max-wait", f"{wait:g}"] + classes
+    worker = py + ["--worker", "--master-host", _reachable_here(bind), "--master-port", str(port), "--loglevel",
                    args.loglevel] + classes
     return [master] + [list(worker) for _ in range(args.workers)]
+
+
+def _reachable_here(bind_host: str) -> str:
+    """Where local workers find the master: loopback when it binds every interface, else its address."""
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "::", "*") else bind_host
+
+
+def _reachable(bind_host: str) -> str:
+    """The address to tell workers: the bind address, or this machine's name when it binds every interface."""
+    return socket.gethostname() if bind_host in ("0.0.0.0", "::", "*") else bind_host
 
 
 def _free_port() -> int:
@@ -270,8 +326,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--orders", type=int, default=0, help="submit this many orders in all, paced over the duration "
                                                           "(default 0: as fast as the traders can)")
     ap.add_argument("--workers", type=int, default=0, help="Locust workers under one master (default 0: local)")
-    ap.add_argument("--master-port", type=int, default=0, help="master port on 127.0.0.1 (default: a free one)")
-    ap.add_argument("--host", help="a running service's base URL (default: start one)")
+    ap.add_argument("--master-port", type=int, default=0, help="the master's port (default: a free one)")
+    ap.add_argument("--host", help="a running service's base URL (default: start one); only 127.0.0.1 / localhost "
+                                   "unless --allow-remote")
+    ap.add_argument("--allow-remote", action="store_true",
+                    help="allow a --host on another machine and a --master-bind-host other machines can reach")
+    ap.add_argument("--master-bind-host", default="127.0.0.1",
+                    help="where the Locust master listens (default 127.0.0.1; another address needs --allow-remote)")
+    ap.add_argument("--remote-workers", type=int, default=0,
+                    help="Locust workers you start on other machines (python -m load.worker MASTER:PORT); the "
+                         "master waits for them beside --workers")
+    ap.add_argument("--remote-wait", type=float, default=60.0,
+                    help="seconds the master waits for all workers to join (default 60)")
     ap.add_argument("--accounts", type=int, default=50, help="accounts when starting a service (at most one a trader)")
     ap.add_argument("--symbols", default="ACME,BETA,GAMA", help="symbols when starting a service")
     ap.add_argument("--venue-latency-ms", default="1,5", help="simulated venue latency min,max in ms (default 1,5)")
@@ -288,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.users < 1:
         ap.error("--users must be at least 1")
+    refusal = check_where_load_goes(args)
+    if refusal:
+        ap.error(refusal)
     per_trader = math.ceil(args.orders / args.users) if args.orders else 0
     rate = per_trader / args.duration if args.orders else 0.0
     lo, _, hi = args.venue_latency_ms.partition(",")
@@ -298,8 +367,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.host:
             host = args.host.rstrip("/")
-            if not re.match(r"https?://(127\.0\.0\.1|localhost)(:\d+)?$", host):
-                ap.error("--host: load goes only to 127.0.0.1 / localhost")
             sampler = None
         else:
             from mockbroker.service.process import ServiceProcess
@@ -308,6 +375,13 @@ def main(argv: list[str] | None = None) -> int:
             host = service.base_url
             sampler = ResourceSampler(service.proc.pid, interval=0.5).start()
         started = time.monotonic()
+        commands = locust_commands(args, host, results, per_trader, rate)
+        if args.remote_workers:
+            port = commands[0][commands[0].index("--master-bind-port") + 1]
+            print(f"waiting up to {args.remote_wait:g} s for {args.remote_workers} remote worker(s); on each worker "
+                  f"machine, from a checkout of this project:\n  .venv/bin/python -m load.worker "
+                  f"{_reachable(args.master_bind_host)}:{port}{' --allow-remote' if args.allow_remote else ''}",
+                  file=sys.stderr, flush=True)
         if progress.enabled():
             print(f"service up on :{host.rsplit(':', 1)[-1]}, running {args.duration:g} s with {args.users} traders"
                   + (f" and {args.subscribers} subscribers" if args.subscribers else "")
@@ -319,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
                 bar.update(completed=min(elapsed, args.duration))
                 bar.describe(f"load: {args.users} traders{rss}" if elapsed <= args.duration
                              else "load: the last orders are coming back")
-            rc, output = run_locust(locust_commands(args, host, results, per_trader, rate),
-                                    timeout=args.duration * 1.2 + 90, status=status)
+            rc, output = run_locust(commands, timeout=args.duration * 1.2 + 90
+                                    + (args.remote_wait if args.remote_workers else 0), status=status)
         samples = sampler.stop() if sampler is not None else []
         merged = merge(results)
         if rc == 124 or not merged["processes"]:

@@ -342,6 +342,9 @@ def add_backtest(subparsers) -> None:
                                                  "printed)")
     p.add_argument("--chart", metavar="PNG", help="write a PNG chart (price and trades, equity, drawdown) to this file "
                                                  "(default: none)")
+    from .backtest.grid_command import add_grid_arguments
+
+    add_grid_arguments(p)  # --grid, --maximize, --workers, --scheduler, --heatmap, --top
     p.set_defaults(func=run_backtest_command)
 
 
@@ -447,6 +450,10 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     parameters = _strategy_parameters(args.strategy, args.param)
     history = _history(args.data, args.symbol)
     realistic = RealisticExecution() if args.seed is None else replace(RealisticExecution(), seed=args.seed)
+    if args.grid:
+        from .backtest.grid_command import run_grid_command
+
+        return run_grid_command(args, history, realistic, parameters)
 
     def run(mode: str):
         with progress.task(f"backtest {history.symbol} ({mode})", total=max(0, len(history.bars) - 1),
@@ -702,6 +709,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         status, lines = explain(error)
         _say(_command_name(args), lines)
         return status
+
+
+# ----- sweep (scenarios under many seeds, on Dask: see docs/scaling.md)
+
+def add_sweep(subparsers) -> None:
+    from .sweep.command import add_sweep as add
+
+    add(subparsers)
+
+
+COMMANDS.append(add_sweep)
 
 
 if __name__ == "__main__":
