@@ -51,6 +51,16 @@ class AccountState:
     fees_paid: Decimal = ZERO
     dividends: Decimal = ZERO
     opening_basis: Decimal = ZERO
+    # account configurations (Alpaca's GET/PATCH /v2/account/configurations); no_shorting is ``not shorting_enabled``
+    fractional_trading: bool = True
+    suspend_trade: bool = False
+    dtbp_check: str = "entry"
+    pdt_check: str = "entry"
+    trade_confirm_email: str = "all"
+    ptp_no_exception_entry: bool = False
+    history: list = field(default_factory=list)
+    """(time ns, kind, symbol, qty, amount) of every cash movement that is not a fill: dividends (DIV) and split
+    cash-outs (SPLIT), for the account activities."""
 
 
 class Ledger:

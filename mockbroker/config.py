@@ -212,6 +212,8 @@ class SymbolConfig(_Section):
     tick_size: Decimal = Decimal("0.01")
     daily_volume: int = 5_000_000
     shortable: bool = True
+    fractionable: bool = True
+    """Whether fractional shares and dollar (notional) orders are allowed in this symbol (Alpaca's asset field)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not re.fullmatch(r"[A-Z][A-Z0-9.]{0,9}", self.symbol):
@@ -238,7 +240,7 @@ class SymbolConfig(_Section):
 
     def to_dict(self) -> dict:
         return {"symbol": self.symbol, "price": str(self.price), "tick_size": str(self.tick_size),
-                "daily_volume": self.daily_volume, "shortable": self.shortable}
+                "daily_volume": self.daily_volume, "shortable": self.shortable, "fractionable": self.fractionable}
 
 
 @dataclass(frozen=True)
