@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .config import AccountConfig
-from .domain import Account, Fill, Position, Side
+from .domain import Account, Fill, Position, Side, canonical_qty
 from .errors import UnknownAccount
 
 MONEY = Decimal("0.000001")
@@ -30,7 +30,7 @@ ZERO = Decimal("0")
 
 @dataclass
 class PositionState:
-    qty: int = 0
+    qty: int | Decimal = 0  # whole shares as an int; fractional shares as a Decimal (exact)
     cost_basis: Decimal = ZERO
     realized_pl: Decimal = ZERO
 
@@ -161,16 +161,21 @@ class Ledger:
             if opening:
                 pos.qty += opening if buying else -opening
                 pos.cost_basis += price * opening * (1 if buying else -1)
+        if pos.qty.__class__ is not int:  # fractional shares: one form per quantity (0.5 + 0.5 is the int 1)
+            pos.qty = canonical_qty(pos.qty)
         if pos.qty == 0:
             pos.cost_basis = ZERO
 
     # --- corporate actions ----------------------------------------------------------------------------------------
-    def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal) -> None:
+    def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal, now_ns: int = 0) -> None:
         """Every account's ``symbol`` position times ``ratio``; fractions of a share go to cash at ``price_after``."""
         exact = Fraction(str(ratio))
         for acct in self.accounts.values():
             pos = acct.positions.get(symbol)
             if pos is None or pos.qty == 0:
+                continue
+            if pos.qty.__class__ is not int:  # fractional shares stay fractional: no cash-out, the basis is kept
+                pos.qty = canonical_qty(pos.qty * Decimal(exact.numerator) / Decimal(exact.denominator))
                 continue
             scaled = pos.qty * exact
             whole = int(scaled)  # toward zero: a long keeps the whole shares, a short owes the whole shares
@@ -181,6 +186,7 @@ class Ledger:
                 removed = (pos.cost_basis * part / (Decimal(scaled.numerator) / Decimal(scaled.denominator))
                            ).quantize(MONEY)
                 acct.cash += cash
+                acct.history.append((now_ns, "SPLIT", symbol, part, cash, price_after))
                 pos.cost_basis -= removed
                 pos.realized_pl += cash - removed
                 acct.realized_pl += cash - removed
@@ -188,7 +194,7 @@ class Ledger:
             if pos.qty == 0:
                 pos.cost_basis = ZERO
 
-    def pay_dividend(self, symbol: str, amount_per_share: Decimal) -> None:
+    def pay_dividend(self, symbol: str, amount_per_share: Decimal, now_ns: int = 0) -> None:
         """Every holder of ``symbol`` receives ``amount_per_share`` a share in cash; a short pays it."""
         for acct in self.accounts.values():
             pos = acct.positions.get(symbol)
@@ -197,6 +203,7 @@ class Ledger:
             paid = (amount_per_share * pos.qty).quantize(MONEY)
             acct.cash += paid
             acct.dividends += paid
+            acct.history.append((now_ns, "DIV", symbol, pos.qty, paid, amount_per_share))
 
     # --- views ----------------------------------------------------------------------------------------------------
     def position_view(self, account_id: str, symbol: str, mark: Decimal) -> Position | None:

@@ -19,7 +19,7 @@ from typing import Any
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
-from . import order_rules
+from . import account_views, order_rules
 from .domain import (CLASS, SIDE, STATUS, TYPE, Account, canonical_qty, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
                      OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
@@ -91,6 +91,7 @@ class MockBroker:
         self.effective_config = effective
         self.seeds = SeedBank(config.seed)
         self.clock = VirtualClock()
+        self.started_ns = self.clock.now_ns()
         self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
         self.ledger = Ledger()
         self._event_log: list[OrderEvent] = []
@@ -301,9 +302,10 @@ class MockBroker:
             return
         for symbol in [event.symbol] if event.symbol else sorted(self.market.symbols):
             if isinstance(event, Split):  # (the engine has canceled the symbol's open orders just before)
-                self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal())
+                self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal(),
+                                        self.clock.now_ns())
             else:
-                self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)))
+                self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)), self.clock.now_ns())
 
     def load_scenario(self, source: "str | dict") -> dict:
         """Configure from a scenario file (YAML or JSON path) or its parsed content, and start its events."""
@@ -407,7 +409,7 @@ class MockBroker:
 
 
     def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None,
-                     qty: "int | Decimal | None" = None) -> Decimal:
+                     qty: "int | Decimal | None" = None, canceling: "int | Decimal" = 0) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
         ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held.
         ``qty``: the shares, when the request gives dollars (a notional order: sized now, at the touch)."""
@@ -434,6 +436,7 @@ class MockBroker:
         pending_sells = engine.open_sells.get((account, request.symbol), 0)
         if replacing is not None and replacing.side is SIDE.SELL:
             pending_sells -= replacing.remaining
+        pending_sells -= canceling  # sells being canceled (closing a position after canceling its orders)
         free = held - pending_sells  # shares held that no open sell already counts on
         short_qty = qty - free if free > 0 else qty
         if short_qty > 0:
@@ -452,6 +455,9 @@ class MockBroker:
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
+        return self._submit(request, account)
+
+    def _submit(self, request: OrderRequest, account: str, canceling: "int | Decimal" = 0) -> Order:
         if self.faults:
             self._fault("submit_order", account, symbol=getattr(request, "symbol", None),
                         side=getattr(getattr(request, "side", None), "value", getattr(request, "side", None)))
@@ -471,7 +477,7 @@ class MockBroker:
         if self.ledger.accounts[account].suspend_trade:
             raise PermissionDenied(f"account {account!r} has trading suspended (account configuration "
                                    f"suspend_trade)", reason=RejectReason.TRADING_SUSPENDED)
-        reserve = self._reservation(request, account, qty=shares)
+        reserve = self._reservation(request, account, qty=shares, canceling=canceling)
         buying_power = self.ledger.buying_power(account, self._live_marks)
         if reserve > buying_power:
             raise InsufficientFunds(
@@ -681,11 +687,85 @@ class MockBroker:
             raise PositionNotFound(f"account {account!r} holds no {symbol}", symbol=symbol)
         return view
 
-    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
+    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT, *, qty: Any = None,
+                       percentage: Any = None) -> Order:
+        """Close the position at market: all of it, ``qty`` shares of it, or ``percentage`` percent of it (whole
+        shares, rounded down, unless the position is fractional: Alpaca's rule)."""
         self._fault("close_position", account, symbol=symbol)
         position = self.get_position(symbol, account)
+        held = abs(position.qty)
+        if qty is not None and percentage is not None:
+            raise InvalidArgument("qty", qty, "give qty or percentage, not both")
+        shares = held
+        if qty is not None:
+            shares = order_rules.parse_decimal(qty)
+            if shares is None or not shares.is_finite() or shares <= 0 or order_rules._places(shares) > 9:
+                raise InvalidArgument("qty", qty, "must be a number of shares above 0, at most 9 decimal places")
+            if shares > held:
+                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: {held})",
+                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(held))
+        elif percentage is not None:
+            pct = order_rules.parse_decimal(percentage)
+            if pct is None or not pct.is_finite() or not 0 < pct <= 100 or order_rules._places(pct) > 9:
+                raise InvalidArgument("percentage", percentage, "must be a percentage above 0, at most 100")
+            shares = held * pct / 100
+            shares = canonical_qty(shares.quantize(QTY_STEP, rounding=ROUND_DOWN) if held.__class__ is not int
+                                   else shares.to_integral_value(rounding=ROUND_DOWN))
+            if not shares:
+                raise InvalidOrder(f"{percentage}% of {held} {symbol} is less than a whole share",
+                                   reason=RejectReason.INVALID_QUANTITY)
         side = Side.SELL if position.qty > 0 else Side.BUY
-        return self.submit_order(OrderRequest(symbol, abs(position.qty), side), account)
+        canceling = 0
+        if side is SIDE.SELL:  # the shares already promised to other open sells are not available
+            open_sells = [o for o in self.engine.open_orders_of.get(account, {}).values()
+                          if o.request.symbol == symbol and o.side is SIDE.SELL
+                          and (o.group is None or o.group.counts(o))]
+            canceling = sum((o.qty - o.filled_qty for o in open_sells if o.status is STATUS.PENDING_CANCEL), 0)
+            available = held - sum((o.qty - o.filled_qty for o in open_sells), 0) + canceling
+            if shares > available:
+                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: "
+                                   f"{available}): open sell orders hold the rest; cancel them first",
+                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(available))
+        return self._submit(OrderRequest(symbol, canonical_qty(Decimal(shares)), side), account, canceling)
+
+    def close_all_positions(self, account: str = DEFAULT_ACCOUNT, cancel_orders: bool = False) -> list:
+        """Close every position at market (after canceling every open order, with ``cancel_orders``): one
+        ``(symbol, Order or BrokerError)`` per position, as Alpaca's 207 multi-status answer."""
+        self._fault("close_all_positions", account)
+        if cancel_orders:
+            self.cancel_all_orders(account)
+        results = []
+        for position in self.list_positions(account):
+            try:
+                results.append((position.symbol, self.close_position(position.symbol, account)))
+            except BrokerError as error:
+                results.append((position.symbol, error))
+        return results
+
+    # --- account configurations, activities, portfolio history, calendar, assets (mockbroker.account_views) -------
+    def get_account_configurations(self, account: str = DEFAULT_ACCOUNT) -> dict:
+        self._fault("get_account_configurations", account)
+        return account_views.configurations(self.ledger[account])
+
+    def set_account_configurations(self, account: str = DEFAULT_ACCOUNT, **changes: Any) -> dict:
+        """Change settings (Alpaca's names): no_shorting, fractional_trading, suspend_trade, dtbp_check, pdt_check,
+        trade_confirm_email, max_margin_multiplier ("1" only: a cash account), ptp_no_exception_entry."""
+        self._fault("set_account_configurations", account)
+        return account_views.configure(self.ledger[account], changes)
+
+    def list_activities(self, account: str = DEFAULT_ACCOUNT, types: Any = None) -> list[dict]:
+        """Account activities, oldest first: FILL (every fill), DIV (dividends), SPLIT (a split's cash-out of a
+        fraction); ``types`` narrows them."""
+        self._fault("list_activities", account)
+        self.ledger[account]
+        return account_views.activities(self, account, types)
+
+    def portfolio_history(self, account: str = DEFAULT_ACCOUNT, period: str | None = None,
+                          timeframe: str | None = None) -> dict:
+        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars."""
+        self._fault("portfolio_history", account)
+        self.ledger[account]
+        return account_views.portfolio_history(self, account, period, timeframe)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:
@@ -763,10 +843,13 @@ class MockBroker:
 
 
 def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:
+    """Bars of ``seconds`` from one-minute bars: minutes and hours on the clock, days (and weeks, from Monday) from
+    midnight New York, as Alpaca stamps them."""
     width = seconds * NS_PER_SECOND
+    daily = seconds % 86_400 == 0
     out: list[Bar] = []
     for bar in bars:
-        start = bar.start_ns - bar.start_ns % width
+        start = session.midnight_ns(bar.start_ns, seconds // 86_400) if daily else bar.start_ns - bar.start_ns % width
         if out and out[-1].start_ns == start:
             last = out[-1]
             out[-1] = replace(last, high=max(last.high, bar.high), low=min(last.low, bar.low), close=bar.close,

@@ -198,3 +198,14 @@ def day_of(ns: int) -> date:
 
 def local_hhmm(ns: int) -> str:
     return _local(ns).strftime("%H:%M")
+
+
+def midnight_ns(ns: int, days: int = 1) -> int:
+    """Midnight New York starting the day (or the ``days``-day span: 7 = weeks from Monday) that holds ``ns``:
+    where daily bars are stamped (Alpaca's 1Day bars start at 00:00 New York, 04:00 or 05:00 UTC)."""
+    day = _local(ns).date()
+    if days == 7:
+        day -= timedelta(days=day.weekday())
+    elif days > 1:
+        day = date.fromordinal(day.toordinal() - day.toordinal() % days)
+    return to_ns(datetime.combine(day, time(0), NEW_YORK))
