@@ -18,7 +18,7 @@ from typing import Any
 
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
-from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
+from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
 from . import account_views, order_rules
 from .domain import (CLASS, SIDE, STATUS, TYPE, Account, canonical_qty, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
                      OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
@@ -90,7 +90,7 @@ class MockBroker:
         self.config = config
         self.effective_config = effective
         self.seeds = SeedBank(config.seed)
-        self.clock = VirtualClock()
+        self.clock = VirtualClock() if config.start is None else VirtualClock(start_ns(config.start))
         self.started_ns = self.clock.now_ns()
         self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
         self.ledger = Ledger()
@@ -477,6 +477,8 @@ class MockBroker:
         if self.ledger.accounts[account].suspend_trade:
             raise PermissionDenied(f"account {account!r} has trading suspended (account configuration "
                                    f"suspend_trade)", reason=RejectReason.TRADING_SUSPENDED)
+        if request.order_class is CLASS.OCO:
+            self._check_oco_position(request, account, shares)
         reserve = self._reservation(request, account, qty=shares, canceling=canceling)
         buying_power = self.ledger.buying_power(account, self._live_marks)
         if reserve > buying_power:
@@ -489,6 +491,20 @@ class MockBroker:
             return self._submit_group(order, request, account)
         self.engine.accept(order)
         return order.snapshot()
+
+    def _check_oco_position(self, request: OrderRequest, account: str, qty: "int | Decimal") -> None:
+        """An OCO order is an exit only: it may close what is held (less what open sells already close), never open
+        a position."""
+        held = self.ledger.accounts[account].positions.get(request.symbol)
+        held_qty = held.qty if held is not None else 0
+        if request.side is SIDE.SELL:
+            available = held_qty - self.engine.open_sells.get((account, request.symbol), 0)
+        else:
+            available = -held_qty
+        if qty > available:
+            raise InvalidOrder(f"insufficient qty available for order (requested: {qty}, available: "
+                               f"{max(available, 0)}): an oco order exits a position",
+                               reason=RejectReason.INSUFFICIENT_POSITION, available=str(max(available, 0)))
 
     def _submit_group(self, parent: WorkingOrder, request: OrderRequest, account: str) -> Order:
         """A bracket, OCO or OTO order: the parent and its legs (see ``mockbroker.execution.groups``)."""
