@@ -466,7 +466,8 @@ class MockBroker:
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
         if request.type is TYPE.MARKET and not self.engine.session_open():
-            raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
+            raise MarketClosed(f"the market is closed (the NYSE's regular session: 09:30-16:00 New York, 13:00 on "
+                               f"early-close days, none on weekends and holidays): a "
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)
         shares = request.qty
