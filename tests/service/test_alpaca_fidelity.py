@@ -31,7 +31,7 @@ KEY, SECRET = "PKFIDELITYALICE00001", "alice-fidelity-secret-0000000000000000000
 def configure(service, seed=23, **extra):
     body = {"symbols": [{"symbol": "ACME", "price": "50"}, {"symbol": "BOLT", "price": "20", "fractionable": False}],
             "seed": seed, "accounts": [{"id": "alice", "cash": "100000", "api_key_id": KEY, "api_secret_key": SECRET}],
-            **extra}
+            "marketConfig": {"updateFrequency": 1000}, **extra}  # an update a second: hours pass quickly
     assert requests.post(service.base_url + "/mock/configure", json=body, timeout=10).status_code == 200
 
 

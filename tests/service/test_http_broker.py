@@ -67,7 +67,8 @@ def advanced_scenario(broker):
     from mockbroker.domain import OrderClass
 
     broker.configure(BrokerConfig.from_dict({"symbols": ["ACME", "BOLT"], "accounts": [{"id": "default"}],
-                                             "seed": 19, "start": "2026-11-27"}))
+                                             "seed": 19, "start": "2026-11-27",
+                                             "marketConfig": {"updateFrequency": 1000}}))
     entry = broker.submit_order(OrderRequest("ACME", 100, Side.BUY, order_class=OrderClass.BRACKET,
                                              take_profit=Decimal("55"), stop_loss=Decimal("47")))
     broker.submit_order(OrderRequest("BOLT", None, Side.BUY, notional=Decimal("1234.56")))
