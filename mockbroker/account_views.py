@@ -6,9 +6,10 @@
   shown; a cash account has no day-trading buying power, so they change nothing here). ``max_margin_multiplier``
   is "1": the mock's accounts are cash accounts.
 - **Activities**: ``FILL`` for every fill (with the order's cumulative and remaining quantity at that fill), ``DIV``
-  for every dividend paid or charged, ``SPLIT`` for the cash paid out for a fraction of a share at a split.
+  for every dividend paid or charged, ``SPLIT`` for every position a split changed (the shares it added, and the
+  cash paid for a fraction of a share).
 - **Portfolio history**: equity = cash + the market value of the positions, replayed from the account's fills and
-  cash movements, priced at the close of the market's one-minute bars, at each step of the timeframe inside the
+  cash movements (splits included), priced at the close of the market's one-minute bars, at each step of the timeframe inside the
   period (intraday steps inside regular sessions; 1D steps at each session's close, stamped at midnight New York).
   ``profit_loss`` is equity minus the first point's equity (``base_value``).
 """
@@ -150,7 +151,7 @@ def _equity_series(broker: Any, account: str, moments: list[int]) -> list[Decima
         sign = 1 if f.side.value == "buy" else -1
         changes.append((f.time_ns, i, f.symbol, sign * f.qty, -sign * f.qty * f.price - f.fee))
     for j, (time_ns, kind, symbol, qty, amount, _) in enumerate(acct.history):
-        changes.append((time_ns, 10**9 + j, symbol, 0, amount))
+        changes.append((time_ns, 10**9 + j, symbol, qty if kind == "SPLIT" else 0, amount))
     changes.sort(key=lambda c: (c[0], c[1]))
     bars = {symbol: broker.market[symbol].all_bars() for symbol in broker.market.symbols}
     starts = {symbol: [b.start_ns for b in series] for symbol, series in bars.items()}

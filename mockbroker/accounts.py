@@ -59,8 +59,9 @@ class AccountState:
     trade_confirm_email: str = "all"
     ptp_no_exception_entry: bool = False
     history: list = field(default_factory=list)
-    """(time ns, kind, symbol, qty, amount) of every cash movement that is not a fill: dividends (DIV) and split
-    cash-outs (SPLIT), for the account activities."""
+    """(time ns, kind, symbol, qty, cash, price) of every change that is not a fill, for the account activities:
+    dividends (DIV: shares held, cash paid, per share) and splits (SPLIT: shares added, cash paid for a fraction of
+    a share, the price after)."""
 
 
 class Ledger:
@@ -174,8 +175,10 @@ class Ledger:
             pos = acct.positions.get(symbol)
             if pos is None or pos.qty == 0:
                 continue
+            before = pos.qty
             if pos.qty.__class__ is not int:  # fractional shares stay fractional: no cash-out, the basis is kept
                 pos.qty = canonical_qty(pos.qty * Decimal(exact.numerator) / Decimal(exact.denominator))
+                acct.history.append((now_ns, "SPLIT", symbol, pos.qty - before, ZERO, price_after))
                 continue
             scaled = pos.qty * exact
             whole = int(scaled)  # toward zero: a long keeps the whole shares, a short owes the whole shares
@@ -186,11 +189,12 @@ class Ledger:
                 removed = (pos.cost_basis * part / (Decimal(scaled.numerator) / Decimal(scaled.denominator))
                            ).quantize(MONEY)
                 acct.cash += cash
-                acct.history.append((now_ns, "SPLIT", symbol, part, cash, price_after))
                 pos.cost_basis -= removed
                 pos.realized_pl += cash - removed
                 acct.realized_pl += cash - removed
             pos.qty = whole
+            # the activity: the shares the split added (or took), and the cash paid for a fraction of a share
+            acct.history.append((now_ns, "SPLIT", symbol, whole - before, cash if fraction else ZERO, price_after))
             if pos.qty == 0:
                 pos.cost_basis = ZERO
 

@@ -298,7 +298,8 @@ def activity_json(activity: dict, account_id: str, ids: IdMap) -> dict:
     day = to_datetime(activity["time_ns"]).astimezone(_NEW_YORK).date().isoformat()
     return {"id": activity["id"], "account_id": account_uuid(account_id), "activity_type": kind, "date": day,
             "net_amount": str(activity["amount"]), "description": "cash dividend" if kind == "DIV" else
-            "cash paid for a fraction of a share at a split", "status": "executed", "symbol": activity["symbol"],
+            "stock split: shares added (qty), cash paid for a fraction of a share (net_amount)", "status": "executed",
+            "symbol": activity["symbol"],
             "qty": str(activity["qty"]), "per_share_amount": str(activity["per_share"]),
             "mock": {"time_ns": activity["time_ns"]}}
 
