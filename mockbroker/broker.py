@@ -45,6 +45,7 @@ _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
 _TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
+_SIMPLE = CLASS.SIMPLE  # a module global: the hot path's check for order groups without an attribute lookup
 
 
 def _uuid(prefix: int, kind: int, counter: int) -> str:
@@ -393,7 +394,7 @@ class MockBroker:
         if r.extended_hours:
             order_rules.check_extended_hours(r, kind, tif, qty, notional)
         legs = {}
-        if r.order_class is not CLASS.SIMPLE or r.take_profit is not None or r.stop_loss is not None:
+        if r.order_class is not _SIMPLE or r.take_profit is not None or r.stop_loss is not None:
             legs = order_rules.order_class_legs(r, side, kind, tif, limit, qty, notional, tick,
                                                 self.engine.mid(self.market.symbols[r.symbol]), self._price) \
                 or {"order_class": CLASS.SIMPLE}
@@ -488,7 +489,7 @@ class MockBroker:
                 needed=str(reserve.quantize(Decimal('0.01'))), available=str(buying_power.quantize(Decimal('0.01'))))
         order = self._new_order(request, account, qty=shares)
         self.ledger.reserve(account, order.id, reserve)
-        if request.order_class is not CLASS.SIMPLE:
+        if request.order_class is not _SIMPLE:
             return self._submit_group(order, request, account)
         self.engine.accept(order)
         return order.snapshot()
