@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .config import AccountConfig
-from .domain import Account, Fill, Position, Side
+from .domain import Account, Fill, Position, Side, canonical_qty
 from .errors import UnknownAccount
 
 MONEY = Decimal("0.000001")
@@ -30,7 +30,7 @@ ZERO = Decimal("0")
 
 @dataclass
 class PositionState:
-    qty: int = 0
+    qty: int | Decimal = 0  # whole shares as an int; fractional shares as a Decimal (exact)
     cost_basis: Decimal = ZERO
     realized_pl: Decimal = ZERO
 
@@ -51,6 +51,17 @@ class AccountState:
     fees_paid: Decimal = ZERO
     dividends: Decimal = ZERO
     opening_basis: Decimal = ZERO
+    # account configurations (Alpaca's GET/PATCH /v2/account/configurations); no_shorting is ``not shorting_enabled``
+    fractional_trading: bool = True
+    suspend_trade: bool = False
+    dtbp_check: str = "entry"
+    pdt_check: str = "entry"
+    trade_confirm_email: str = "all"
+    ptp_no_exception_entry: bool = False
+    history: list = field(default_factory=list)
+    """(time ns, kind, symbol, qty, cash, price) of every change that is not a fill, for the account activities:
+    dividends (DIV: shares held, cash paid, per share) and splits (SPLIT: shares added, cash paid for a fraction of
+    a share, the price after)."""
 
 
 class Ledger:
@@ -151,16 +162,23 @@ class Ledger:
             if opening:
                 pos.qty += opening if buying else -opening
                 pos.cost_basis += price * opening * (1 if buying else -1)
+        if pos.qty.__class__ is not int:  # fractional shares: one form per quantity (0.5 + 0.5 is the int 1)
+            pos.qty = canonical_qty(pos.qty)
         if pos.qty == 0:
             pos.cost_basis = ZERO
 
     # --- corporate actions ----------------------------------------------------------------------------------------
-    def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal) -> None:
+    def apply_split(self, symbol: str, ratio: Decimal | float | str, price_after: Decimal, now_ns: int = 0) -> None:
         """Every account's ``symbol`` position times ``ratio``; fractions of a share go to cash at ``price_after``."""
         exact = Fraction(str(ratio))
         for acct in self.accounts.values():
             pos = acct.positions.get(symbol)
             if pos is None or pos.qty == 0:
+                continue
+            before = pos.qty
+            if pos.qty.__class__ is not int:  # fractional shares stay fractional: no cash-out, the basis is kept
+                pos.qty = canonical_qty(pos.qty * Decimal(exact.numerator) / Decimal(exact.denominator))
+                acct.history.append((now_ns, "SPLIT", symbol, pos.qty - before, ZERO, price_after))
                 continue
             scaled = pos.qty * exact
             whole = int(scaled)  # toward zero: a long keeps the whole shares, a short owes the whole shares
@@ -175,10 +193,12 @@ class Ledger:
                 pos.realized_pl += cash - removed
                 acct.realized_pl += cash - removed
             pos.qty = whole
+            # the activity: the shares the split added (or took), and the cash paid for a fraction of a share
+            acct.history.append((now_ns, "SPLIT", symbol, whole - before, cash if fraction else ZERO, price_after))
             if pos.qty == 0:
                 pos.cost_basis = ZERO
 
-    def pay_dividend(self, symbol: str, amount_per_share: Decimal) -> None:
+    def pay_dividend(self, symbol: str, amount_per_share: Decimal, now_ns: int = 0) -> None:
         """Every holder of ``symbol`` receives ``amount_per_share`` a share in cash; a short pays it."""
         for acct in self.accounts.values():
             pos = acct.positions.get(symbol)
@@ -187,6 +207,7 @@ class Ledger:
             paid = (amount_per_share * pos.qty).quantize(MONEY)
             acct.cash += paid
             acct.dividends += paid
+            acct.history.append((now_ns, "DIV", symbol, pos.qty, paid, amount_per_share))
 
     # --- views ----------------------------------------------------------------------------------------------------
     def position_view(self, account_id: str, symbol: str, mark: Decimal) -> Position | None:

@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
-from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
-from .domain import (SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
+from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
+from . import account_views, order_rules
+from .domain import (CLASS, SIDE, STATUS, TYPE, Account, canonical_qty, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
                      OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
                      OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
-from .execution.engine import ExecutionEngine, WorkingOrder
+from .execution import groups
+from .execution.engine import QTY_STEP, ExecutionEngine, WorkingOrder
+from .execution.groups import OrderGroup
 from .interface import DEFAULT_ACCOUNT
 from .market import session
 from .market.models import MODELS
@@ -42,6 +45,7 @@ _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
 _TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
+_SIMPLE = CLASS.SIMPLE  # a module global: the hot path's check for order groups without an attribute lookup
 
 
 def _uuid(prefix: int, kind: int, counter: int) -> str:
@@ -87,7 +91,8 @@ class MockBroker:
         self.config = config
         self.effective_config = effective
         self.seeds = SeedBank(config.seed)
-        self.clock = VirtualClock()
+        self.clock = VirtualClock() if config.start is None else VirtualClock(start_ns(config.start))
+        self.started_ns = self.clock.now_ns()
         self.market = MarketSimulator(self.clock, effective.market, effective.symbols, self.seeds)
         self.ledger = Ledger()
         self._event_log: list[OrderEvent] = []
@@ -169,10 +174,20 @@ class MockBroker:
 
     def _schedule_close(self) -> None:
         self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), self._at_close, "session close")
+        self.clock.schedule_at(session.next_extended(self.clock.now_ns() + 1)[1], self._at_after_hours_end,
+                               "after-hours end")
 
     def _at_close(self) -> None:
+        """The regular session's close (16:00 New York, 13:00 on an early-close day): day orders expire."""
         self.engine.expire_day_orders()
-        self._schedule_close()
+        self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), self._at_close, "session close")
+
+    def _at_after_hours_end(self) -> None:
+        """The end of after-hours trading (20:00 New York, 17:00 after an early close): extended-hours day orders
+        expire."""
+        self.engine.expire_day_orders(extended=True)
+        self.clock.schedule_at(session.next_extended(self.clock.now_ns() + 1)[1], self._at_after_hours_end,
+                               "after-hours end")
 
     # --- events ---------------------------------------------------------------------------------------------------
     def _emit(self, event: EventType, order: WorkingOrder, fill: int | None, reason: str | None) -> None:
@@ -288,9 +303,10 @@ class MockBroker:
             return
         for symbol in [event.symbol] if event.symbol else sorted(self.market.symbols):
             if isinstance(event, Split):  # (the engine has canceled the symbol's open orders just before)
-                self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal())
+                self.ledger.apply_split(symbol, Decimal(repr(event.ratio)), self.market[symbol].mid_decimal(),
+                                        self.clock.now_ns())
             else:
-                self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)))
+                self.ledger.pay_dividend(symbol, Decimal(repr(event.amount)), self.clock.now_ns())
 
     def load_scenario(self, source: "str | dict") -> dict:
         """Configure from a scenario file (YAML or JSON path) or its parsed content, and start its events."""
@@ -330,15 +346,16 @@ class MockBroker:
                                 f"{', '.join(sorted(self.market.symbols))})", reason=RejectReason.UNKNOWN_SYMBOL,
                                 symbol=request.symbol)
         qty = request.qty
-        if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_QTY:
-            raise InvalidOrder(f"qty={qty!r}: must be a whole number of shares from 1 to {MAX_QTY:,}",
-                               reason=RejectReason.INVALID_QUANTITY)
         try:
             side, kind, tif = request.side, request.type, request.time_in_force
             if side.__class__ is not Side or kind.__class__ is not OrderType or tif.__class__ is not TimeInForce:
                 side, kind, tif = Side(side), OrderType(kind), TimeInForce(tif)
         except ValueError as error:
             raise InvalidOrder(str(error), reason=RejectReason.INVALID_ORDER_TYPE) from None
+        notional = None
+        if qty.__class__ is not int or not 0 < qty <= MAX_QTY or request.notional is not None:
+            qty, notional = order_rules.quantity(request, kind, tif, self.market.symbols[request.symbol].config,
+                                                 self.ledger.accounts[account])
         tick = self.market.symbols[request.symbol].tick
         limit = request.limit_price
         if limit is not None:
@@ -346,6 +363,8 @@ class MockBroker:
         stop = request.stop_price
         if stop is not None:
             stop = self._price("stop_price", stop, tick)
+        if limit is None and kind is TYPE.LIMIT and request.order_class == "oco" and request.take_profit is not None:
+            limit = self._price("take_profit.limit_price", request.take_profit, tick)  # an OCO's limit is its take-profit
         if kind in _NEEDS_LIMIT and limit is None:
             raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
         if kind in _NEEDS_STOP and stop is None:
@@ -372,43 +391,60 @@ class MockBroker:
                 raise InvalidOrder(f"client_order_id {request.client_order_id!r} is already used",
                                    reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID)
         r = request
+        if r.extended_hours:
+            order_rules.check_extended_hours(r, kind, tif, qty, notional)
+        legs = {}
+        if r.order_class is not _SIMPLE or r.take_profit is not None or r.stop_loss is not None:
+            legs = order_rules.order_class_legs(r, side, kind, tif, limit, qty, notional, tick,
+                                                self.engine.mid(self.market.symbols[r.symbol]), self._price) \
+                or {"order_class": CLASS.SIMPLE}
         if (side is r.side and kind is r.type and tif is r.time_in_force and limit is r.limit_price
-                and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent):
+                and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent
+                and qty is r.qty and not legs):
             return request  # already in canonical form (the common case in-process): no copy
         return replace(request, side=side, type=kind, time_in_force=tif, limit_price=limit, stop_price=stop,
-                       trail_price=trail_price, trail_percent=trail_percent)
+                       trail_price=trail_price, trail_percent=trail_percent, qty=qty, notional=notional, **legs)
 
     def _marks(self) -> dict[str, Decimal]:
         return {s: self.engine.mid(m) for s, m in self.market.symbols.items()}
 
 
-    def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None) -> Decimal:
+    def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None,
+                     qty: "int | Decimal | None" = None, canceling: "int | Decimal" = 0) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
-        ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held."""
+        ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held.
+        ``qty``: the shares, when the request gives dollars (a notional order: sized now, at the touch)."""
         market = self.market.symbols[request.symbol]  # validated
         engine = self.engine
+        if qty is None:
+            qty = request.qty
         if request.side is SIDE.BUY:
             if request.type is TYPE.LIMIT:
                 reference = request.limit_price
             else:  # what taking this many shares would cost now: the book's levels, at least the impact law
-                reference = engine.estimate_buy_price(market, request.qty)
+                reference = engine.estimate_buy_price(market, qty)
                 for price in (request.limit_price, request.stop_price):
                     if price is not None and price > reference:
                         reference = price
-            cost = reference * request.qty
+            cost = reference * qty if request.notional is None else request.notional
             if engine.slippage:
                 cost *= ONE + engine.slippage
             fees = engine.config.fees
-            return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
+            return cost + fees.fee_for(qty, cost) if (fees.per_share or fees.bps) else cost
         acct = self.ledger.accounts[account]  # validated
         position = acct.positions.get(request.symbol)
         held = position.qty if position is not None else 0
         pending_sells = engine.open_sells.get((account, request.symbol), 0)
         if replacing is not None and replacing.side is SIDE.SELL:
             pending_sells -= replacing.remaining
+        pending_sells -= canceling  # sells being canceled (closing a position after canceling its orders)
         free = held - pending_sells  # shares held that no open sell already counts on
-        short_qty = request.qty - free if free > 0 else request.qty
+        short_qty = qty - free if free > 0 else qty
         if short_qty > 0:
+            if qty.__class__ is not int or request.notional is not None:
+                raise InvalidOrder(f"selling {qty} {request.symbol} would go short by {short_qty} shares: fractional "
+                                   f"and notional orders cannot sell short (held: {held}, in open sells: "
+                                   f"{pending_sells})", reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=str(held))
             symbol_cfg = market.config
             if not acct.shorting_enabled or not symbol_cfg.shortable:
                 raise InvalidOrder(
@@ -420,6 +456,9 @@ class MockBroker:
 
     # --- orders ---------------------------------------------------------------------------------------------------
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
+        return self._submit(request, account)
+
+    def _submit(self, request: OrderRequest, account: str, canceling: "int | Decimal" = 0) -> Order:
         if self.faults:
             self._fault("submit_order", account, symbol=getattr(request, "symbol", None),
                         side=getattr(getattr(request, "side", None), "value", getattr(request, "side", None)))
@@ -428,27 +467,87 @@ class MockBroker:
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
         if request.type is TYPE.MARKET and not self.engine.session_open():
-            raise MarketClosed(f"the market is closed (regular session 09:30-16:00 New York, Monday to Friday): a "
+            raise MarketClosed(f"the market is closed (the NYSE's regular session: 09:30-16:00 New York, 13:00 on "
+                               f"early-close days, none on weekends and holidays): a "
                                f"market order for {request.symbol} cannot be filled now; send a limit order, which "
                                f"waits for the open", symbol=request.symbol)
-        reserve = self._reservation(request, account)
+        shares = request.qty
+        if shares is None:  # dollars: sized at the touch now (the venue sizes it again when it arrives)
+            bid, ask = self.engine.touch(market)
+            shares = canonical_qty((request.notional / (ask if request.side is SIDE.BUY else bid)).quantize(
+                QTY_STEP, rounding=ROUND_DOWN)) or QTY_STEP
+        if self.ledger.accounts[account].suspend_trade:
+            raise PermissionDenied(f"account {account!r} has trading suspended (account configuration "
+                                   f"suspend_trade)", reason=RejectReason.TRADING_SUSPENDED)
+        if request.order_class is CLASS.OCO:
+            self._check_oco_position(request, account, shares)
+        reserve = self._reservation(request, account, qty=shares, canceling=canceling)
         buying_power = self.ledger.buying_power(account, self._live_marks)
         if reserve > buying_power:
             raise InsufficientFunds(
                 f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
                 needed=str(reserve.quantize(Decimal('0.01'))), available=str(buying_power.quantize(Decimal('0.01'))))
-        order = self._new_order(request, account)
+        order = self._new_order(request, account, qty=shares)
         self.ledger.reserve(account, order.id, reserve)
+        if request.order_class is not _SIMPLE:
+            return self._submit_group(order, request, account)
         self.engine.accept(order)
         return order.snapshot()
 
-    def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None) -> WorkingOrder:
+    def _check_oco_position(self, request: OrderRequest, account: str, qty: "int | Decimal") -> None:
+        """An OCO order is an exit only: it may close what is held (less what open sells already close), never open
+        a position."""
+        held = self.ledger.accounts[account].positions.get(request.symbol)
+        held_qty = held.qty if held is not None else 0
+        if request.side is SIDE.SELL:
+            available = held_qty - self.engine.open_sells.get((account, request.symbol), 0)
+        else:
+            available = -held_qty
+        if qty > available:
+            raise InvalidOrder(f"insufficient qty available for order (requested: {qty}, available: "
+                               f"{max(available, 0)}): an oco order exits a position",
+                               reason=RejectReason.INSUFFICIENT_POSITION, available=str(max(available, 0)))
+
+    def _submit_group(self, parent: WorkingOrder, request: OrderRequest, account: str) -> Order:
+        """A bracket, OCO or OTO order: the parent and its legs (see ``mockbroker.execution.groups``)."""
+        cls = request.order_class
+        group = OrderGroup(cls)
+        exit_side = request.side if cls is CLASS.OCO else (SIDE.SELL if request.side is SIDE.BUY else SIDE.BUY)
+        legs = []
+        if request.take_profit is not None and cls is not CLASS.OCO:
+            legs.append((groups.TAKE_PROFIT, OrderRequest(request.symbol, parent.qty, exit_side, TYPE.LIMIT,
+                                                          request.time_in_force, limit_price=request.take_profit,
+                                                          order_class=cls)))
+        if request.stop_loss is not None:
+            kind = TYPE.STOP if request.stop_loss_limit is None else TYPE.STOP_LIMIT
+            legs.append((groups.STOP_LOSS, OrderRequest(request.symbol, parent.qty, exit_side, kind,
+                                                        request.time_in_force, stop_price=request.stop_loss,
+                                                        limit_price=request.stop_loss_limit, order_class=cls)))
+        group.add(groups.TAKE_PROFIT if cls is CLASS.OCO else groups.ENTRY, parent)
+        made = []
+        for role, leg_request in legs:
+            leg = self._new_order(leg_request, account)
+            leg.parent_id = parent.id
+            group.add(role, leg)
+            made.append(leg)
+        parent.legs = tuple(leg.id for leg in made)
+        self.engine.accept(parent)
+        for leg in made:
+            if cls is CLASS.OCO:
+                self.engine.accept(leg)  # an OCO's exits both work at once
+            else:
+                self.engine.hold(leg)  # held until the entry has filled
+        return parent.snapshot()
+
+    def _new_order(self, request: OrderRequest, account: str, replaces: str | None = None,
+                   qty: "int | Decimal | None" = None) -> WorkingOrder:
         self._order_counter += 1
         order_id = "%s%012x" % (self._order_id_prefix, self._order_counter)  # faster than an f-string here
         now = self.clock._now_ns
         order = WorkingOrder(order_id, request.client_order_id or order_id, account, request, STATUS.ACCEPTED, now,
                              self.engine.mid(self.market.symbols[request.symbol]), request.limit_price,
-                             request.stop_price, request.qty, request.time_in_force, now)  # positional: faster
+                             request.stop_price, request.qty if qty is None else qty, request.time_in_force,
+                             now)  # positional: faster
         if replaces is not None:
             order.replaces = replaces
         return order
@@ -517,9 +616,11 @@ class MockBroker:
                       limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
         self._fault("replace_order", account)
         old = self._working(order_id, account)
-        if old.status.value not in ("accepted", "new", "partially_filled"):
+        if old.status.value not in ("accepted", "new", "partially_filled", "held"):
             raise OrderNotCancelable(f"order {order_id} is {old.status.value} and cannot be replaced",
                                      reason=RejectReason.ORDER_NOT_OPEN, status=old.status.value)
+        if old.group is not None:
+            return self._replace_in_group(old, account, limit_price, stop_price, qty, time_in_force)
         r = old.request
         request = replace(r, qty=old.remaining if qty is None else qty,
                           limit_price=r.limit_price if limit_price is None else limit_price,
@@ -539,6 +640,43 @@ class MockBroker:
         self.ledger.reserve(account, new.id, reserve)
         self.ledger.release(account, old.id)
         self.engine.request_replace(old, new)
+        return new.snapshot()
+
+    def _replace_in_group(self, old: WorkingOrder, account: str, limit_price: Any, stop_price: Any, qty: Any,
+                          time_in_force: Any) -> Order:
+        """A new price for an order of a bracket, OCO or OTO group (Alpaca lets only ``limit_price`` and
+        ``stop_price`` change); the new order takes the old one's place in the group."""
+        if qty is not None or time_in_force is not None:
+            raise InvalidOrder("only limit_price and stop_price of an order in a bracket, oco or oto group can change",
+                               reason=RejectReason.INVALID_ORDER_CLASS)
+        r = old.request
+        tick = self.market.symbols[r.symbol].tick
+        limit = self._price("limit_price", limit_price, tick) if limit_price is not None else None
+        stop = self._price("stop_price", stop_price, tick) if stop_price is not None else None
+        if limit is not None and r.type not in _NEEDS_LIMIT or stop is not None and r.type not in _NEEDS_STOP:
+            raise InvalidOrder(f"a {r.type.value} order has no {'limit' if limit is not None else 'stop'} price to "
+                               f"change", reason=RejectReason.INVALID_PRICE)
+        if limit is None and stop is None:
+            raise InvalidArgument("limit_price", None, "give a new limit_price or stop_price")
+        role = old.group.role_of(old)
+        request = replace(r, limit_price=limit if limit is not None else r.limit_price,
+                          stop_price=stop if stop is not None else r.stop_price, client_order_id=None)
+        new = self._new_order(request, account, replaces=old.id, qty=old.qty - old.filled_qty)
+        new.parent_id, new.legs = old.parent_id, old.legs
+        old.group.expect(role, new)
+        if role == groups.ENTRY:  # the entry is the only one that ties up cash
+            reserve = self._reservation(request, account, replacing=old, qty=new.qty)
+            available = (self.ledger.buying_power(account, self._live_marks)
+                         + self.ledger[account].reserved.get(old.id, Decimal(0)))
+            if reserve > available:
+                raise InsufficientFunds(f"the replacement needs about ${reserve:,.2f} of buying power; account "
+                                        f"{account!r} has ${available:,.2f}")
+            self.ledger.reserve(account, new.id, reserve)
+            self.ledger.release(account, old.id)
+        if old.status is STATUS.HELD and not old.in_flight:
+            self.engine.replace_held(old, new)
+        else:
+            self.engine.request_replace(old, new)
         return new.snapshot()
 
     def list_fills(self, account: str = DEFAULT_ACCOUNT, order_id: str | None = None) -> list[Fill]:
@@ -567,11 +705,85 @@ class MockBroker:
             raise PositionNotFound(f"account {account!r} holds no {symbol}", symbol=symbol)
         return view
 
-    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
+    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT, *, qty: Any = None,
+                       percentage: Any = None) -> Order:
+        """Close the position at market: all of it, ``qty`` shares of it, or ``percentage`` percent of it (whole
+        shares, rounded down, unless the position is fractional: Alpaca's rule)."""
         self._fault("close_position", account, symbol=symbol)
         position = self.get_position(symbol, account)
+        held = abs(position.qty)
+        if qty is not None and percentage is not None:
+            raise InvalidArgument("qty", qty, "give qty or percentage, not both")
+        shares = held
+        if qty is not None:
+            shares = order_rules.parse_decimal(qty)
+            if shares is None or not shares.is_finite() or shares <= 0 or order_rules._places(shares) > 9:
+                raise InvalidArgument("qty", qty, "must be a number of shares above 0, at most 9 decimal places")
+            if shares > held:
+                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: {held})",
+                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(held))
+        elif percentage is not None:
+            pct = order_rules.parse_decimal(percentage)
+            if pct is None or not pct.is_finite() or not 0 < pct <= 100 or order_rules._places(pct) > 9:
+                raise InvalidArgument("percentage", percentage, "must be a percentage above 0, at most 100")
+            shares = held * pct / 100
+            shares = canonical_qty(shares.quantize(QTY_STEP, rounding=ROUND_DOWN) if held.__class__ is not int
+                                   else shares.to_integral_value(rounding=ROUND_DOWN))
+            if not shares:
+                raise InvalidOrder(f"{percentage}% of {held} {symbol} is less than a whole share",
+                                   reason=RejectReason.INVALID_QUANTITY)
         side = Side.SELL if position.qty > 0 else Side.BUY
-        return self.submit_order(OrderRequest(symbol, abs(position.qty), side), account)
+        canceling = 0
+        if side is SIDE.SELL:  # the shares already promised to other open sells are not available
+            open_sells = [o for o in self.engine.open_orders_of.get(account, {}).values()
+                          if o.request.symbol == symbol and o.side is SIDE.SELL
+                          and (o.group is None or o.group.counts(o))]
+            canceling = sum((o.qty - o.filled_qty for o in open_sells if o.status is STATUS.PENDING_CANCEL), 0)
+            available = held - sum((o.qty - o.filled_qty for o in open_sells), 0) + canceling
+            if shares > available:
+                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: "
+                                   f"{available}): open sell orders hold the rest; cancel them first",
+                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(available))
+        return self._submit(OrderRequest(symbol, canonical_qty(Decimal(shares)), side), account, canceling)
+
+    def close_all_positions(self, account: str = DEFAULT_ACCOUNT, cancel_orders: bool = False) -> list:
+        """Close every position at market (after canceling every open order, with ``cancel_orders``): one
+        ``(symbol, Order or BrokerError)`` per position, as Alpaca's 207 multi-status answer."""
+        self._fault("close_all_positions", account)
+        if cancel_orders:
+            self.cancel_all_orders(account)
+        results = []
+        for position in self.list_positions(account):
+            try:
+                results.append((position.symbol, self.close_position(position.symbol, account)))
+            except BrokerError as error:
+                results.append((position.symbol, error))
+        return results
+
+    # --- account configurations, activities, portfolio history, calendar, assets (mockbroker.account_views) -------
+    def get_account_configurations(self, account: str = DEFAULT_ACCOUNT) -> dict:
+        self._fault("get_account_configurations", account)
+        return account_views.configurations(self.ledger[account])
+
+    def set_account_configurations(self, account: str = DEFAULT_ACCOUNT, **changes: Any) -> dict:
+        """Change settings (Alpaca's names): no_shorting, fractional_trading, suspend_trade, dtbp_check, pdt_check,
+        trade_confirm_email, max_margin_multiplier ("1" only: a cash account), ptp_no_exception_entry."""
+        self._fault("set_account_configurations", account)
+        return account_views.configure(self.ledger[account], changes)
+
+    def list_activities(self, account: str = DEFAULT_ACCOUNT, types: Any = None) -> list[dict]:
+        """Account activities, oldest first: FILL (every fill), DIV (dividends), SPLIT (a split's cash-out of a
+        fraction); ``types`` narrows them."""
+        self._fault("list_activities", account)
+        self.ledger[account]
+        return account_views.activities(self, account, types)
+
+    def portfolio_history(self, account: str = DEFAULT_ACCOUNT, period: str | None = None,
+                          timeframe: str | None = None) -> dict:
+        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars."""
+        self._fault("portfolio_history", account)
+        self.ledger[account]
+        return account_views.portfolio_history(self, account, period, timeframe)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:
@@ -649,10 +861,13 @@ class MockBroker:
 
 
 def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:
+    """Bars of ``seconds`` from one-minute bars: minutes and hours on the clock, days (and weeks, from Monday) from
+    midnight New York, as Alpaca stamps them."""
     width = seconds * NS_PER_SECOND
+    daily = seconds % 86_400 == 0
     out: list[Bar] = []
     for bar in bars:
-        start = bar.start_ns - bar.start_ns % width
+        start = session.midnight_ns(bar.start_ns, seconds // 86_400) if daily else bar.start_ns - bar.start_ns % width
         if out and out[-1].start_ns == start:
             last = out[-1]
             out[-1] = replace(last, high=max(last.high, bar.high), low=min(last.low, bar.low), close=bar.close,

@@ -16,8 +16,8 @@ from typing import Any
 import requests
 
 from .config import AccountConfig, BrokerConfig
-from .domain import (Account, Bar, BookLevel, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
-                     OrderRequest, OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade)
+from .domain import (Account, Bar, BookLevel, EventType, Fill, MarketState, Order, OrderBook, OrderClass, OrderEvent,
+                     OrderRequest, OrderStatus, OrderType, Position, Quote, Side, TimeInForce, Trade, canonical_qty)
 from .errors import (ERROR_CLASSES, BrokerError, ConnectionFailed, InvalidArgument, RateLimited, RejectReason,
                      Timeout, UnknownAccount)
 from .interface import DEFAULT_ACCOUNT
@@ -56,13 +56,17 @@ def _error_from(status: int, body: Any) -> BrokerError:
     return exc
 
 
+def _qty(value: Any) -> "int | Decimal":
+    return canonical_qty(Decimal(str(value)))
+
+
 def order_from(data: dict) -> Order:
     m = data.get("mock") or {}
     return Order(
         id=m.get("order_id") or data["id"], client_order_id=data["client_order_id"], account_id=m.get("account_id", ""),
         symbol=data["symbol"], side=Side(data["side"]), type=OrderType(data["type"]),
-        time_in_force=TimeInForce(data["time_in_force"]), qty=int(Decimal(data["qty"])),
-        filled_qty=int(Decimal(data["filled_qty"])), status=OrderStatus(data["status"]),
+        time_in_force=TimeInForce(data["time_in_force"]), qty=_qty(m.get("qty") or data["qty"]),
+        filled_qty=_qty(data["filled_qty"]), status=OrderStatus(data["status"]),
         limit_price=_dec(data.get("limit_price")), stop_price=_dec(data.get("stop_price")),
         filled_avg_price=_dec(data.get("filled_avg_price")), created_ns=m["created_ns"], updated_ns=m["updated_ns"],
         submitted_ns=m["submitted_ns"], filled_ns=m.get("filled_ns"), canceled_ns=m.get("canceled_ns"),
@@ -70,20 +74,22 @@ def order_from(data: dict) -> Order:
         reject_reason=RejectReason(m["reject_reason"]) if m.get("reject_reason") else None,
         replaced_by=m.get("replaced_by"), replaces=m.get("replaces"), trail_price=_dec(data.get("trail_price")),
         trail_percent=_dec(data.get("trail_percent")), fees=_dec(m.get("fees", "0")),
-        extended_hours=bool(data.get("extended_hours", False)))
+        extended_hours=bool(data.get("extended_hours", False)), notional=_dec(data.get("notional")),
+        order_class=OrderClass(data.get("order_class") or "simple"), legs=tuple(m.get("leg_order_ids") or ()),
+        parent_id=m.get("parent_order_id"))
 
 
 def fill_from(data: dict) -> Fill:
     m = data["mock"]
     return Fill(fill_id=data["id"], order_id=m["order_id"], account_id=m["account_id"], symbol=data["symbol"],
-                side=Side(data["side"]), qty=int(Decimal(data["qty"])), price=Decimal(data["price"]),
+                side=Side(data["side"]), qty=_qty(data["qty"]), price=Decimal(data["price"]),
                 fee=Decimal(m["fee"]), time_ns=m["time_ns"], arrival_mid=Decimal(m["arrival_mid"]),
                 slippage_bps=Decimal(m["slippage_bps"]), liquidity=m.get("liquidity", "taker"))
 
 
 def position_from(data: dict) -> Position:
     m = data.get("mock") or {}
-    return Position(account_id=m.get("account_id", ""), symbol=data["symbol"], qty=int(Decimal(data["qty"])),
+    return Position(account_id=m.get("account_id", ""), symbol=data["symbol"], qty=_qty(data["qty"]),
                     avg_entry_price=Decimal(data["avg_entry_price"]), cost_basis=Decimal(data["cost_basis"]),
                     market_price=Decimal(data["current_price"]), market_value=Decimal(data["market_value"]),
                     unrealized_pl=Decimal(data["unrealized_pl"]), realized_pl=Decimal(m.get("realized_pl", "0")))
@@ -188,14 +194,46 @@ class HttpBroker:
     def get_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Position:
         return position_from(self._request("GET", f"/v2/positions/{symbol}", account=account))
 
-    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
-        return order_from(self._request("DELETE", f"/v2/positions/{symbol}", account=account))
+    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT, *, qty: Any = None,
+                       percentage: Any = None) -> Order:
+        params = {k: str(v) for k, v in (("qty", qty), ("percentage", percentage)) if v is not None} or None
+        return order_from(self._request("DELETE", f"/v2/positions/{symbol}", account=account, params=params))
+
+    def close_all_positions(self, account: str = DEFAULT_ACCOUNT, cancel_orders: bool = False) -> list:
+        params = {"cancel_orders": "true"} if cancel_orders else None
+        out = []
+        for item in self._request("DELETE", "/v2/positions", account=account, params=params):
+            body = item.get("body") or {}
+            if item.get("status") == 200:
+                out.append((item["symbol"], order_from(body)))
+            else:
+                out.append((item["symbol"], _error_from(int(item.get("status") or 500), body)))
+        return out
+
+    def get_account_configurations(self, account: str = DEFAULT_ACCOUNT) -> dict:
+        return self._request("GET", "/v2/account/configurations", account=account)
+
+    def set_account_configurations(self, account: str = DEFAULT_ACCOUNT, **changes: Any) -> dict:
+        return self._request("PATCH", "/v2/account/configurations", account=account, json=changes)
 
     # ----- orders
     def submit_order(self, request: OrderRequest, account: str = DEFAULT_ACCOUNT) -> Order:
-        body: dict[str, Any] = {"symbol": request.symbol, "qty": request.qty, "side": Side(request.side).value,
+        body: dict[str, Any] = {"symbol": request.symbol, "side": Side(request.side).value,
                                 "type": OrderType(request.type).value,
                                 "time_in_force": TimeInForce(request.time_in_force).value}
+        if request.qty is not None:
+            body["qty"] = request.qty if isinstance(request.qty, int) else str(request.qty)
+        if request.notional is not None:
+            body["notional"] = str(request.notional)
+        order_class = getattr(request.order_class, "value", request.order_class)
+        if order_class != "simple":
+            body["order_class"] = order_class
+        if request.take_profit is not None:
+            body["take_profit"] = {"limit_price": str(request.take_profit)}
+        if request.stop_loss is not None:
+            body["stop_loss"] = {"stop_price": str(request.stop_loss)}
+            if request.stop_loss_limit is not None:
+                body["stop_loss"]["limit_price"] = str(request.stop_loss_limit)
         for name in ("limit_price", "stop_price", "trail_price", "trail_percent"):
             value = getattr(request, name)
             if value is not None:

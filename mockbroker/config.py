@@ -212,6 +212,8 @@ class SymbolConfig(_Section):
     tick_size: Decimal = Decimal("0.01")
     daily_volume: int = 5_000_000
     shortable: bool = True
+    fractionable: bool = True
+    """Whether fractional shares and dollar (notional) orders are allowed in this symbol (Alpaca's asset field)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not re.fullmatch(r"[A-Z][A-Z0-9.]{0,9}", self.symbol):
@@ -238,7 +240,7 @@ class SymbolConfig(_Section):
 
     def to_dict(self) -> dict:
         return {"symbol": self.symbol, "price": str(self.price), "tick_size": str(self.tick_size),
-                "daily_volume": self.daily_volume, "shortable": self.shortable}
+                "daily_volume": self.daily_volume, "shortable": self.shortable, "fractionable": self.fractionable}
 
 
 @dataclass(frozen=True)
@@ -308,10 +310,15 @@ class BrokerConfig:
     symbols: tuple[SymbolConfig, ...] = (SymbolConfig(),)
     accounts: tuple[AccountConfig, ...] = (AccountConfig(),)
     seed: int = DEFAULT_SEED
+    start: str | None = None
+    """When the virtual clock starts: a New York date ("2026-11-27": 09:30 that day) or an ISO date-time with a
+    zone; None: Monday 5 January 2026, 09:30 New York."""
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
             raise ConfigurationError(f"seed={self.seed!r}: must be a whole number from 0 to 2**63-1")
+        if self.start is not None:
+            start_ns(self.start)  # refuse a bad start now
         object.__setattr__(self, "symbols", tuple(SymbolConfig.coerce(s) for s in self.symbols))
         object.__setattr__(self, "accounts", tuple(AccountConfig.coerce(a) for a in self.accounts))
         names = [s.symbol for s in self.symbols]
@@ -331,11 +338,11 @@ class BrokerConfig:
         """Build from the ``POST /mock/configure`` body (camelCase or snake_case)."""
         data = dict(data or {})
         known = {"scenario", "marketConfig", "market_config", "market", "executionConfig", "execution_config",
-                 "execution", "symbols", "accounts", "seed"}
+                 "execution", "symbols", "accounts", "seed", "start"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigurationError(f"{unknown[0]}: unknown field (known: scenario, marketConfig, executionConfig, "
-                                     "symbols, accounts, seed)")
+                                     "symbols, accounts, seed, start)")
         market = data.get("marketConfig", data.get("market_config", data.get("market")))
         execution = data.get("executionConfig", data.get("execution_config", data.get("execution")))
         scenario = data.get("scenario", "normal")
@@ -354,10 +361,11 @@ class BrokerConfig:
             symbols=tuple(symbols),
             accounts=tuple(accounts),
             seed=data.get("seed", DEFAULT_SEED),
+            start=data.get("start"),
         )
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "scenario": self.scenario,
             "marketConfig": self.market.to_dict(),
             "executionConfig": self.execution.to_dict(),
@@ -365,3 +373,28 @@ class BrokerConfig:
             "accounts": [a.to_dict() for a in self.accounts],
             "seed": self.seed,
         }
+        if self.start is not None:
+            out["start"] = self.start
+        return out
+
+
+def start_ns(start: str) -> int:
+    """The clock's start from a New York date (09:30 that day) or an ISO date-time with a zone."""
+    from datetime import date as date_, datetime, time as time_
+    from zoneinfo import ZoneInfo
+
+    from .clock import to_ns
+
+    if not isinstance(start, str):
+        raise ConfigurationError(f"start={start!r}: must be a date (YYYY-MM-DD) or an ISO date-time with a zone")
+    try:
+        if len(start) == 10:
+            return to_ns(datetime.combine(date_.fromisoformat(start), time_(9, 30), ZoneInfo("America/New_York")))
+        moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigurationError(f"start={start!r}: not a date (YYYY-MM-DD) or an ISO date-time") from None
+    if moment.tzinfo is None:
+        raise ConfigurationError(f"start={start!r}: give the time zone (e.g. 2026-11-27T09:30:00-05:00)")
+    if not 1990 <= moment.year <= 2100:
+        raise ConfigurationError(f"start={start!r}: must be between 1990 and 2100")
+    return to_ns(moment)

@@ -2,7 +2,9 @@
 
 Rules:
 - Values are frozen dataclasses; the engine keeps its own mutable state and hands out snapshots.
-- Money and prices are ``Decimal`` (cents and ticks stay exact); quantities are whole shares (``int``).
+- Money and prices are ``Decimal`` (cents and ticks stay exact). Quantities are exact too: an ``int`` for whole
+  shares (the engine's fast path) and a ``Decimal`` of at most 9 places for fractional shares
+  (``canonical_qty`` gives every quantity one form: 10 and Decimal("10.0") are the int 10).
 - Times are integer nanoseconds since the Unix epoch on the broker's virtual clock (``*_ns`` fields);
   ``mockbroker.clock.to_datetime`` turns them into aware UTC datetimes.
 - ``to_dict`` gives a JSON-ready dict with stable key order (Decimals as strings), used by the event log,
@@ -50,7 +52,18 @@ class TimeInForce(str, Enum):
     FOK = "fok"
 
 
+class OrderClass(str, Enum):
+    """Simple orders, and the advanced classes whose orders act as a group (entry, take-profit, stop-loss)."""
+
+    SIMPLE = "simple"
+    BRACKET = "bracket"
+    OCO = "oco"
+    OTO = "oto"
+
+
 class OrderStatus(str, Enum):
+    HELD = "held"
+    """A leg of a bracket or OTO order waiting for its entry to fill (it is not at the venue yet)."""
     NEW = "new"
     ACCEPTED = "accepted"
     PENDING_NEW = "pending_new"
@@ -75,9 +88,24 @@ class OrderStatus(str, Enum):
 SIDE, TYPE, TIF, STATUS = MemberTable(Side), MemberTable(OrderType), MemberTable(TimeInForce), MemberTable(OrderStatus)
 """The members as plain attributes, for hot paths (see ``MemberTable``): ``STATUS.FILLED is OrderStatus.FILLED``."""
 
+CLASS = MemberTable(OrderClass)
+
 TERMINAL_STATUSES = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REJECTED, OrderStatus.REPLACED}
 )
+
+
+QTY_PLACES = 9
+"""Quantities have at most 9 decimal places (Alpaca's rule for fractional shares and notional amounts)."""
+
+
+def canonical_qty(value: "int | Decimal") -> "int | Decimal":
+    """One form per quantity: whole numbers as ``int`` (the fast path), fractions as a normalized ``Decimal``."""
+    if value.__class__ is int:
+        return value
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
 
 
 def _jsonable(value: object) -> object:
@@ -109,7 +137,7 @@ class OrderRequest(_Record):
     """What a trader asks for. Validated by the broker, which raises a typed error for bad input."""
 
     symbol: str
-    qty: int
+    qty: int | Decimal | None
     side: Side
     type: OrderType = OrderType.MARKET
     time_in_force: TimeInForce = TimeInForce.DAY
@@ -119,6 +147,15 @@ class OrderRequest(_Record):
     trail_percent: Decimal | None = None
     client_order_id: str | None = None
     extended_hours: bool = False
+    notional: Decimal | None = None
+    """A dollar amount instead of ``qty`` (market orders only): the venue buys or sells that much."""
+    order_class: OrderClass = OrderClass.SIMPLE
+    take_profit: Decimal | None = None
+    """Bracket, OCO, OTO: the take-profit leg's limit price."""
+    stop_loss: Decimal | None = None
+    """Bracket, OCO, OTO: the stop-loss leg's stop price."""
+    stop_loss_limit: Decimal | None = None
+    """Optional: the stop-loss leg becomes a stop-limit order with this limit price."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +168,7 @@ class Fill(_Record):
     account_id: str
     symbol: str
     side: Side
-    qty: int
+    qty: int | Decimal
     price: Decimal
     fee: Decimal
     time_ns: int
@@ -149,8 +186,8 @@ class Order(_Record):
     side: Side
     type: OrderType
     time_in_force: TimeInForce
-    qty: int
-    filled_qty: int
+    qty: int | Decimal
+    filled_qty: int | Decimal
     status: OrderStatus
     limit_price: Decimal | None
     stop_price: Decimal | None
@@ -169,9 +206,15 @@ class Order(_Record):
     trail_percent: Decimal | None = None
     fees: Decimal = Decimal("0")
     extended_hours: bool = False
+    notional: Decimal | None = None
+    order_class: OrderClass = OrderClass.SIMPLE
+    legs: tuple[str, ...] = ()
+    """A bracket, OCO or OTO parent's leg orders (ids: take-profit first, then stop-loss)."""
+    parent_id: str | None = None
+    """A leg's parent order."""
 
     @property
-    def remaining_qty(self) -> int:
+    def remaining_qty(self) -> int | Decimal:
         return self.qty - self.filled_qty
 
     @property
@@ -186,7 +229,7 @@ class Position(_Record):
 
     account_id: str
     symbol: str
-    qty: int
+    qty: int | Decimal
     avg_entry_price: Decimal
     cost_basis: Decimal
     market_price: Decimal

@@ -35,6 +35,17 @@ class RejectReason(str, Enum):
     DUPLICATE_CLIENT_ORDER_ID = "duplicate_client_order_id"
     INJECTED_FAULT = "injected_fault"
     CORPORATE_ACTION = "corporate_action"
+    FRACTIONAL_NOT_ALLOWED = "fractional_not_allowed"
+    """A fractional quantity or a dollar amount where the asset, the account, the order type or the time in force
+    does not allow it."""
+    NOTIONAL_TOO_SMALL = "notional_too_small"
+    INVALID_ORDER_CLASS = "invalid_order_class"
+    """A bracket, OCO or OTO order missing a leg, with a leg it may not have, or with a type or time in force its
+    class does not allow."""
+    INVALID_LEG_PRICE = "invalid_leg_price"
+    """A take-profit or stop-loss price on the wrong side of the entry or of the market."""
+    EXTENDED_HOURS_NOT_ALLOWED = "extended_hours_not_allowed"
+    TRADING_SUSPENDED = "trading_suspended"
 
 
 class BrokerError(Exception):

@@ -45,7 +45,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 READ_ONLY = frozenset({
     "now_ns", "order_events", "event_log_json", "market_state", "state", "configuration_summary", "reconciles",
-    "diff_snapshots", "snapshot", "delete_snapshot", "export_snapshot",
+    "diff_snapshots", "snapshot", "delete_snapshot", "export_snapshot", "portfolio_history",
 })
 """Public calls that change no simulation state (``snapshot``/``delete_snapshot`` write the store directly)."""
 

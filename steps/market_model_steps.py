@@ -213,7 +213,7 @@ def step_u_shaped_volume(context, symbol):
     bars = [b for b in desk.broker.get_bars(symbol, timeframe_seconds=60, limit=10_000) if b.start_ns >= desk.start_ns]
     halves = [0] * 13
     for bar in bars:
-        opened = session.next_close(bar.start_ns) - int(session.SESSION_SECONDS * 1e9)
+        opened = session.session_bounds(bar.start_ns)[0]
         halves[min(12, max(0, int((bar.start_ns - opened) / 1e9 // 1800)))] += bar.volume
     assert_that(min(halves[0], halves[12]), compares(f"{symbol} volume in the first and last half hours (the "
                                                      f"smaller)", "above", halves[6]),

@@ -60,6 +60,28 @@ def parse_shares(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+@parse.with_pattern(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,9})?")
+def parse_quantity(text: str):
+    """Shares, whole or fractional (up to 9 places): "2.5", "0.125", "1,000" (whole numbers stay whole)."""
+    from mockbroker.domain import canonical_qty
+
+    return canonical_qty(Decimal(text.replace(",", "")))
+
+
+@parse.with_pattern(r"\d{4}-\d{2}-\d{2}")
+def parse_date(text: str):
+    """A date, year first: "2026-11-27"."""
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+@parse.with_pattern(r"\d{2}:\d{2}")
+def parse_clock_time(text: str) -> str:
+    """A time of day on the 24-hour clock: "13:00"."""
+    return text
+
+
 @parse.with_pattern(r"\d+")
 def parse_count(text: str) -> int:
     """A small whole number: "5"."""
@@ -128,10 +150,11 @@ STATUS_WORDS = {
     "filled": OrderStatus.FILLED, "canceled": OrderStatus.CANCELED, "cancelled": OrderStatus.CANCELED,
     "rejected": OrderStatus.REJECTED, "accepted": OrderStatus.ACCEPTED, "expired": OrderStatus.EXPIRED,
     "replaced": OrderStatus.REPLACED, "resting": OrderStatus.NEW, "resting on the book": OrderStatus.NEW,
+    "held": OrderStatus.HELD,
 }
 parse_status = TypeBuilder.make_enum(STATUS_WORDS)
 parse_status.__doc__ = ('An order status: "filled", "canceled", "rejected", "accepted", "expired", "replaced", '
-                        '"resting" (at the venue, waiting).')
+                        '"resting" (at the venue, waiting), "held" (a bracket leg waiting for its entry to fill).')
 
 REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
     # words -> (reason it must carry, or error codes that also count); InvalidArgument names no reason
@@ -146,6 +169,11 @@ REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
     "a trading halt": (RejectReason.TRADING_HALTED, ("trading_halted",)),
     "a closed market": (RejectReason.MARKET_CLOSED, ("market_closed",)),
     "a short sale that is not allowed": (RejectReason.SHORT_SALE_NOT_ALLOWED, ()),
+    "not enough shares to close": (RejectReason.INSUFFICIENT_POSITION, ()),
+    "a take profit on the wrong side of the stop loss": (RejectReason.INVALID_LEG_PRICE, ()),
+    "a stop loss on the wrong side of the market": (RejectReason.INVALID_LEG_PRICE, ()),
+    "fractional shares not allowed": (RejectReason.FRACTIONAL_NOT_ALLOWED, ()),
+    "an amount below one dollar": (RejectReason.NOTIONAL_TOO_SMALL, ()),
 }
 parse_refusal = TypeBuilder.make_choice(list(REFUSAL_WORDS))
 parse_refusal.__doc__ = "Why an order is refused: " + ", ".join(f'"{w}"' for w in REFUSAL_WORDS) + "."
@@ -178,6 +206,9 @@ parse_direction.__doc__ = 'A direction: "up" or "down".'
 parse_bound = TypeBuilder.make_enum({"above": "above", "below": "below", "at least": "at least",
                                      "at most": "at most"})
 parse_bound.__doc__ = 'A comparison: "above", "below", "at least", "at most".'
+
+parse_leg = TypeBuilder.make_choice(["take profit", "stop loss"])
+parse_leg.__doc__ = 'A leg of a bracket, OCO or OTO order: "take profit" or "stop loss".'
 
 parse_outcome = TypeBuilder.make_choice(["profit", "loss"])
 parse_outcome.__doc__ = 'A P&L outcome: "profit" or "loss".'
@@ -239,6 +270,9 @@ PARAMETER_TYPES = {
     "Percent": (parse_percent, "8%, 0.5%, 8 percent, 50 bps"),
     "Shares": (parse_shares, "1,000"),
     "Count": (parse_count, "5"),
+    "Quantity": (parse_quantity, "2.5, 0.125, 100"),
+    "Date": (parse_date, "2026-11-27"),
+    "ClockTime": (parse_clock_time, "13:00"),
     "Duration": (parse_duration, "250 ms, 2 seconds, 3 minutes"),
     "Actor": (parse_actor, "alice, I"),
     "Owner": (parse_owner, "alice's, my"),
@@ -255,6 +289,7 @@ PARAMETER_TYPES = {
     "Direction": (parse_direction, "up, down"),
     "Bound": (parse_bound, "above, below, at least, at most"),
     "Outcome": (parse_outcome, "profit, loss"),
+    "Leg": (parse_leg, "take profit, stop loss"),
     "Failure": (parse_failure, "a connection error, a timeout"),
     "Operation": (parse_operation, "order submissions, all requests"),
     "Feeds": (parse_feeds, "quotes, trades and bars"),

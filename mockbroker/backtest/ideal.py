@@ -321,10 +321,20 @@ class IdealBroker:
         return Position(self.account_id, symbol, self.qty, self.cost_basis / self.qty, self.cost_basis, self.price,
                         value, value - self.cost_basis, self.realized)
 
-    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT) -> Order:
+    def close_position(self, symbol: str, account: str = DEFAULT_ACCOUNT, *, qty=None, percentage=None) -> Order:
         position = self.get_position(symbol, account)
         side = Side.SELL if position.qty > 0 else Side.BUY
-        return self.submit_order(OrderRequest(symbol, abs(position.qty), side), account)
+        shares = abs(position.qty)
+        if qty is not None:
+            shares = min(shares, int(Decimal(str(qty))))
+        elif percentage is not None:
+            shares = int(shares * Decimal(str(percentage)) / 100)
+        return self.submit_order(OrderRequest(symbol, shares, side), account)
+
+    def close_all_positions(self, account: str = DEFAULT_ACCOUNT, cancel_orders: bool = False) -> list:
+        if cancel_orders:
+            self.cancel_all_orders(account)
+        return [(p.symbol, self.close_position(p.symbol, account)) for p in self.list_positions(account)]
 
     # --- market data ------------------------------------------------------------------------------------------
     def _symbol(self, symbol: str) -> None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import Callable
 
 import numpy as np
@@ -50,7 +50,7 @@ import numpy as np
 from ..clock import VirtualClock
 from ..config import ExecutionConfig
 from ..domain import (EVENT, SIDE, STATUS, TIF, TYPE, EventType, Fill, Order, OrderRequest, OrderStatus, OrderType,
-                      Side, TimeInForce)
+                      Side, TimeInForce, canonical_qty)
 from ..errors import RejectReason
 from ..market import session
 from ..market.events import MarketEvent, Split
@@ -59,6 +59,7 @@ from .lifecycle import ALLOWED, IllegalTransition
 from .models import ProbabilisticTouch, QueuePositionTouch, SquareRootImpact, latency_model
 
 PRICE_PLACES = Decimal("0.0001")
+QTY_STEP = Decimal("0.000000001")  # 9 places: the smallest fraction of a share
 BPS_PLACES = Decimal("0.01")
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -106,6 +107,10 @@ class WorkingOrder:
     """This order's fills, as numbers in the engine's fill log (``ExecutionEngine.fill``); a tuple of ints is
     not tracked by the garbage collector."""
     queue_ahead: int | None = None
+    group: object = None
+    """The ``OrderGroup`` of a bracket, OCO or OTO order (None for a simple order: one check on the hot path)."""
+    legs: tuple[str, ...] = ()
+    parent_id: str | None = None
 
     @property
     def remaining(self) -> int:
@@ -133,17 +138,22 @@ class WorkingOrder:
         else:
             filled_ns = canceled_ns = expired_ns = reason = replaced_by = None
         avg = (notional / filled_qty).quantize(PRICE_PLACES) if filled_qty else None
+        qty = self.qty
+        if filled_qty.__class__ is not int:  # fractional shares: one form for each quantity
+            filled_qty = canonical_qty(filled_qty)
+            qty = canonical_qty(qty)
         r = self.request
         # Order is a frozen dataclass; filling its __dict__ directly is several times faster than __init__.
         order = Order.__new__(Order)
         order.__dict__.update(
             id=self.id, client_order_id=self.client_order_id, account_id=self.account_id, symbol=r.symbol,
-            side=r.side, type=r.type, time_in_force=self.time_in_force, qty=self.qty, filled_qty=filled_qty,
+            side=r.side, type=r.type, time_in_force=self.time_in_force, qty=qty, filled_qty=filled_qty,
             status=status, limit_price=self.limit_price, stop_price=stop, filled_avg_price=avg,
             created_ns=self.created_ns, updated_ns=updated_ns or self.created_ns, submitted_ns=self.created_ns,
             filled_ns=filled_ns, canceled_ns=canceled_ns, expired_ns=expired_ns, arrival_mid=self.arrival_mid,
             reject_reason=reason, replaced_by=replaced_by, replaces=self.replaces, trail_price=r.trail_price,
-            trail_percent=r.trail_percent, fees=fees, extended_hours=r.extended_hours)
+            trail_percent=r.trail_percent, fees=fees, extended_hours=r.extended_hours, notional=r.notional,
+            order_class=r.order_class, legs=self.legs, parent_id=self.parent_id)
         return order
 
 
@@ -289,6 +299,10 @@ class ExecutionEngine:
     def _took(self, market: SymbolMarket, book_side: Side, levels: list[list], qty: int) -> None:
         """Tell the book we took ``qty``; keep the cached levels when only the first level shrank (then the book
         would show exactly that), else drop them."""
+        if qty.__class__ is not int:  # fractional shares: the book counts shares taken as a float
+            market.book.take(book_side, float(qty))
+            self._levels_cache.pop((market.symbol, book_side), None)
+            return
         market.book.take(book_side, qty)
         side = market.book.sides[book_side]
         if levels and qty < levels[0][1]:
@@ -364,9 +378,24 @@ class ExecutionEngine:
             inbox.sort(reverse=True)
         return inbox
 
+    def hold(self, order: WorkingOrder) -> None:
+        """A bracket or OTO exit, held by the broker until its entry fills (``activate`` sends it)."""
+        order.status = STATUS.HELD
+        self.orders[order.id] = order
+        self._track(order)
+        self.emit(EVENT.ACCEPTED, order, None, None)
+
+    def replace_held(self, old: WorkingOrder, new: WorkingOrder) -> None:
+        """Replace a held leg at once: it is not at the venue, so nothing travels."""
+        self.hold(new)
+        old.replaced_by = new.id
+        self._finish(old, STATUS.REPLACED, EVENT.REPLACED, None)
+
     def accept(self, order: WorkingOrder) -> None:
         self.orders[order.id] = order
         self._track(order)
+        if order.request.extended_hours:
+            self._extended_order_opens()
         self.emit(EVENT.ACCEPTED, order, None, None)
         self._send(order)
 
@@ -378,18 +407,21 @@ class ExecutionEngine:
             self.open_orders_of[account] = {}
         mine[order.id] = order
         self.open_orders_of[account][order.id] = order
-        if order.request.side is SIDE.SELL:
+        if order.request.side is SIDE.SELL and (order.group is None or order.group.counts(order)):
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) + order.qty
         if order.request.client_order_id is not None:
             self.client_ids[(order.account_id, order.client_order_id)] = order.id
 
     def _untrack(self, order: WorkingOrder, qty: int) -> None:
-        if qty and order.request.side is SIDE.SELL:
+        if qty and order.request.side is SIDE.SELL and (order.group is None or order.group.counts(order)):
             key = (order.account_id, order.request.symbol)
             self.open_sells[key] = self.open_sells.get(key, 0) - qty
 
     def request_cancel(self, order: WorkingOrder) -> None:
+        if order.status is STATUS.HELD and not order.in_flight:  # a leg still held by the broker: nothing to recall
+            self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None)
+            return
         self._transition(order, STATUS.PENDING_CANCEL)
         self.emit(EVENT.PENDING_CANCEL, order, None, None)
         self._send(order, self._cancel_arrives)
@@ -398,6 +430,8 @@ class ExecutionEngine:
         self._transition(old, STATUS.PENDING_REPLACE)
         self.orders[new.id] = new
         self._track(new)
+        if new.request.extended_hours:
+            self._extended_order_opens()
         self.emit(EVENT.ACCEPTED, new, None, None)
         self._send(old, self._replace_arrives, new)
         new.last_command_ns = old.last_command_ns  # the replacement travels with the replace command
@@ -416,11 +450,16 @@ class ExecutionEngine:
             return
         start, end = self._session
         is_open = start <= self.clock._now_ns < end or self.session_open()
+        if not is_open and order.request.extended_hours:
+            is_open = session.is_extended(self.clock._now_ns)  # pre-market or after-hours: it may trade now
         if not is_open and order.request.type is TYPE.MARKET:
             self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.MARKET_CLOSED)
             return
+        if order.request.notional is not None and not self._size_notional(order, market):
+            return
         order.at_venue = True
-        if order.status is STATUS.ACCEPTED:  # always legal: accepted -> new
+        status = order.status
+        if status is STATUS.ACCEPTED or status is STATUS.HELD:  # always legal: accepted (or an activated leg) -> new
             order.status = STATUS.NEW
             order.updated_ns = self.clock._now_ns
         self.emit(EVENT.NEW, order, None, None)
@@ -454,8 +493,11 @@ class ExecutionEngine:
         working = self.working.get(symbol)
         if not working:
             return
+        extended_only = False
         if not self.session_open():
-            return
+            if not self.market.extended_demand or not session.is_extended(self.clock._now_ns):
+                return
+            extended_only = True  # pre-market or after-hours: only extended-hours orders trade
         market = self.market.symbols[symbol]
         now = self.clock.now_ns()
         printed = isinstance(self.touch_model, QueuePositionTouch) and market.last_trade_ns == now
@@ -467,7 +509,7 @@ class ExecutionEngine:
         best_bid = bids[0][0] if bids else None
         limit_type = TYPE.LIMIT
         for order in list(working.values()):
-            if order.status in _TERMINAL:
+            if order.status in _TERMINAL or extended_only and not order.request.extended_hours:
                 continue
             if printed and order.queue_ahead:
                 self.touch_model.on_print(order, trade.price, trade.size)
@@ -513,7 +555,12 @@ class ExecutionEngine:
         else:
             ratio = self.config.partial_fill_ratio
             remaining = order.qty - order.filled_qty
-            cap = remaining if ratio >= 1.0 else max(1, math.ceil(remaining * ratio))
+            if ratio >= 1.0:
+                cap = remaining
+            elif remaining.__class__ is int:
+                cap = max(1, math.ceil(remaining * ratio))
+            else:  # fractional shares
+                cap = min(remaining, max(1, math.ceil(float(remaining) * ratio)))
         taken = 0
         vwap = None
         if levels and cap <= levels[0][1] and (limit is None or not (
@@ -594,7 +641,10 @@ class ExecutionEngine:
         number = len(log) // FILL_WIDTH
         log += (order.id, order.account_id, market.symbol, side, qty, price, fee, now, order.arrival_mid,
                 "maker" if maker else "taker")
-        market.print_trade(price, qty, now)
+        if qty.__class__ is int:
+            market.print_trade(price, qty, now)
+        elif qty >= 1:  # the whole shares print on the tape; the broker fills the fraction itself (as Alpaca does)
+            market.print_trade(price, int(qty), now)
         if scale and impact.permanent:
             # The permanent part reaches the price at the market's next update (the next quote), as one move for
             # all the fills since the last one.
@@ -612,6 +662,8 @@ class ExecutionEngine:
         if self._charges_fees:
             order.fees += fee
         order.fill_numbers += (number,)
+        if order.group is not None:
+            order.group.on_fill(self, order)
         if order.filled_qty == order.qty:
             order.filled_ns = now
             self._finish(order, STATUS.FILLED, EVENT.FILL, None, fill=number)
@@ -689,9 +741,13 @@ class ExecutionEngine:
         if working:
             working.pop(order.id, None)
         del self.open_orders_of[order.account_id][order.id]
+        if order.request.extended_hours:
+            self.market.extended_demand -= 1
         self.ledger.release(order.account_id, order.id)
         explained = reason or note
         self.emit(event, order, fill, explained.value if explained else None)
+        if order.group is not None:
+            order.group.on_finish(self, order)
 
     def before_market_event(self, event: MarketEvent, symbol: str) -> None:
         """A split changes what every price and quantity in ``symbol`` means: its open orders are canceled first
@@ -708,7 +764,43 @@ class ExecutionEngine:
             self._finish(order, STATUS.CANCELED, EVENT.CANCELED, None, reason)
         return len(doomed)
 
-    def expire_day_orders(self) -> None:
+    # --- quantities that change: notional orders, bracket legs -------------------------------------------------------
+    def _size_notional(self, order: WorkingOrder, market: SymbolMarket) -> bool:
+        """A dollar order arriving: the shares it buys or sells at the touch now, to 9 places (rounded down); False
+        (rejected) when that is nothing."""
+        bid, ask = self.touch(market)
+        price = ask if order.request.side is SIDE.BUY else bid
+        shares = canonical_qty((order.request.notional / price).quantize(QTY_STEP, rounding=ROUND_DOWN))
+        if not shares:
+            self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.NOTIONAL_TOO_SMALL)
+            return False
+        self.set_qty(order, shares)
+        return True
+
+    def set_qty(self, order: WorkingOrder, qty) -> None:
+        """Change an open order's quantity (a dollar order sized at the venue, a bracket leg following its entry or
+        its sibling), keeping the open-sell count right."""
+        change = qty - order.qty
+        if change and order.request.side is SIDE.SELL and (order.group is None or order.group.counts(order)):
+            key = (order.account_id, order.request.symbol)
+            self.open_sells[key] = self.open_sells.get(key, 0) + change
+        order.qty = qty
+
+    def activate(self, order: WorkingOrder) -> None:
+        """A held leg goes to the venue (its entry has filled)."""
+        if order.request.extended_hours:
+            self._extended_order_opens()
+        self._send(order)
+
+    def _extended_order_opens(self) -> None:
+        market = self.market
+        market.extended_demand += 1
+        if market.extended_demand == 1:
+            market.wake_for_extended_hours()
+
+    def expire_day_orders(self, extended: bool = False) -> None:
+        """Day orders end at the close; extended-hours day orders (``extended``) at the end of after-hours."""
         for order in list(self.orders.values()):
-            if order.time_in_force is TIF.DAY and order.status not in _TERMINAL:
+            if order.time_in_force is TIF.DAY and order.status not in _TERMINAL \
+                    and order.request.extended_hours is extended:
                 self._finish(order, STATUS.EXPIRED, EVENT.EXPIRED, None)

@@ -8,7 +8,7 @@
        └─> rejected | canceled | expired | pending_cancel
 
 ``accepted``: the broker has the order and it is on its way to the venue (latency);
-``new``: the venue has it and it is working. Terminal: filled, canceled, expired, rejected, replaced.
+``new``: the venue has it and it is working; ``held``: a bracket or OTO leg waiting for its entry to fill. Terminal: filled, canceled, expired, rejected, replaced.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from ..domain import OrderStatus as S
 _WORKING = {S.PARTIALLY_FILLED, S.FILLED, S.CANCELED, S.EXPIRED}
 
 ALLOWED: dict[S, frozenset[S]] = {
+    # a bracket or OTO leg waits, held by the broker, until its entry fills; then it goes to the venue
+    S.HELD: frozenset({S.NEW, S.REJECTED, S.CANCELED, S.EXPIRED, S.PENDING_CANCEL, S.PENDING_REPLACE, S.REPLACED}),
     S.ACCEPTED: frozenset({S.NEW, S.REJECTED, S.CANCELED, S.EXPIRED, S.PENDING_CANCEL, S.PENDING_REPLACE}),
     S.NEW: frozenset(_WORKING | {S.PENDING_CANCEL, S.PENDING_REPLACE}),
     S.PARTIALLY_FILLED: frozenset(_WORKING | {S.PENDING_CANCEL, S.PENDING_REPLACE}),

@@ -74,12 +74,11 @@ def session_times(start_ns: int, n: int, dt_seconds: float) -> tuple[np.ndarray,
     moment = start_ns + step_ns  # as the live simulator: the first update one interval after the start
     while done < n:
         first = session.next_open(moment)  # ``moment`` itself inside a session, else the next open
-        close_ns = session.next_close(first)
+        open_ns, close_ns = session.session_bounds(first)  # holidays and early closes from the NYSE calendar
         count = min(n - done, max(0, (close_ns - first + step_ns - 1) // step_ns), per_session)
         k = np.arange(count, dtype=np.int64)
         times[done:done + count] = first + k * step_ns
-        fractions[done:done + count] = (times[done:done + count] - (close_ns - int(session.SESSION_SECONDS * NS_PER_SECOND))) \
-            / (session.SESSION_SECONDS * NS_PER_SECOND)
+        fractions[done:done + count] = (times[done:done + count] - open_ns) / (close_ns - open_ns)
         done += count
         moment = close_ns
     return times, fractions

@@ -38,6 +38,10 @@ BAR_NS = BAR_SECONDS * NS_PER_SECOND
 HISTORY_BARS = 120
 AVERAGE_PRINT_SIZE = 100
 PRICE_PLACES = Decimal("0.0001")
+EXTENDED_LIQUIDITY = 0.2
+"""In pre-market and after-hours trading the book shows a fifth of its regular depth..."""
+EXTENDED_SPREAD = 3.0
+"""...and the spread is three times as wide (extended hours trade a few percent of the day's volume)."""
 
 
 @dataclass
@@ -71,6 +75,7 @@ class SymbolMarket:
         self.bars: list[Bar] = self._history(seeds.generator(f"history/{self.symbol}"), start_ns)
         self.current_bar: _BarBuilder | None = None
         self.high_water = self.mid
+        self.extended_hours = False  # pre-market or after-hours: a thinner book and a wider spread
 
     # --- history and bars -------------------------------------------------------------------------------------
     def _history(self, rng: np.random.Generator, start_ns: int) -> list[Bar]:
@@ -144,6 +149,8 @@ class SymbolMarket:
         lot = microstructure.print_lot(self.config.daily_volume)
         rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
         rate *= microstructure.volume_profile(self.session_fraction, self.profile)
+        if self.extended_hours:
+            rate *= EXTENDED_LIQUIDITY
         count = int(self.tape_rng.poisson(rate))
         if count == 0:
             return 0
@@ -219,12 +226,12 @@ class SymbolMarket:
     # --- what traders see ------------------------------------------------------------------------------------------
     @property
     def spread_bps(self) -> float:
-        return (self.market.spread * self.effect.spread * microstructure.vol_factor(self.model.vol_ratio())
+        return (self.market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0) * microstructure.vol_factor(self.model.vol_ratio())
                 * microstructure.thin_factor(self.market.liquidity))
 
     @property
     def touch_size(self) -> float:
-        return self.market.liquidity * self.effect.liquidity
+        return self.market.liquidity * self.effect.liquidity * (EXTENDED_LIQUIDITY if self.extended_hours else 1.0)
 
     def touch(self) -> tuple[Decimal, Decimal]:
         return self.book.touch(self.mid, self.spread_bps)
@@ -291,7 +298,13 @@ class MarketSimulator:
         orders before a split)."""
         self.interval_ns = market.update_frequency * NS_PER_MS
         self._session_close_ns = 0
-        self.clock.schedule_at(self._next_update_ns(clock.now_ns() + self.interval_ns), self._update, "market update")
+        self._session_open_ns = 0
+        self.extended_demand = 0
+        """Open extended-hours orders (the engine counts them): while there are any, the market also updates in
+        pre-market and after-hours trading, with a thinner book (``EXTENDED_LIQUIDITY``, ``EXTENDED_SPREAD``)."""
+        self._extended_start_ns = self._extended_end_ns = 0
+        self._next_update = self.clock.schedule_at(self._next_update_ns(clock.now_ns() + self.interval_ns),
+                                                   self._update, "market update")
 
     def __getitem__(self, symbol: str) -> SymbolMarket:
         try:
@@ -303,21 +316,45 @@ class MarketSimulator:
     def _update(self) -> None:
         now = self.clock.now_ns()
         dt = self.interval_ns / NS_PER_SECOND
-        fraction = 1.0 - (self._session_close_ns - now) / (session.SESSION_SECONDS * NS_PER_SECOND)
+        regular = self._session_open_ns <= now < self._session_close_ns
+        if regular:
+            fraction = (now - self._session_open_ns) / (self._session_close_ns - self._session_open_ns)
+        else:  # extended hours: the volume profile's quiet ends
+            fraction = 0.0 if now < self._session_open_ns else 1.0
+        thin = not regular
         for market in self.symbols.values():
+            market.extended_hours = thin
             market.update(now, dt, fraction)
         for symbol in self.symbols:
             for listener in self.listeners:
                 listener(symbol)
-        self.clock.schedule_at(self._next_update_ns(now + self.interval_ns), self._update, "market update")
+        self._next_update = self.clock.schedule_at(self._next_update_ns(now + self.interval_ns), self._update,
+                                                   "market update")
 
     def _next_update_ns(self, wanted_ns: int) -> int:
-        """Outside the regular session nothing trades: past the close, the next update is at the next open."""
-        if wanted_ns < self._session_close_ns:
+        """Outside the regular session nothing trades: past the close, the next update is at the next open (or, while
+        extended-hours orders work, in the extended hours: from 04:00 to 20:00 New York on session days)."""
+        if wanted_ns < self._session_close_ns and wanted_ns >= self._session_open_ns:
             return wanted_ns
+        if self.extended_demand:
+            if wanted_ns < self._extended_end_ns and not wanted_ns < self._extended_start_ns:
+                return wanted_ns
+            start, self._extended_end_ns = session.next_extended(wanted_ns)
+            self._extended_start_ns = start
+            self._session_open_ns, self._session_close_ns = session.session_bounds(start)
+            return start
         due = session.next_open(wanted_ns)
-        self._session_close_ns = session.next_close(due)
+        self._session_open_ns, self._session_close_ns = session.session_bounds(due)
         return due
+
+    def wake_for_extended_hours(self) -> None:
+        """An extended-hours order started working: if the market sleeps until the next open, update in the
+        extended hours instead (called by the engine when ``extended_demand`` becomes 1)."""
+        now = self.clock.now_ns()
+        due = self._next_update_ns(now + self.interval_ns)
+        if due < self._next_update.due_ns:
+            self._next_update.cancel()
+            self._next_update = self.clock.schedule_at(due, self._update, "market update")
 
     def inject(self, data: dict) -> MarketEvent:
         default = next(iter(self.symbols)) if len(self.symbols) == 1 else None

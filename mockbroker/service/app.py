@@ -18,6 +18,7 @@ from .errors import broker_error_response, install_error_handlers
 from .metrics import LatencyMiddleware, Metrics
 from . import faults, streams
 from .faults import FaultTransportMiddleware
+from .ratelimit import RateLimitHeadersMiddleware
 from .routers import control, health, market_data, trading
 from .streams import StreamHub
 from .state import ServiceState, config_with_keys
@@ -93,6 +94,7 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
     app.state.hub = hub
     app.include_router(streams.router)
     app.include_router(faults.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
+    app.add_middleware(RateLimitHeadersMiddleware, service=service)
     app.add_middleware(FaultTransportMiddleware, hub=hub)
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app

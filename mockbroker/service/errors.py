@@ -9,6 +9,7 @@ same class.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,7 +64,9 @@ def error_response(status: int, message: str, error: str, reason: str | None = N
 def broker_error_response(exc: BrokerError) -> JSONResponse:
     headers = None
     if isinstance(exc, RateLimited):
-        headers = {"Retry-After": str(max(0, int(round(exc.retry_after))))}
+        # whole seconds, rounded up and never 0: a client that waits that long finds a token (RFC 9110 allows no
+        # fractions, and "0" would invite an immediate retry that fails again)
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     details = exc.to_dict().get("details")
     status = exc.http_status
     fault = getattr(exc, "fault", None)

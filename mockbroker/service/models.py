@@ -13,6 +13,7 @@ Unknown fields are refused, so a misspelt field never silently changes an order'
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any, Literal, Optional, Union
@@ -22,6 +23,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool,
                       WithJsonSchema)
 
 MAX_QTY = 10_000_000
+MAX_NOTIONAL = 1_000_000_000
 MAX_PRICE = 1_000_000
 MAX_ADVANCE_SECONDS = 3600
 SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.]{0,9}$"
@@ -36,28 +38,41 @@ def _out_of_range(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{problem}", {"problem": message})
 
 
-def _to_qty(value: Any) -> int:
+QTY_STRING = re.compile(r"(0|[1-9][0-9]{0,7})(\.[0-9]{1,9})?")
+"""A plain decimal string: digits, at most 9 places; no sign, exponent, spaces or underscores ("1_000", "1e3")."""
+
+
+def _exact_number(name: str, value: Any, limit: int) -> Decimal:
+    """A JSON number or a plain decimal string as an exact Decimal (a JSON number, which alpaca-py sends as a float,
+    is read by its shortest repr: 0.1 is 0.1)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"qty={value!r}: must be a whole number of shares (a number or a numeric string)")
+        raise ValueError(f"{name}={value!r}: must be a number or a decimal string")
     if isinstance(value, str):
-        if len(value) > 20:
-            raise ValueError(f"qty={value[:20]!r}...: too long")
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"qty={value!r}: not a number") from None
+        if len(value) > 20 or not QTY_STRING.fullmatch(value):
+            raise ValueError(f"{name}={value[:20]!r}: not a plain decimal number (digits, at most 9 places)")
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}={value!r}: must be finite")
+        number = Decimal(repr(value))
     else:
-        number = Decimal(str(value))
-    if not number.is_finite():
-        raise ValueError(f"qty={value!r}: must be finite")
-    if abs(number) > MAX_QTY:
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
-    if number != number.to_integral_value():
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: fractional shares are not supported")
-    qty = int(number)
-    if qty < 1:
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
-    return qty
+        number = Decimal(value)
+    if number <= 0 or number > limit:
+        raise _out_of_range("invalid_quantity", f"{name}={value!r}: must be above 0 and at most {limit}")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -9:
+        raise _out_of_range("invalid_quantity", f"{name}={value!r}: at most 9 decimal places")
+    return number
+
+
+def _to_qty(value: Any) -> Any:
+    """Whole shares as an int (the fast path), fractional shares as a Decimal."""
+    number = _exact_number("qty", value, MAX_QTY)
+    return int(number) if number == number.to_integral_value() else number.normalize()
+
+
+def _to_notional(value: Any) -> Decimal:
+    return _exact_number("notional", value, MAX_NOTIONAL)
 
 
 def _to_price(value: Any) -> Decimal:
@@ -90,14 +105,19 @@ def _seconds(limit: float, allow_zero: bool):
 
 
 _QTY_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_QTY},
-                         {"type": "number", "minimum": 1, "maximum": MAX_QTY},
-                         {"type": "string", "pattern": r"^[1-9][0-9]{0,6}(\.0{1,4})?$"}],
-               "description": "whole shares: an integer, an integral number or a numeric string"}
+                         {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_QTY, "multipleOf": 1e-9},
+                         {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,7})(\.[0-9]{1,9})?$"}],
+               "description": "shares: whole, or fractional with at most 9 decimal places (a number or a plain "
+                              "decimal string)"}
+_NOTIONAL_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_NOTIONAL},
+                              {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,9})?$"}],
+                    "description": "a dollar amount (at least 1): a number or a plain decimal string"}
 _PRICE_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PRICE},
                            {"type": "string", "pattern": r"^[1-9][0-9]{0,5}(\.[0-9]{1,6})?$"}],
                  "description": "a positive price: a number or a numeric string"}
 
 Quantity = Annotated[Any, BeforeValidator(_to_qty), WithJsonSchema(_QTY_SCHEMA)]
+Notional = Annotated[Any, BeforeValidator(_to_notional), WithJsonSchema(_NOTIONAL_SCHEMA)]
 Price = Annotated[Any, BeforeValidator(_to_price), WithJsonSchema(_PRICE_SCHEMA)]
 Seconds = Annotated[Any, BeforeValidator(_seconds(MAX_ADVANCE_SECONDS, True)),
                     WithJsonSchema({"type": "number", "minimum": 0, "maximum": MAX_ADVANCE_SECONDS})]
@@ -126,13 +146,32 @@ class TifIn(str, Enum):
     fok = "fok"
 
 
+class TakeProfitIn(BaseModel):
+    """A bracket, OCO or OTO order's take-profit leg."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit_price: Price
+
+
+class StopLossIn(BaseModel):
+    """A bracket, OCO or OTO order's stop-loss leg (a stop-limit order with ``limit_price``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stop_price: Price
+    limit_price: Optional[Price] = None
+
+
 class OrderIn(BaseModel):
-    """``POST /v2/orders`` (Alpaca's fields; bracket/OCO/OTO, notional and options legs are not supported)."""
+    """``POST /v2/orders`` (Alpaca's fields; options legs are not supported). ``qty`` (whole or fractional shares)
+    or ``notional`` (dollars), not both."""
 
     model_config = ConfigDict(extra="forbid")
 
     symbol: Annotated[StrictStr, Field(pattern=SYMBOL_PATTERN)]
-    qty: Quantity
+    qty: Optional[Quantity] = None
+    notional: Optional[Notional] = None
     side: SideIn
     type: TypeIn = TypeIn.market
     time_in_force: TifIn = TifIn.day
@@ -142,7 +181,26 @@ class OrderIn(BaseModel):
     trail_percent: Optional[Price] = None
     extended_hours: Optional[StrictBool] = None
     client_order_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = None
-    order_class: Optional[Literal["simple"]] = None
+    order_class: Optional[Literal["simple", "bracket", "oco", "oto", ""]] = None
+    take_profit: Optional[TakeProfitIn] = None
+    stop_loss: Optional[StopLossIn] = None
+    position_intent: Optional[Literal["buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close"]] = None
+
+
+class ConfigurationsIn(BaseModel):
+    """``PATCH /v2/account/configurations`` (alpaca-py sends every field; null leaves a setting as it is)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dtbp_check: Optional[Literal["both", "entry", "exit"]] = None
+    pdt_check: Optional[Literal["both", "entry", "exit"]] = None
+    fractional_trading: Optional[StrictBool] = None
+    no_shorting: Optional[StrictBool] = None
+    suspend_trade: Optional[StrictBool] = None
+    trade_confirm_email: Optional[Literal["all", "none"]] = None
+    ptp_no_exception_entry: Optional[StrictBool] = None
+    max_margin_multiplier: Optional[Literal["1", "1.0"]] = None
+    max_options_trading_level: Optional[Annotated[StrictInt, Field(ge=0, le=0)]] = None
 
 
 class ReplaceIn(BaseModel):

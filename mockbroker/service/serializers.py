@@ -52,9 +52,12 @@ def _t(ns: int | None) -> str | None:
     return None if ns is None else iso(ns)
 
 
-def order_json(order: Order, ids: IdMap) -> dict:
+def order_json(order: Order, ids: IdMap, legs: list[Order] | None = None) -> dict:
+    """An order in Alpaca's shape; ``legs`` (a bracket, OCO or OTO parent's legs) nests them, as Alpaca does in the
+    answer to the order's submission and with ``nested=true``."""
     type_ = order.type.value
     status = order.status
+    notional = order.notional
     return {
         "id": ids.public(order.id),
         "client_order_id": order.client_order_id,
@@ -72,11 +75,11 @@ def order_json(order: Order, ids: IdMap) -> dict:
         "asset_id": asset_id(order.symbol),
         "symbol": order.symbol,
         "asset_class": "us_equity",
-        "notional": None,
-        "qty": str(order.qty),
+        "notional": None if notional is None else str(notional),
+        "qty": None if notional is not None else str(order.qty),
         "filled_qty": str(order.filled_qty),
         "filled_avg_price": _s(order.filled_avg_price),
-        "order_class": "simple",
+        "order_class": order.order_class.value,
         "order_type": type_,
         "type": type_,
         "side": order.side.value,
@@ -86,7 +89,7 @@ def order_json(order: Order, ids: IdMap) -> dict:
         "stop_price": _s(order.stop_price),
         "status": status.value,
         "extended_hours": order.extended_hours,
-        "legs": None,
+        "legs": None if legs is None else [order_json(leg, ids) for leg in legs],
         "trail_percent": _s(order.trail_percent),
         "trail_price": _s(order.trail_price),
         "hwm": None,
@@ -104,6 +107,11 @@ def order_json(order: Order, ids: IdMap) -> dict:
             "filled_ns": order.filled_ns,
             "canceled_ns": order.canceled_ns,
             "expired_ns": order.expired_ns,
+            "qty": str(order.qty),
+            "legs": [ids.public(leg) for leg in order.legs],
+            "parent_id": ids.public(order.parent_id),
+            "parent_order_id": order.parent_id,
+            "leg_order_ids": list(order.legs),
         },
     }
 
@@ -241,42 +249,65 @@ def market_state_json(state: MarketState) -> dict:
 
 def asset_json(symbol_config: Any, symbol: str) -> dict:
     shortable = bool(getattr(symbol_config, "shortable", True))
+    fractionable = bool(getattr(symbol_config, "fractionable", True))
     tick = getattr(symbol_config, "tick_size", Decimal("0.01"))
     return {
         "id": asset_id(symbol), "class": "us_equity", "exchange": EXCHANGE, "symbol": symbol,
         "name": f"{symbol} (simulated)", "status": "active", "tradable": True, "marginable": False,
         "maintenance_margin_requirement": 100, "shortable": shortable, "easy_to_borrow": shortable,
-        "fractionable": False, "min_order_size": 1, "min_trade_increment": 1, "price_increment": float(tick),
-        "attributes": [],
+        "fractionable": fractionable, "min_order_size": "0.000000001" if fractionable else "1",
+        "min_trade_increment": "0.000000001" if fractionable else "1", "price_increment": str(tick),
+        "attributes": ["fractional_eh_enabled"] if fractionable else [],
     }
 
 
-# ----- the clock (regular US session, 09:30-16:00 New York, Monday to Friday; no holidays)
-
-def _session(day: datetime) -> tuple[datetime, datetime]:
-    open_ = day.replace(hour=9, minute=30, second=0, microsecond=0)
-    close = day.replace(hour=16, minute=0, second=0, microsecond=0)
-    return open_, close
-
+# ----- the clock and the calendar (the NYSE's sessions: mockbroker.market.session)
 
 def clock_json(now_ns: int) -> dict:
-    now = to_datetime(now_ns).astimezone(_NEW_YORK)
-    open_, close = _session(now)
-    is_open = now.weekday() < 5 and open_ <= now < close
-    day = now
-    if not (now.weekday() < 5 and now < open_):
-        day = now + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    next_open = _session(day)[0]
-    next_close_day = now if (now.weekday() < 5 and now < close) else day
-    next_close = _session(next_close_day)[1]
+    from ..market import session
 
-    def fmt(moment: datetime) -> str:
-        return iso(to_ns(moment.astimezone(timezone.utc)))
+    is_open = session.is_open(now_ns)
+    open_ns, close_ns = session.session_bounds(now_ns)
+    next_open = session.session_bounds(close_ns)[0] if is_open else open_ns
+    return {"timestamp": iso(now_ns), "is_open": is_open, "next_open": iso(next_open), "next_close": iso(close_ns),
+            "mock": {"now_ns": now_ns, "next_open_ns": next_open, "next_close_ns": close_ns,
+                     "extended_hours": session.is_extended(now_ns)}}
 
-    return {"timestamp": iso(now_ns), "is_open": is_open, "next_open": fmt(next_open), "next_close": fmt(next_close),
-            "mock": {"now_ns": now_ns}}
+
+def calendar_json(s: Any) -> dict:
+    """One session as Alpaca's ``/v2/calendar`` gives it (times in New York)."""
+    from ..market import session
+
+    return {"date": s.day.isoformat(), "open": session.local_hhmm(s.open_ns), "close": session.local_hhmm(s.close_ns),
+            "session_open": session.local_hhmm(s.pre_open_ns).replace(":", ""),
+            "session_close": session.local_hhmm(s.after_close_ns).replace(":", ""),
+            "settlement_date": (s.day + timedelta(days=1)).isoformat()}
+
+
+def activity_json(activity: dict, account_id: str, ids: IdMap) -> dict:
+    """A FILL (trade) or DIV / SPLIT (non-trade) activity in Alpaca's shape."""
+    kind = activity["kind"]
+    if kind == "FILL":
+        return {"id": activity["id"], "account_id": account_uuid(account_id), "activity_type": "FILL",
+                "transaction_time": iso(activity["time_ns"]), "type": activity["type"],
+                "price": str(activity["price"]), "qty": str(activity["qty"]), "side": activity["side"],
+                "symbol": activity["symbol"], "leaves_qty": str(activity["leaves_qty"]),
+                "order_id": ids.public(activity["order_id"]), "cum_qty": str(activity["cum_qty"]),
+                "order_status": activity["order_status"],
+                "mock": {"order_id": activity["order_id"], "fee": str(activity["fee"]), "time_ns": activity["time_ns"]}}
+    day = to_datetime(activity["time_ns"]).astimezone(_NEW_YORK).date().isoformat()
+    return {"id": activity["id"], "account_id": account_uuid(account_id), "activity_type": kind, "date": day,
+            "net_amount": str(activity["amount"]), "description": "cash dividend" if kind == "DIV" else
+            "stock split: shares added (qty), cash paid for a fraction of a share (net_amount)", "status": "executed",
+            "symbol": activity["symbol"],
+            "qty": str(activity["qty"]), "per_share_amount": str(activity["per_share"]),
+            "mock": {"time_ns": activity["time_ns"]}}
+
+
+def daily_start_ns(start_ns: int) -> int:
+    """Midnight New York of the day holding ``start_ns``: Alpaca stamps daily bars there (05:00Z or 04:00Z)."""
+    local = to_datetime(start_ns).astimezone(_NEW_YORK)
+    return to_ns(datetime.combine(local.date(), datetime.min.time(), _NEW_YORK))
 
 
 SECONDS = {"Sec": 1, "S": 1, "Min": 60, "T": 60, "Hour": 3600, "H": 3600, "Day": 86400, "D": 86400,

@@ -82,7 +82,9 @@ def cash_expected_from_fills(desk: Desk, actor: str) -> tuple[Account, Decimal, 
     fills = [f for f in all_fills(desk, actor) if f.fill_id not in desk.opening_fills]
     flow = sum((-f.side.sign * f.qty * f.price - f.fee for f in fills), Decimal(0))
     start = desk.start_cash[account.id]
-    return account, start + flow, f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.2f}"
+    # the account shows cash in cents; fractional shares can make a fill's value finer than that
+    return account, (start + flow).quantize(Decimal("0.01")), \
+        f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.2f}"
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class Scene:
     spread_cents: Decimal | None = None
     openings: list[Opening] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
+    start: str | None = None
     frozen: bool = False
 
     def _check_open(self) -> None:
@@ -67,7 +68,8 @@ class Scene:
             changes["shorting_enabled"] = shorting
         self.accounts[name] = current.with_changes(**changes) if changes else current
 
-    def add_symbol(self, symbol: str, price: Decimal | None = None, shortable: bool | None = None) -> None:
+    def add_symbol(self, symbol: str, price: Decimal | None = None, shortable: bool | None = None,
+                   fractionable: bool | None = None) -> None:
         self._check_open()
         current = self.symbols.get(symbol, SymbolConfig(symbol=symbol, price=DEFAULT_PRICE))
         changes = {}
@@ -75,6 +77,8 @@ class Scene:
             changes["price"] = price
         if shortable is not None:
             changes["shortable"] = shortable
+        if fractionable is not None:
+            changes["fractionable"] = fractionable
         self.symbols[symbol] = current.with_changes(**changes) if changes else current
 
     def set_market(self, **settings) -> None:
@@ -97,6 +101,11 @@ class Scene:
     def open_position(self, account: str, symbol: str, shares: int) -> None:
         self._check_open()
         self.openings.append(Opening(account, symbol, shares))
+
+    def set_start(self, day: str) -> None:
+        """The virtual clock starts at 09:30 New York on ``day`` (YYYY-MM-DD), a session day or not."""
+        self._check_open()
+        self.start = day
 
     def add_event(self, event: dict) -> None:
         self._check_open()
@@ -143,4 +152,5 @@ class Scene:
             symbols=tuple(symbols.values()),
             accounts=tuple(accounts.values()) or (AccountConfig(),),
             seed=seed,
+            start=self.start,
         )

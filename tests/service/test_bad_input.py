@@ -13,7 +13,8 @@ def orders(client):
 
 @pytest.mark.parametrize("change", [
     {"qty": True}, {"qty": False}, {"qty": "NaN"}, {"qty": 1e300}, {"qty": 10**30}, {"qty": -5}, {"qty": 0},
-    {"qty": 1.5}, {"qty": "ten"}, {"qty": None}, {"qty": [10]}, {"qty": {"n": 10}},
+    {"qty": 1.5, "time_in_force": "gtc"}, {"qty": "1_000"}, {"qty": "1e3"}, {"qty": " +5 "}, {"qty": "ten"},
+    {"qty": None}, {"notional": "0.50"}, {"qty": 1, "notional": 10}, {"qty": [10]}, {"qty": {"n": 10}},
     {"side": "BUY"}, {"side": "hold"}, {"type": "iceberg"}, {"time_in_force": "forever"},
     {"limit_price": True, "type": "limit"}, {"limit_price": -1, "type": "limit"}, {"limit_price": "1e999", "type": "limit"},
     {"symbol": 5}, {"symbol": "acme"}, {"extended_hours": "yes"}, {"notional": 100}, {"take_profit": {}},
@@ -87,7 +88,8 @@ def test_bad_query_and_paths(client):
 
 
 @pytest.mark.parametrize("change, reason", [
-    ({"qty": 0}, "invalid_quantity"), ({"qty": -5}, "invalid_quantity"), ({"qty": 1.5}, "invalid_quantity"),
+    ({"qty": 0}, "invalid_quantity"), ({"qty": -5}, "invalid_quantity"), ({"qty": 1.0000000001}, "invalid_quantity"),
+    ({"qty": 1.5, "time_in_force": "gtc"}, "fractional_not_allowed"), ({"notional": 0.5, "qty": None}, "notional_too_small"),
     ({"qty": 10**30}, "invalid_quantity"), ({"type": "stop", "stop_price": "0.00"}, "invalid_price"),
     ({"type": "limit", "limit_price": -1}, "invalid_price"),
 ])

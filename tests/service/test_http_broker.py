@@ -57,3 +57,32 @@ def test_typed_errors_and_connection_failures(service):
         broker.get_account("nobody")
     with pytest.raises(errors.ConnectionFailed):
         HttpBroker("http://127.0.0.1:9", timeout=2).get_account()
+
+
+def advanced_scenario(broker):
+    """Issue 15's orders: a bracket whose stop loss a crash fills, an OCO, dollar and fractional orders, partial and
+    full closes, on a day with an early close."""
+    import json
+
+    from mockbroker.domain import OrderClass
+
+    broker.configure(BrokerConfig.from_dict({"symbols": ["ACME", "BOLT"], "accounts": [{"id": "default"}],
+                                             "seed": 19, "start": "2026-11-27",
+                                             "marketConfig": {"updateFrequency": 1000}}))
+    entry = broker.submit_order(OrderRequest("ACME", 100, Side.BUY, order_class=OrderClass.BRACKET,
+                                             take_profit=Decimal("55"), stop_loss=Decimal("47")))
+    broker.submit_order(OrderRequest("BOLT", None, Side.BUY, notional=Decimal("1234.56")))
+    broker.submit_order(OrderRequest("BOLT", Decimal("2.125"), Side.BUY))
+    broker.advance(2)
+    broker.inject({"type": "gap", "symbol": "ACME", "pct": -10})
+    broker.advance(2)
+    broker.settle_order(broker.close_position("BOLT", percentage="40").id)
+    broker.close_all_positions()
+    broker.advance(3 * 3600 + 60)  # past the 13:00 close
+    legs = [broker.get_order(leg).to_dict() for leg in broker.get_order(entry.id).legs]
+    return json.dumps([legs, [p.to_dict() for p in broker.list_positions()], broker.get_account().to_dict(),
+                       [e.to_dict() for e in broker.order_events()]], sort_keys=True, default=str)
+
+
+def test_advanced_orders_give_the_same_event_log_in_both_targets(service):
+    assert advanced_scenario(HttpBroker(service.base_url)) == advanced_scenario(MockBroker())

@@ -154,6 +154,44 @@ async def latest_bars(symbols: Symbols, account: Account, state: State, feed: Fe
     return JSONResponse({"bars": out})
 
 
+def _snapshot(state: ServiceState, symbol: str) -> dict:
+    """Alpaca's snapshot: latest trade and quote, the latest minute bar, today's daily bar so far and the previous
+    session's (daily bars stamped at midnight New York)."""
+    broker = state.broker
+    minutes = broker.get_bars(symbol, 60, 10_000)
+    days = broker.get_bars(symbol, 86_400, 10_000)
+    today = ser.daily_start_ns(broker.now_ns())
+    daily = days[-1] if days and days[-1].start_ns == today else None
+    previous = [d for d in days if d.start_ns < today]
+    return {"latestTrade": ser.trade_json(broker.get_latest_trade(symbol)),
+            "latestQuote": ser.quote_json(broker.get_quote(symbol)),
+            "minuteBar": ser.bar_json(minutes[-1]) if minutes else None,
+            "dailyBar": ser.bar_json(daily) if daily is not None else None,
+            "prevDailyBar": ser.bar_json(previous[-1]) if previous else None}
+
+
+class Snapshots(Loose):
+    pass
+
+
+class SingleSnapshot(Loose):
+    symbol: str
+
+
+@router.get("/snapshots", response_model=dict[str, dict], responses=responses(*DATA))
+async def snapshots(symbols: Symbols, account: Account, state: State, feed: Feed = None, currency: Feed = None):
+    """Snapshots of several symbols, keyed by symbol (the form alpaca-py's ``get_stock_snapshot`` calls)."""
+    names = _symbols(symbols)
+    with state.lock:
+        return JSONResponse({s: _snapshot(state, s) for s in names})
+
+
+@router.get("/{symbol}/snapshot", response_model=SingleSnapshot, responses=responses(*DATA))
+async def snapshot(symbol: Symbol, account: Account, state: State, feed: Feed = None, currency: Feed = None):
+    with state.lock:
+        return JSONResponse({"symbol": symbol, **_snapshot(state, symbol)})
+
+
 @router.get("/{symbol}/quotes/latest", response_model=SingleQuote, responses=responses(*DATA))
 async def latest_quote(symbol: Symbol, account: Account, state: State, feed: Feed = None):
     with state.lock:

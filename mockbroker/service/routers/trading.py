@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from ...domain import OrderRequest, OrderType, Side, TimeInForce
-from ...errors import InvalidArgument, OrderNotFound
+from ...domain import OrderClass, OrderRequest, OrderType, Side, TimeInForce
+from ...errors import BrokerError, InvalidArgument, InvalidOrder, OrderNotFound, RejectReason
 from .. import serializers as ser
 from ..deps import current_account, get_state
 from ..errors import responses
-from ..models import SYMBOL_PATTERN, OrderIn, ReplaceIn
+from ..models import SYMBOL_PATTERN, ConfigurationsIn, OrderIn, ReplaceIn
 from ..state import ServiceState
 
 router = APIRouter(prefix="/v2", tags=["trading"])
@@ -39,7 +39,8 @@ class OrderOut(Loose):
     client_order_id: str
     status: str
     symbol: str
-    qty: str
+    qty: Optional[str] = None
+    notional: Optional[str] = None
     filled_qty: str
     side: str
     type: str
@@ -100,19 +101,68 @@ class AssetOut(Loose):
 class ActivityOut(Loose):
     id: str
     activity_type: str
-    order_id: str
+    symbol: Optional[str] = None
+    qty: Optional[str] = None
+
+
+class ClosedPosition(Loose):
     symbol: str
-    qty: str
-    price: str
-    side: str
+    status: int
+    order_id: Optional[str] = None
+    body: dict
+
+
+class CalendarOut(Loose):
+    date: str
+    open: str
+    close: str
+    session_open: str
+    session_close: str
+
+
+class ConfigurationsOut(Loose):
+    dtbp_check: str
+    fractional_trading: bool
+    max_margin_multiplier: str
+    no_shorting: bool
+    pdt_check: str
+    suspend_trade: bool
+    trade_confirm_email: str
+    ptp_no_exception_entry: bool
+
+
+class PortfolioHistoryOut(Loose):
+    timestamp: list[int]
+    equity: list[float]
+    profit_loss: list[float]
+    profit_loss_pct: list[float]
+    base_value: float
+    timeframe: str
+
+
+DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,9})?$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _order_request(body: OrderIn) -> OrderRequest:
+    if body.position_intent is not None and not body.position_intent.startswith(body.side.value):
+        raise InvalidOrder(f"position_intent {body.position_intent} does not fit side {body.side.value}",
+                           reason=RejectReason.INVALID_ORDER_TYPE)
     return OrderRequest(
         symbol=body.symbol, qty=body.qty, side=Side(body.side.value), type=OrderType(body.type.value),
         time_in_force=TimeInForce(body.time_in_force.value), limit_price=body.limit_price,
         stop_price=body.stop_price, trail_price=body.trail_price, trail_percent=body.trail_percent,
-        client_order_id=body.client_order_id, extended_hours=bool(body.extended_hours))
+        client_order_id=body.client_order_id, extended_hours=bool(body.extended_hours), notional=body.notional,
+        order_class=OrderClass(body.order_class or "simple"),
+        take_profit=body.take_profit.limit_price if body.take_profit is not None else None,
+        stop_loss=body.stop_loss.stop_price if body.stop_loss is not None else None,
+        stop_loss_limit=body.stop_loss.limit_price if body.stop_loss is not None else None)
+
+
+def _order_out(state: ServiceState, order, account: str, nested: bool) -> dict:
+    """An order, with its legs nested when it is a group's parent and ``nested`` (Alpaca's rule)."""
+    legs = [state.broker.get_order(leg, account) for leg in order.legs] if nested and order.legs else None
+    return ser.order_json(order, state.ids, legs)
 
 
 @router.get("/account", response_model=AccountOut, responses=responses(*AUTH))
@@ -127,7 +177,7 @@ async def submit_order(body: OrderIn, account: Account, state: State):
     request = _order_request(body)
     with state.lock:
         order = state.broker.submit_order(request, account)
-        return JSONResponse(ser.order_json(order, state.ids))
+        return JSONResponse(_order_out(state, order, account, True))
 
 
 def _parse_time(name: str, value: str | None) -> int | None:
@@ -170,9 +220,11 @@ async def list_orders(account: Account, state: State,
                 continue
             if until_ns is not None and o.submitted_ns >= until_ns:
                 continue
+            if nested and o.parent_id is not None:
+                continue  # nested: legs appear under their parent
             selected.append(o)
         selected.sort(key=lambda o: (o.submitted_ns, o.created_ns), reverse=direction == "desc")
-        return JSONResponse([ser.order_json(o, state.ids) for o in selected[:limit]])
+        return JSONResponse([_order_out(state, o, account, bool(nested)) for o in selected[:limit]])
 
 
 @router.get("/orders:by_client_order_id", response_model=OrderOut, responses=responses(404, *AUTH))
@@ -187,7 +239,7 @@ async def get_order_by_client_id(account: Account, state: State,
 async def get_order(order_id: OrderId, account: Account, state: State, nested: Optional[bool] = None):
     with state.lock:
         order = state.broker.get_order(state.ids.internal(order_id), account)
-        return JSONResponse(ser.order_json(order, state.ids))
+        return JSONResponse(_order_out(state, order, account, bool(nested)))
 
 
 @router.patch("/orders/{order_id}", response_model=OrderOut, responses=responses(400, 403, 404, *AUTH))
@@ -233,20 +285,86 @@ async def get_position(symbol: Symbol, account: Account, state: State):
 
 @router.delete("/positions/{symbol}", response_model=OrderOut, responses=responses(403, 404, *AUTH))
 async def close_position(symbol: Symbol, account: Account, state: State,
-                         qty: Annotated[Optional[str], Query(max_length=32)] = None,
-                         percentage: Annotated[Optional[str], Query(max_length=32)] = None):
-    if qty is not None or percentage is not None:
-        raise InvalidArgument("qty" if qty is not None else "percentage", qty or percentage,
-                              "partial closes are not supported by the mock; close the whole position")
+                         qty: Annotated[Optional[str], Query(max_length=32, pattern=DECIMAL_PATTERN,
+                                                             description="shares to close (up to 9 places)")] = None,
+                         percentage: Annotated[Optional[str], Query(max_length=32, pattern=DECIMAL_PATTERN,
+                                                                    description="percent of the position to close "
+                                                                                "(above 0, at most 100)")] = None):
+    """Close the whole position at market, or ``qty`` shares, or ``percentage`` percent of it (not both)."""
     with state.lock:
-        order = state.broker.close_position(symbol, account)
+        order = state.broker.close_position(symbol, account, qty=qty, percentage=percentage)
         return JSONResponse(ser.order_json(order, state.ids))
+
+
+@router.delete("/positions", status_code=207, response_model=list[ClosedPosition], responses=responses(*AUTH))
+async def close_all_positions(account: Account, state: State, cancel_orders: Optional[bool] = None):
+    """Close every position at market (after canceling every open order, with ``cancel_orders``): 207 with one
+    ``{"symbol", "status", "order_id", "body"}`` per position, as Alpaca answers."""
+    with state.lock:
+        results = state.broker.close_all_positions(account, cancel_orders=bool(cancel_orders))
+        body = []
+        for symbol, outcome in results:
+            if isinstance(outcome, BrokerError):
+                from ..errors import ALPACA_CODES
+
+                status = outcome.http_status
+                body.append({"symbol": symbol, "status": status, "order_id": None,
+                             "body": {"code": ALPACA_CODES.get(status, status * 100_000), "message": outcome.message,
+                                      "symbol": symbol, "error": outcome.code}})
+            else:
+                order = ser.order_json(outcome, state.ids)
+                body.append({"symbol": symbol, "status": 200, "order_id": order["id"], "body": order})
+    return JSONResponse(body, status_code=207)
 
 
 @router.get("/clock", response_model=ClockOut, responses=responses(*AUTH))
 async def get_clock(account: Account, state: State):
+    """Now, whether the regular session is open, and the next open and close (NYSE holidays and early closes)."""
     with state.lock:
         return JSONResponse(ser.clock_json(state.broker.now_ns()))
+
+
+@router.get("/calendar", response_model=list[CalendarOut], responses=responses(*AUTH))
+async def get_calendar(account: Account, state: State,
+                       start: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")] = None,
+                       end: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")] = None):
+    """The NYSE's sessions from ``start`` to ``end`` (both included; default: the current date on the virtual clock
+    to a month later, as far as 366 days apart): date, open and close in New York (13:00 on early-close days), and
+    the extended session (04:00-20:00, 17:00 after an early close)."""
+    from ...market import session
+
+    with state.lock:
+        today = session.day_of(state.broker.now_ns())
+    first = _date("start", start) if start else today
+    last = _date("end", end) if end else first + timedelta(days=31)
+    if last < first or (last - first).days > 3660:
+        raise InvalidArgument("end", end, "must be on or after start, at most ten years later")
+    return JSONResponse([ser.calendar_json(s) for s in session.sessions_between(first, last)])
+
+
+def _date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument(name, value, "not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/assets", response_model=list[AssetOut], responses=responses(*AUTH))
+async def list_assets(account: Account, state: State,
+                      status: Optional[Literal["active", "inactive"]] = None,
+                      asset_class: Optional[Literal["us_equity", "us_option", "crypto"]] = None,
+                      exchange: Annotated[Optional[str], Query(max_length=16, pattern=r"^[A-Z]{0,10}$")] = None,
+                      attributes: Annotated[Optional[str], Query(max_length=200)] = None):
+    """Every simulated symbol as an Alpaca asset (all active us_equity on NASDAQ), narrowed by the filters."""
+    with state.lock:
+        configs = list(state.config.symbols) if state.config is not None else []
+    assets = [ser.asset_json(c, c.symbol) for c in configs]
+    wanted = {a.strip() for a in attributes.split(",") if a.strip()} if attributes else set()
+    assets = [a for a in assets if (status is None or a["status"] == status)
+              and (asset_class is None or a["class"] == asset_class)
+              and (exchange is None or a["exchange"] == exchange)
+              and (not wanted or wanted & set(a["attributes"]))]
+    return JSONResponse(sorted(assets, key=lambda a: a["symbol"]))
 
 
 @router.get("/assets/{symbol}", response_model=AssetOut, responses=responses(404, *AUTH))
@@ -256,6 +374,63 @@ async def get_asset(symbol: Symbol, account: Account, state: State):
         if config is None:  # no configuration known: ask the engine (raises UnknownSymbol)
             state.broker.market_state(symbol)
         return JSONResponse(ser.asset_json(config, symbol))
+
+
+@router.get("/account/configurations", response_model=ConfigurationsOut, responses=responses(*AUTH))
+async def get_configurations(account: Account, state: State):
+    with state.lock:
+        return JSONResponse(state.broker.get_account_configurations(account))
+
+
+@router.patch("/account/configurations", response_model=ConfigurationsOut, responses=responses(400, *AUTH))
+async def set_configurations(body: ConfigurationsIn, account: Account, state: State):
+    """Change the account's settings; ``no_shorting``, ``fractional_trading`` and ``suspend_trade`` change what
+    orders are accepted (docs/http-api.md)."""
+    with state.lock:
+        return JSONResponse(state.broker.set_account_configurations(account, **body.model_dump(exclude_none=True)))
+
+
+@router.get("/account/portfolio/history", response_model=PortfolioHistoryOut, responses=responses(*AUTH))
+async def portfolio_history(account: Account, state: State,
+                            period: Annotated[Optional[str], Query(max_length=8, pattern=r"^[1-9][0-9]{0,3}[DWMA]$")] = None,
+                            timeframe: Optional[Literal["1Min", "5Min", "15Min", "1H", "1D"]] = None,
+                            date_end: Annotated[Optional[str], Query(max_length=10)] = None,
+                            extended_hours: Optional[bool] = None,
+                            intraday_reporting: Annotated[Optional[str], Query(max_length=32)] = None,
+                            pnl_reset: Annotated[Optional[str], Query(max_length=32)] = None,
+                            start: Annotated[Optional[str], Query(max_length=64)] = None,
+                            end: Annotated[Optional[str], Query(max_length=64)] = None,
+                            cashflow_types: Annotated[Optional[str], Query(max_length=64)] = None):
+    """Equity and P&L over ``period`` at ``timeframe`` steps, replayed from the account's fills and cash movements at
+    the market's prices (docs/http-api.md). ``date_end``, ``start``, ``end`` and the reporting options are accepted
+    and ignored: the history always ends now, on the virtual clock."""
+    with state.lock:
+        history = state.broker.portfolio_history(account, period, timeframe)
+    return JSONResponse({**ser.jsonable(history), "equity": [float(v) for v in history["equity"]],
+                         "profit_loss": [float(v) for v in history["profit_loss"]],
+                         "profit_loss_pct": [float(v) for v in history["profit_loss_pct"]],
+                         "base_value": float(history["base_value"]), "cashflow": {}})
+
+
+ACTIVITY_TYPES = ("FILL", "DIV", "SPLIT")
+
+
+@router.get("/account/activities", response_model=list[ActivityOut], responses=responses(*AUTH))
+async def activities(account: Account, state: State,
+                     activity_types: Annotated[Optional[str], Query(max_length=64)] = None,
+                     direction: Literal["asc", "desc"] = "desc",
+                     page_size: Annotated[int, Query(ge=1, le=100)] = 100,
+                     date: Annotated[Optional[str], Query(max_length=10)] = None,
+                     until: Annotated[Optional[str], Query(max_length=64)] = None,
+                     after: Annotated[Optional[str], Query(max_length=64)] = None,
+                     page_token: Annotated[Optional[str], Query(max_length=128)] = None):
+    """Every activity of the account the mock produces: FILL, DIV (dividends), SPLIT (a fraction's cash-out)."""
+    types = [t.strip() for t in activity_types.split(",") if t.strip()] if activity_types else None
+    with state.lock:
+        items = [ser.activity_json(a, account, state.ids) for a in state.broker.list_activities(account, types)]
+    if direction == "desc":
+        items.reverse()
+    return JSONResponse(items[:page_size])
 
 
 @router.get("/account/activities/FILL", response_model=list[ActivityOut], responses=responses(404, *AUTH))
@@ -268,3 +443,15 @@ async def fill_activities(account: Account, state: State,
             state.broker.get_order(internal, account)  # 404 for someone else's order
         fills = state.broker.list_fills(account, internal)
         return JSONResponse([ser.fill_json(f, state.ids) for f in fills])
+
+
+@router.get("/account/activities/{activity_type}", response_model=list[ActivityOut], responses=responses(*AUTH))
+async def activities_of_type(activity_type: Literal["DIV", "SPLIT"], account: Account, state: State,
+                             direction: Literal["asc", "desc"] = "desc"):
+    """Dividends (DIV) or split cash-outs (SPLIT) of the account."""
+    with state.lock:
+        items = [ser.activity_json(a, account, state.ids)
+                 for a in state.broker.list_activities(account, [activity_type])]
+    if direction == "desc":
+        items.reverse()
+    return JSONResponse(items)

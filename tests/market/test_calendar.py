@@ -1,0 +1,86 @@
+"""The NYSE calendar (exchange-calendars' XNYS) on the broker's clock: holidays, early closes, extended hours, the
+plain rule outside the table, and extended-hours limit orders trading against a thinner book."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from mockbroker import MockBroker
+from mockbroker.clock import to_ns
+from mockbroker.config import BrokerConfig
+from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side
+from mockbroker.errors import InvalidOrder, MarketClosed, RejectReason
+from mockbroker.market import session
+from mockbroker.market.simulator import EXTENDED_LIQUIDITY
+
+import pytest
+
+
+def ny(y, m, d, hh=12, mm=0) -> int:
+    return to_ns(datetime(y, m, d, hh, mm, tzinfo=session.NEW_YORK))
+
+
+def test_holidays_and_early_closes_of_2026():
+    days = [s.day for s in session.sessions_between(date(2026, 1, 1), date(2026, 12, 31))]
+    assert len(days) == 251  # 261 weekdays less the 10 NYSE holidays
+    for holiday in (date(2026, 1, 1), date(2026, 1, 19), date(2026, 7, 3), date(2026, 11, 26), date(2026, 12, 25)):
+        assert holiday not in days
+    early = [s for s in session.sessions_between(date(2026, 1, 1), date(2026, 12, 31)) if s.early_close]
+    assert [s.day for s in early] == [date(2026, 11, 27), date(2026, 12, 24)]
+    assert all(session.local_hhmm(s.close_ns) == "13:00" and session.local_hhmm(s.after_close_ns) == "17:00"
+               for s in early)
+
+
+def test_open_next_open_next_close_and_extended_hours():
+    assert not session.is_open(ny(2026, 7, 3))  # Independence Day, observed
+    assert session.next_open(ny(2026, 7, 3)) == ny(2026, 7, 6, 9, 30)
+    assert session.next_close(ny(2026, 11, 27, 10)) == ny(2026, 11, 27, 13)
+    assert session.is_extended(ny(2026, 11, 27, 14)) and not session.is_extended(ny(2026, 11, 27, 17, 30))
+    assert session.is_extended(ny(2026, 3, 2, 4, 0)) and not session.is_extended(ny(2026, 3, 2, 3, 59))
+    assert not session.is_extended(ny(2026, 3, 2, 10))  # the regular session is not "extended"
+    # outside the table's years the plain rule applies: weekdays, 09:30-16:00
+    assert session.is_open(ny(2040, 1, 2, 10)) and not session.is_open(ny(2040, 1, 7, 10))
+
+
+def test_a_clock_starting_on_a_holiday_refuses_market_orders_and_keeps_limits_for_the_open():
+    b = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a"}], "start": "2026-07-03",
+                                           "marketConfig": {"updateFrequency": 60000}}))
+    with pytest.raises(MarketClosed):
+        b.submit_order(OrderRequest("ACME", 10, Side.BUY), "a")
+    order = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("60")), "a")
+    b.advance((session.next_open(b.now_ns()) - b.now_ns()) / 1e9 + 60)
+    assert b.get_order(order.id, "a").status is OrderStatus.FILLED
+    assert session.day_of(b.get_order(order.id, "a").filled_ns) == date(2026, 7, 6)
+
+
+def test_extended_hours_limit_orders_trade_after_the_close_against_a_thinner_book():
+    b = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a", "cash": "1000000"}],
+                                           "seed": 5, "marketConfig": {"updateFrequency": 1000}}))
+    regular_touch = b.get_quote("ACME").ask_size
+    b.advance((session.next_close(b.now_ns()) - b.now_ns()) / 1e9 + 600)  # 16:10 New York: after-hours
+    assert session.is_extended(b.now_ns())
+    ask = b.get_quote("ACME").ask
+    late = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=ask + 1,
+                                       extended_hours=True), "a")
+    plain = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=ask + 1), "a")
+    b.advance(5)
+    assert b.get_order(late.id, "a").status is OrderStatus.FILLED
+    assert b.get_order(plain.id, "a").status is OrderStatus.NEW  # waits for the next regular session
+    assert b.get_quote("ACME").ask_size <= regular_touch * EXTENDED_LIQUIDITY * 1.01
+    # an extended-hours day order still open at 20:00 expires then
+    rest = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("1.00"),
+                                       extended_hours=True), "a")
+    b.advance(4 * 3600)
+    assert b.get_order(rest.id, "a").status is OrderStatus.EXPIRED
+    assert session.local_hhmm(b.get_order(rest.id, "a").expired_ns) == "20:00"
+    assert b.reconciles()
+
+
+@pytest.mark.parametrize("request_, reason", [
+    (OrderRequest("ACME", 10, Side.BUY, extended_hours=True), RejectReason.EXTENDED_HOURS_NOT_ALLOWED),
+    (OrderRequest("ACME", Decimal("0.5"), Side.BUY, OrderType.LIMIT, limit_price=Decimal("50"), extended_hours=True),
+     RejectReason.EXTENDED_HOURS_NOT_ALLOWED),
+])
+def test_extended_hours_orders_are_day_limit_orders_of_whole_shares(request_, reason):
+    with pytest.raises(InvalidOrder) as caught:
+        MockBroker().submit_order(request_)
+    assert caught.value.reason is reason
