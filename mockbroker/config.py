@@ -46,7 +46,7 @@ from typing import Any
 from .errors import ConfigurationError
 from .seeds import DEFAULT_SEED
 
-MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical")
+MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical", "realistic")
 LATENCY_DISTRIBUTIONS = ("uniform", "lognormal")
 
 

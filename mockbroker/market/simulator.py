@@ -124,7 +124,7 @@ class SymbolMarket:
         if session_fraction is not None:
             self.session_fraction = session_fraction
         effect = self._combined_effect(now_ns)
-        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility)
+        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility, self.session_fraction)
         self.effect = self._combined_effect(now_ns)
         self.mid = raw * self.effect.price
         self.book.replenish(dt_seconds)
@@ -133,6 +133,8 @@ class SymbolMarket:
         if size:
             bid, ask = self.touch()
             price = ask if self.tape_rng.random() < 0.5 else bid
+            if self.effect.stub and self.tape_rng.random() < self.effect.stub:
+                price = max(self.tick, to_tick(self.effect.stub_price, self.tick, "ROUND_HALF_EVEN"))
             self.last_trade = Trade(self.symbol, price, size, now_ns)
             self._record(now_ns, float(price), size)
 
@@ -142,8 +144,8 @@ class SymbolMarket:
         if self.halted:
             return 0
         lot = microstructure.print_lot(self.config.daily_volume)
-        rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
-        rate *= microstructure.volume_profile(self.session_fraction, self.profile)
+        rate = self.config.daily_volume * self.effect.volume * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
+        rate *= microstructure.volume_profile(self.session_fraction, self.profile) * self.model.activity()
         count = int(self.tape_rng.poisson(rate))
         if count == 0:
             return 0
@@ -167,6 +169,9 @@ class SymbolMarket:
             total.spread *= e.spread
             total.liquidity *= e.liquidity
             total.volatility *= e.volatility
+            total.volume *= e.volume
+            if e.stub > total.stub:
+                total.stub, total.stub_price = e.stub, e.stub_price
         self.events = keep
         return total
 
@@ -220,7 +225,7 @@ class SymbolMarket:
     @property
     def spread_bps(self) -> float:
         return (self.market.spread * self.effect.spread * microstructure.vol_factor(self.model.vol_ratio())
-                * microstructure.thin_factor(self.market.liquidity))
+                * self.model.spread_shape() * microstructure.thin_factor(self.market.liquidity))
 
     @property
     def touch_size(self) -> float:
