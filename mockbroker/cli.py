@@ -238,7 +238,7 @@ COMMANDS.append(add_backtest)
 
 def add_simulate(subparsers) -> None:
     p = subparsers.add_parser("simulate", help="generate market data (time,bid,ask,last,volume) to a CSV file")
-    p.add_argument("--model", choices=("random_walk", "mean_reversion", "momentum", "garch", "historical"),
+    p.add_argument("--model", choices=("random_walk", "mean_reversion", "momentum", "garch", "historical", "realistic"),
                    help="price model (default: the config's, else random_walk; --from-csv implies historical)")
     p.add_argument("--symbol", help="symbol to generate (default: the config's first, else ACME)")
     p.add_argument("--steps", type=int, default=10_000, help="number of market updates (default 10,000)")
@@ -307,7 +307,8 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def add_calibrate(subparsers) -> None:
-    p = subparsers.add_parser("calibrate", help="fit a scenario file (GARCH-t, spread, volume profile) to a history")
+    p = subparsers.add_parser("calibrate", help="fit a scenario file (the realistic model: daily variance, "
+                                                "intraday shapes, spread, volume) to a history")
     p.add_argument("--from-csv", dest="from_csv", required=True, help="CSV of bars or ticks")
     p.add_argument("--out", required=True, help="scenario file to write (YAML)")
     p.add_argument("--symbol", default="ACME", help="the symbol's name in the scenario (default ACME)")

@@ -159,16 +159,34 @@ class RealisticModel(PriceModel):
         return session_shape(fractions, *self.spread_shape_params) / shape_mean(*self.spread_shape_params)
 
     # --- one trading day ---------------------------------------------------------------------------------------
+    def _next_day(self) -> tuple[float, float, float, float]:
+        """From the daily generator: the day's standardized shock, its excess log return, its conditional
+        variance and its volume factor (lognormal, mean 1)."""
+        shock = skewt_draw(self.daily_rng, 1, self.daily.nu, self.daily.skew)
+        excess, variance = self.daily.simulate(shock)
+        factor = math.exp(self.volume_sd * float(self.daily_rng.standard_normal()) - 0.5 * self.volume_sd ** 2)
+        return float(shock[0]), float(excess[0]), float(variance[0]), factor
+
+    def daily_path(self, days: int) -> dict[str, np.ndarray]:
+        """The next ``days`` trading days at the daily scale only, with exactly the numbers a full intraday path
+        would give a model in the same state (the daily generator is the daily part's own): log returns (drift
+        included), conditional variances and volume factors (the day factor times the volatility coupling, the
+        intraday factor taken at its mean of 1). For the long statistical runs, where the intraday detail would
+        only cost time."""
+        returns, variances, volume = np.empty(days), np.empty(days), np.empty(days)
+        for d in range(days):
+            _, excess, h, factor = self._next_day()
+            returns[d], variances[d] = self.mu + excess, h
+            volume[d] = factor * ((1.0 - self.coupling) + self.coupling * h / self.daily.V)
+        return {"returns": returns, "variances": variances, "volume": volume}
+
     def _new_day(self, dt_seconds: float) -> None:
         n = updates_per_session(dt_seconds)
         m = max(1, int(round(self.period_seconds / dt_seconds)))
         periods = -(-n // m)
         counts = np.full(periods, m)
         counts[-1] = n - (periods - 1) * m
-        shock = skewt_draw(self.daily_rng, 1, self.daily.nu, self.daily.skew)
-        excess, variance = self.daily.simulate(shock)
-        h = float(variance[0])
-        day_factor = math.exp(self.volume_sd * float(self.daily_rng.standard_normal()) - 0.5 * self.volume_sd ** 2)
+        shock, excess, h, day_factor = self._next_day()
         eps = self.rng.standard_t(self.q_nu, periods + 1) * t_scale(self.q_nu)
         omega = 1.0 - self.q_alpha - self.q_beta
         q = garch_variances(eps[1:] ** 2, self.q, omega, self.q_alpha, self.q_beta)
@@ -180,7 +198,7 @@ class RealisticModel(PriceModel):
         raw = np.sqrt(weights) * eps[1:]
         raw_gap = math.sqrt(self.overnight) * eps[0]
         total = float(weights.sum()) + self.overnight
-        missing = float(shock[0]) - float(raw.sum()) - raw_gap  # bridge: the day adds up to its shock exactly
+        missing = shock - float(raw.sum()) - raw_gap  # bridge: the day adds up to its shock exactly
         scale = math.sqrt(h)
         ratio = h / self.daily.V * q
         self.day = {
@@ -191,7 +209,7 @@ class RealisticModel(PriceModel):
             "ratio": ratio,
             "spread": self.spread_shapes(middle),
             "activity": day_factor * ((1.0 - self.coupling) + self.coupling * ratio),
-            "excess": float(excess[0]),
+            "excess": excess,
         }
         self.last_u = -1
         self._inc, self._inc_first, self._next_period = np.empty(0), 0, 0

@@ -71,6 +71,9 @@ class SymbolMarket:
         self.bars: list[Bar] = self._history(seeds.generator(f"history/{self.symbol}"), start_ns)
         self.current_bar: _BarBuilder | None = None
         self.high_water = self.mid
+        self.fading = 0.0
+        """Log price move of past trades' impact that is still to fade (``apply_impact``)."""
+        self.fading_half_life = 0.0
 
     # --- history and bars -------------------------------------------------------------------------------------
     def _history(self, rng: np.random.Generator, start_ns: int) -> list[Bar]:
@@ -124,6 +127,8 @@ class SymbolMarket:
         if session_fraction is not None:
             self.session_fraction = session_fraction
         effect = self._combined_effect(now_ns)
+        if self.fading:
+            self._fade_impact(dt_seconds)
         raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility, self.session_fraction)
         self.effect = self._combined_effect(now_ns)
         self.mid = raw * self.effect.price
@@ -256,11 +261,24 @@ class SymbolMarket:
                            int(self.touch_size),
                            self.halted, tuple(e.describe() for e in self.events))
 
-    def apply_impact(self, fraction: float) -> None:
-        """Permanent market impact of a trade (execution engine): the price moves by ``fraction`` (+0.001 = up
-        10 bps) and the model carries on from there."""
+    def apply_impact(self, fraction: float, lasting: float = 1.0, half_life_s: float = 0.0) -> None:
+        """Market impact of trades (execution engine): the price moves by ``fraction`` (+0.001 = up 10 bps) and
+        the model carries on from there; all but ``lasting`` of the move fades away with a half-life of
+        ``half_life_s`` seconds of market time (0: nothing fades)."""
         self.model.shift(1.0 + fraction)
         self.mid *= 1.0 + fraction
+        if lasting < 1.0 and half_life_s > 0:
+            self.fading += (1.0 - lasting) * math.log1p(fraction)
+            self.fading_half_life = half_life_s
+
+    def _fade_impact(self, dt_seconds: float) -> None:
+        """Let the transient part of past trades' impact fade by one update."""
+        gone = self.fading * -math.expm1(-math.log(2) * dt_seconds / self.fading_half_life)
+        self.fading -= gone
+        if abs(self.fading) < 1e-12:
+            gone += self.fading
+            self.fading = 0.0
+        self.model.shift(math.exp(-gone))
 
     def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
         """Our own fills print on the tape too (the ``Trade`` is built when someone reads it)."""

@@ -147,11 +147,14 @@ def _weighted_poly(roots: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def daily_log_likelihood(x: np.ndarray, model: DailyVariance) -> tuple[float, np.ndarray]:
-    """Log-likelihood of excess returns ``x`` under ``model`` and the conditional variances (floored)."""
-    h = np.maximum(model.filter(x), model.floor * model.V)
+def daily_log_likelihood(x: np.ndarray, model: DailyVariance) -> tuple[float, int]:
+    """Log-likelihood of excess returns ``x`` under ``model``, and on how many days the variance hit its floor
+    (a fit should not lean on the floor)."""
+    raw = model.filter(x)
+    floor = model.floor * model.V
+    h = np.maximum(raw, floor)
     z = x / np.sqrt(h)
-    return float(np.sum(skewt_logpdf(z, model.nu, model.skew) - 0.5 * np.log(h))), h
+    return float(np.sum(skewt_logpdf(z, model.nu, model.skew) - 0.5 * np.log(h))), int(np.sum(raw < floor))
 
 
 # --- intraday ---------------------------------------------------------------------------------------------------
