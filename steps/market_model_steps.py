@@ -124,9 +124,9 @@ def step_scenario_file(context, name):
 @given("a flash crash of {drop:Percent} over {duration:Duration}")
 @when("{symbol:Symbol} crashes {drop:Percent} over {duration:Duration}")
 def step_flash_crash_of_over(context, drop, duration, symbol=None):
-    """A flash crash of a given depth and speed; half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
+    """A flash crash of a given depth and duration, accelerating as it goes (as in May 2010); half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
     tasks.happen(context.desk, {"type": "flash_crash", "symbol": context.desk.symbol(symbol), "drop_pct": float(drop),
-                      "duration_seconds": duration, "recovery_pct": 50})
+                      "duration_seconds": duration, "recovery_pct": 50, "recovery_seconds": 300})
 
 
 @given("trading in {symbol:Symbol} halts after {delay:Duration} for {duration:Duration}")

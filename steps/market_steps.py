@@ -13,7 +13,7 @@ from steps.support import questions, tasks
 from steps.support.matchers import assert_that, bps, compares, money, percent, shares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
-FLASH_CRASH = {"type": "flash_crash", "drop_pct": 8, "duration_seconds": 180, "recovery_pct": 50}
+FLASH_CRASH = {"type": "flash_crash"}  # shaped like 6 May 2010: the event's defaults (docs/market-simulation.md)
 LIQUIDITY_CRISIS = {"type": "liquidity_crisis", "liquidity_factor": 0.05, "spread_factor": 20}
 VOLATILITY_SPIKE = {"type": "volatility_spike", "factor": 3, "duration_seconds": 600}
 
@@ -75,13 +75,13 @@ def step_only_shares_offered(context, qty, symbol):
 @given("a flash crash on {symbol:Symbol}")
 @when("a flash crash hits {symbol:Symbol}")
 def step_a_flash_crash(context, symbol=None):
-    """The spread blows out and the book thins at once; the price falls 8% over 3 minutes, then recovers half. Example: Given a flash crash"""
+    """A flash crash shaped like 6 May 2010: the spread blows out 40 times and the book thins to a tenth at once; the price falls 5% over 13.5 minutes, slowly then faster and faster, while volume surges; then 90% of the fall comes back over 23 minutes, fast at first. Example: Given a flash crash"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol))
 
 
 @given("a flash crash on {symbol:Symbol} of {drop:Percent}")
 def step_a_flash_crash_of(context, symbol, drop):
-    """A flash crash with its own depth. Example: Given a flash crash on ACME of 15%"""
+    """A flash crash with its own depth, otherwise shaped like 6 May 2010 (13.5 minutes down, 23 back up). Example: Given a flash crash on ACME of 15%"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol, drop_pct=float(drop)))
 
 

@@ -32,6 +32,17 @@ Feature: Spreads, volume and market events behave as on a real venue
     And a price chart of ACME is attached to the report
 
   @allure.label.story:flash-crash
+  Scenario: A flash crash shaped like 6 May 2010 falls faster and faster, then most of it comes back
+    Given a flash crash
+    When 7 minutes pass
+    Then ACME trades within 1% of $50.00
+    When 7 minutes pass
+    Then ACME has fallen by at least 3%
+    When 23 minutes pass
+    Then ACME trades within 1.5% of $50.00
+    And a price chart of ACME is attached to the report
+
+  @allure.label.story:flash-crash
   Scenario: A fast crash in the middle of the session
     When 1 minute passes
     And ACME crashes 12% over 30 seconds

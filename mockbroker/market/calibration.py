@@ -134,30 +134,28 @@ def fit_daily(returns: np.ndarray) -> tuple[dict, float]:
 
 def fit_volume(returns: np.ndarray, volume: np.ndarray, variances: np.ndarray) -> tuple[float, float]:
     """The model's (volume_coupling, volume_variation) that give the history's corr(|r|, volume) and standard
-    deviation of the daily change of log volume, given the fitted conditional variances: a day's volume is
-    D ((1 - c) + c h / V), D lognormal with log-sd s. For a coupling c the correlation follows from the variances
-    (and s); s from what the coupling leaves of the volume's day-to-day variation."""
-    a = np.abs(returns - np.mean(returns))
-    h = np.asarray(variances, dtype=float)
-    ratio = h / np.mean(h)
+    deviation of the daily change of log volume, given the fitted conditional variances h: a day's volume is
+    D ((1 - c) + c h / V), D lognormal with log-sd s and mean 1, independent of the returns. For a coupling c the
+    correlation follows from the history's returns and h (and s); s from what the coupling leaves of the
+    volume's day-to-day variation. A few rounds of each settle both."""
+    x = np.asarray(returns, dtype=float) - np.mean(returns)
+    a = np.abs(x)
+    ratio = np.asarray(variances, dtype=float) / float(np.mean(variances))
     target_corr = float(np.corrcoef(a, volume)[0, 1])
     target_change = float(np.std(np.diff(np.log(np.maximum(volume, 1.0)))))
-    mean_abs_shock = float(np.mean(a / np.sqrt(h)))
     sd_abs = float(np.std(a))
-    s = target_change / math.sqrt(2)
 
     def implied(c: float, s: float) -> float:
         g = (1.0 - c) + c * ratio
-        cov = mean_abs_shock * float(np.mean(np.sqrt(h) * g) - np.mean(np.sqrt(h)) * np.mean(g))
         var_v = math.exp(s * s) * float(np.mean(g * g)) - float(np.mean(g)) ** 2
-        return cov / (sd_abs * math.sqrt(var_v)) if var_v > 0 else 0.0
+        return float(np.mean((a - a.mean()) * (g - g.mean()))) / (sd_abs * math.sqrt(var_v)) if var_v > 0 else 0.0
 
-    c = 0.0
+    s, c = target_change / math.sqrt(2), 0.0
     for _ in range(4):
-        if implied(1.0, s) <= target_corr:
-            c = 1.0
-        elif target_corr <= 0:
+        if target_corr <= 0:
             c = 0.0
+        elif implied(1.0, s) <= target_corr:
+            c = 1.0
         else:
             low, high = 0.0, 1.0
             for _ in range(40):

@@ -38,11 +38,13 @@ def quote_ticks(mid, spread_bps, tick: float):
     """(bid, ask) in whole ticks for a mid and a spread in bps: the spread rounded to the nearest whole number of
     ticks (at least one), the quote centred on the mid to within half a tick, the bid at least one tick. Works on
     floats and on numpy arrays alike (the live book and the vectorized generator agree to the tick)."""
-    width = np.maximum(1.0, np.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))
-    bid = np.maximum(1.0, np.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
-    if isinstance(bid, np.ndarray):
+    if isinstance(mid, np.ndarray) or isinstance(spread_bps, np.ndarray):
+        width = np.maximum(1.0, np.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))
+        bid = np.maximum(1.0, np.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
         return bid, bid + width
-    return int(bid), int(bid + width)
+    width = max(1, math.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))  # the same, one quote (the live book)
+    bid = max(1, math.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
+    return bid, bid + width
 
 
 def thin_factor(touch_shares: float) -> float:

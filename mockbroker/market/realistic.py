@@ -13,8 +13,9 @@ How a trading day is made (``volatility.py`` has the pieces):
 3. The periods' returns are drawn and then bridged so they add up exactly to the day's return (a Gaussian bridge
    weighted by each period's variance); each period's return is spread over its updates as a Brownian bridge.
    So the daily facts hold exactly and the intraday facts (U-shape, clustering, fat one-minute tails) hold on top.
-4. Trading activity (the tape's volume) rises with volatility: (1 - c) + c h_d q / V, times a day-to-day factor
-   (lognormal, mean 1); the spread follows its own intraday shape and widens with sqrt(h_d q / V).
+4. Trading activity (the tape's volume) rises with volatility: ((1 - c) + c h_d / V) ((1 - c_i) + c_i q), both
+   factors of mean 1, times a day-to-day factor (lognormal, mean 1), so a day's expected volume is the symbol's
+   daily volume; the spread follows its own intraday shape and widens with sqrt(h_d q / V).
 
 Where in the session an update falls comes from ``fraction`` (the simulator and the generator pass it); without
 it, updates follow one another from the open, ``ceil(23,400 s / update)`` a session.
@@ -53,8 +54,9 @@ INTRADAY_DEFAULTS = {
     "open_spread": 1.8,
     "close_spread": 1.2,
     "shape_minutes": 20.0,
-    "volume_coupling": 0.35,
+    "volume_coupling": 0.035,
     "volume_variation": 0.13,
+    "intraday_volume_coupling": 0.5,
 }
 MAX_COMPONENTS = 4
 SESSION_SECONDS = TRADING_SECONDS_PER_DAY
@@ -95,7 +97,7 @@ class RealisticModel(PriceModel):
     ``skew``; intraday -- ``period_seconds``, ``intraday_alpha``, ``intraday_beta``, ``intraday_nu``,
     ``overnight_share``, ``open_volatility``, ``close_volatility``, ``open_spread``, ``close_spread``,
     ``shape_minutes``, ``volatility_profile``, ``spread_profile`` (lists over equal parts of the session);
-    volume -- ``volume_coupling``, ``volume_variation``."""
+    volume -- ``volume_coupling``, ``intraday_volume_coupling``, ``volume_variation``."""
 
     name = "realistic"
     PARAMS = set(DAILY_DEFAULTS) | set(INTRADAY_DEFAULTS) | {"volatility_profile", "spread_profile"}
@@ -130,6 +132,7 @@ class RealisticModel(PriceModel):
         self.volatility_profile = _profile_param(config, "volatility_profile")
         self.spread_profile = _profile_param(config, "spread_profile")
         self.coupling = _param(config, "volume_coupling", i["volume_coupling"], 0.0, 1.0)
+        self.intraday_coupling = _param(config, "intraday_volume_coupling", i["intraday_volume_coupling"], 0.0, 1.0)
         self.volume_sd = _param(config, "volume_variation", i["volume_variation"], 0.0, 2.0)
         # Derived generators: the daily path depends on the seed only (not on how often prices update), and the
         # bridges' normals do not disturb the periods' shocks.
@@ -171,7 +174,7 @@ class RealisticModel(PriceModel):
         """The next ``days`` trading days at the daily scale only, with exactly the numbers a full intraday path
         would give a model in the same state (the daily generator is the daily part's own): log returns (drift
         included), conditional variances and volume factors (the day factor times the volatility coupling, the
-        intraday factor taken at its mean of 1). For the long statistical runs, where the intraday detail would
+        intraday factors taken at their mean of 1). For the long statistical runs, where the intraday detail would
         only cost time."""
         returns, variances, volume = np.empty(days), np.empty(days), np.empty(days)
         for d in range(days):
@@ -208,7 +211,8 @@ class RealisticModel(PriceModel):
             "gap": scale * (raw_gap + self.overnight / total * missing),
             "ratio": ratio,
             "spread": self.spread_shapes(middle),
-            "activity": day_factor * ((1.0 - self.coupling) + self.coupling * ratio),
+            "activity": day_factor * ((1.0 - self.coupling) + self.coupling * h / self.daily.V)
+            * ((1.0 - self.intraday_coupling) + self.intraday_coupling * q),
             "excess": excess,
         }
         self.last_u = -1

@@ -4,7 +4,8 @@ scales and a leverage effect, the intraday GARCH factor, and the intraday shapes
 Rules:
 - Pure numpy/scipy, no broker types: the model (``realistic.py``) and calibration (``calibration.py``) share it, so
   what calibration fits is exactly what the model simulates.
-- Daily variance (``DailyVariance``): h_d = V + sum_j u_j (at least ``floor`` x V), each component
+- Daily variance (``DailyVariance``): h_d = V + sum_j u_j (kept between ``floor`` x V and ``ceiling`` x V: a day's
+  volatility from 0.14 to 5 times the long-run level; the S&P 500's worst, autumn 2008, was about 4), each component
   u_j <- rho_j u_j + a_j (news_d - h_d) - b_j sqrt(V) x_d, where x_d is the day's excess log return,
   news_d = x_d^2 (1 + theta) / kappa after a fall and x_d^2 (1 - theta) / kappa after a rise (kappa makes its mean
   h_d). The news term has mean zero, so E[h] = V exactly: ``volatility`` is the long-run daily volatility.
@@ -77,7 +78,7 @@ class DailyVariance:
     ``leverage`` are equal-length sequences, one entry per component."""
 
     def __init__(self, variance: float, persistence, reaction, leverage, asymmetry: float, nu: float, skew: float,
-                 floor: float = 0.02) -> None:
+                 floor: float = 0.02, ceiling: float = 25.0) -> None:
         self.V = float(variance)
         self.sd = math.sqrt(self.V)
         self.rho = np.asarray(persistence, dtype=float)
@@ -86,6 +87,7 @@ class DailyVariance:
         self.theta = float(asymmetry)
         self.nu, self.skew = float(nu), float(skew)
         self.floor = float(floor)
+        self.ceiling = float(ceiling)
         self.kappa = 1.0 - self.theta + 2.0 * self.theta * skewt_left_second_moment(self.nu, self.skew)
         self.u = np.zeros(len(self.rho))
         # plain floats for the day-by-day loop (numpy scalars are slower one at a time)
@@ -94,14 +96,14 @@ class DailyVariance:
     @property
     def h(self) -> float:
         """Today's conditional variance."""
-        return max(self.V + float(sum(self.u)), self.floor * self.V)
+        return min(max(self.V + float(sum(self.u)), self.floor * self.V), self.ceiling * self.V)
 
     def simulate(self, shocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Excess log returns and conditional variances for standardized ``shocks``, day by day (advances the state)."""
         n = len(shocks)
         returns, variances = np.empty(n), np.empty(n)
-        rho, a, b, theta, kappa, sd, floor = self._rho, self._a, self._b, self.theta, self.kappa, self.sd, \
-            self.floor * self.V
+        rho, a, b, theta, kappa, sd, floor, ceiling = self._rho, self._a, self._b, self.theta, self.kappa, self.sd, \
+            self.floor * self.V, self.ceiling * self.V
         u = self.u.tolist()
         V = self.V
         k = len(u)
@@ -109,6 +111,8 @@ class DailyVariance:
             h = V + sum(u)
             if h < floor:
                 h = floor
+            elif h > ceiling:
+                h = ceiling
             x = math.sqrt(h) * z
             returns[t], variances[t] = x, h
             news = x * x * ((1.0 + theta) if x < 0 else (1.0 - theta)) / kappa - h
@@ -152,7 +156,7 @@ def daily_log_likelihood(x: np.ndarray, model: DailyVariance) -> tuple[float, in
     (a fit should not lean on the floor)."""
     raw = model.filter(x)
     floor = model.floor * model.V
-    h = np.maximum(raw, floor)
+    h = np.clip(raw, floor, model.ceiling * model.V)
     z = x / np.sqrt(h)
     return float(np.sum(skewt_logpdf(z, model.nu, model.skew) - 0.5 * np.log(h))), int(np.sum(raw < floor))
 

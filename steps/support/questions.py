@@ -81,7 +81,9 @@ def cash_expected_from_fills(desk: Desk, actor: str) -> tuple[Account, Decimal, 
     fills = [f for f in all_fills(desk, actor) if f.fill_id not in desk.opening_fills]
     flow = sum((-f.side.sign * f.qty * f.price - f.fee for f in fills), Decimal(0))
     start = desk.start_cash[account.id]
-    return account, start + flow, f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.2f}"
+    # Fills at a book VWAP or the impact law may carry fractions of a cent; the account shows cash to the cent.
+    expected = (start + flow).quantize(Decimal("0.01"))
+    return account, expected, f"${start:,.2f} at the start, {len(fills)} fills moving ${flow:,.4f}"
 
 
 def order_summary(desk: Desk, actor: str) -> list[tuple[str, str, int, str]]:
