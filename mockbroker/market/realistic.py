@@ -138,6 +138,7 @@ class RealisticModel(PriceModel):
         # bridges' normals do not disturb the periods' shocks.
         self.daily_rng = np.random.Generator(np.random.PCG64(int(rng.integers(2**63))))
         self.bridge_rng = np.random.Generator(np.random.PCG64(int(rng.integers(2**63))))
+        self._day_shocks, self._day_normals, self._day_pos = np.empty(0), np.empty(0), 0
         self.q = 1.0  # the intraday factor of the next period to generate
         self.day: dict | None = None
         self.last_u = -1  # the latest update's index in its session
@@ -162,13 +163,27 @@ class RealisticModel(PriceModel):
         return session_shape(fractions, *self.spread_shape_params) / shape_mean(*self.spread_shape_params)
 
     # --- one trading day ---------------------------------------------------------------------------------------
-    def _next_day(self) -> tuple[float, float, float, float]:
-        """From the daily generator: the day's standardized shock, its excess log return, its conditional
-        variance and its volume factor (lognormal, mean 1)."""
-        shock = skewt_draw(self.daily_rng, 1, self.daily.nu, self.daily.skew)
-        excess, variance = self.daily.simulate(shock)
-        factor = math.exp(self.volume_sd * float(self.daily_rng.standard_normal()) - 0.5 * self.volume_sd ** 2)
-        return float(shock[0]), float(excess[0]), float(variance[0]), factor
+    DAY_BLOCK = 256
+    """The daily generator draws this many days' shocks at a time; days take them in order, so how the days are
+    asked for (one by one as sessions open, or many at once) never changes the numbers."""
+
+    def _shocks(self, days: int) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``days`` days' standardized shocks and volume normals, from blocks of the daily generator."""
+        shocks, normals = self._day_shocks[self._day_pos:], self._day_normals[self._day_pos:]
+        while len(shocks) < days:
+            shocks = np.concatenate([shocks, skewt_draw(self.daily_rng, self.DAY_BLOCK, self.daily.nu,
+                                                        self.daily.skew)])
+            normals = np.concatenate([normals, self.daily_rng.standard_normal(self.DAY_BLOCK)])
+        self._day_shocks, self._day_normals, self._day_pos = shocks, normals, days
+        return shocks[:days], normals[:days]
+
+    def _days(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The next ``count`` days: standardized shocks, excess log returns, conditional variances and volume
+        factors (lognormal, mean 1)."""
+        shocks, normals = self._shocks(count)
+        excess, variances = self.daily.simulate(shocks)
+        factors = np.exp(self.volume_sd * normals - 0.5 * self.volume_sd ** 2)
+        return shocks, excess, variances, factors
 
     def daily_path(self, days: int) -> dict[str, np.ndarray]:
         """The next ``days`` trading days at the daily scale only, with exactly the numbers a full intraday path
@@ -176,12 +191,9 @@ class RealisticModel(PriceModel):
         included), conditional variances and volume factors (the day factor times the volatility coupling, the
         intraday factors taken at their mean of 1). For the long statistical runs, where the intraday detail would
         only cost time."""
-        returns, variances, volume = np.empty(days), np.empty(days), np.empty(days)
-        for d in range(days):
-            _, excess, h, factor = self._next_day()
-            returns[d], variances[d] = self.mu + excess, h
-            volume[d] = factor * ((1.0 - self.coupling) + self.coupling * h / self.daily.V)
-        return {"returns": returns, "variances": variances, "volume": volume}
+        _, excess, variances, factors = self._days(days)
+        volume = factors * ((1.0 - self.coupling) + self.coupling * variances / self.daily.V)
+        return {"returns": self.mu + excess, "variances": variances, "volume": volume}
 
     def _new_day(self, dt_seconds: float) -> None:
         n = updates_per_session(dt_seconds)
@@ -189,7 +201,8 @@ class RealisticModel(PriceModel):
         periods = -(-n // m)
         counts = np.full(periods, m)
         counts[-1] = n - (periods - 1) * m
-        shock, excess, h, day_factor = self._next_day()
+        shocks, excess, variances, factors = self._days(1)
+        shock, h, day_factor = float(shocks[0]), float(variances[0]), float(factors[0])
         eps = self.rng.standard_t(self.q_nu, periods + 1) * t_scale(self.q_nu)
         omega = 1.0 - self.q_alpha - self.q_beta
         q = garch_variances(eps[1:] ** 2, self.q, omega, self.q_alpha, self.q_beta)
@@ -213,7 +226,6 @@ class RealisticModel(PriceModel):
             "spread": self.spread_shapes(middle),
             "activity": day_factor * ((1.0 - self.coupling) + self.coupling * h / self.daily.V)
             * ((1.0 - self.intraday_coupling) + self.intraday_coupling * q),
-            "excess": excess,
         }
         self.last_u = -1
         self._inc, self._inc_first, self._next_period = np.empty(0), 0, 0
@@ -325,7 +337,9 @@ class RealisticModel(PriceModel):
                                                       for k, v in self.day.items()},
                 "last_u": self.last_u, "current": self._current, "inc": self._inc.copy(),
                 "inc_first": self._inc_first, "next_period": self._next_period,
-                "daily_rng": self.daily_rng.bit_generator.state, "bridge_rng": self.bridge_rng.bit_generator.state}
+                "daily_rng": self.daily_rng.bit_generator.state, "bridge_rng": self.bridge_rng.bit_generator.state,
+                "day_shocks": self._day_shocks[self._day_pos:].copy(),
+                "day_normals": self._day_normals[self._day_pos:].copy()}
 
     def restore(self, state: dict) -> None:
         super().restore(state)
@@ -341,3 +355,5 @@ class RealisticModel(PriceModel):
         self._inc_first, self._next_period = int(state["inc_first"]), int(state["next_period"])
         self.daily_rng.bit_generator.state = state["daily_rng"]
         self.bridge_rng.bit_generator.state = state["bridge_rng"]
+        self._day_shocks, self._day_normals = np.array(state["day_shocks"]), np.array(state["day_normals"])
+        self._day_pos = 0
