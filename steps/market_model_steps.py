@@ -68,6 +68,12 @@ def step_volatility_clusters_by_minute(context):
     _use_model(context, "garch", alpha=0.15, beta=0.8, nu=4, period_seconds=60)
 
 
+@given("prices move like a real stock market")
+def step_prices_move_like_a_real_market(context):
+    """The realistic model, fitted to the S&P 500: fat-tailed days with negative skew, calm and wild spells that last for months, falls that raise volatility; within the day wild at the open, calmer at midday, lively into the close, with spreads and volume shaped alike (docs/market-simulation.md). Example: Given prices move like a real stock market"""
+    _use_model(context, "realistic")
+
+
 @given("prices update every second")
 @given("prices update every {interval:Duration}")
 def step_prices_update_every(context, interval=1.0):

@@ -79,6 +79,12 @@ def step_a_flash_crash(context, symbol=None):
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol))
 
 
+@given("a flash crash with stub-quote prints")
+def step_a_flash_crash_with_stubs(context):
+    """A flash crash shaped like 6 May 2010 in which, around the bottom, some trades print at stub quotes ($0.01), as thousands did that day; the quotes and the book stay sane. Example: Given a flash crash with stub-quote prints"""
+    tasks.happen(context.desk, _event(context, FLASH_CRASH, None, stub_prints=True))
+
+
 @given("a flash crash on {symbol:Symbol} of {drop:Percent}")
 def step_a_flash_crash_of(context, symbol, drop):
     """A flash crash with its own depth, otherwise shaped like 6 May 2010 (13.5 minutes down, 23 back up). Example: Given a flash crash on ACME of 15%"""
@@ -205,6 +211,16 @@ def step_bars_are_consistent(context, symbol):
               or b.volume < 0]
     assert_that(len(broken), compares("bars whose high and low do not contain open and close", "exactly", 0),
                 "; ".join(f"o {b.open} h {b.high} l {b.low} c {b.close}" for b in broken[:3]))
+
+
+@then("some {symbol:Symbol} trades printed at {price:Money}")
+def step_trades_printed_at(context, symbol, price):
+    """Checks the tape (the one-minute bars' highs and lows) shows trades at a price, such as a stub quote's. Example: Then some ACME trades printed at $0.01"""
+    bars = context.desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
+    lows, highs = [b.low for b in bars], [b.high for b in bars]
+    hits = sum(1 for low, high in zip(lows, highs) if price in (low, high))
+    assert_that(hits, compares(f"{symbol} bars with a trade at {money(price)}", "at least", 1),
+                f"lowest print {money(min(lows))}, highest {money(max(highs))}" if bars else "no bars")
 
 
 @then("{symbol:Symbol} is halted")
