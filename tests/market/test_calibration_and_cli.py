@@ -88,7 +88,7 @@ def test_calibrate_command_writes_a_loadable_scenario(tmp_path):
     load_scenario_file(tmp_path / "cal.yaml")
 
 
-@pytest.mark.parametrize("model", ["random_walk", "mean_reversion", "momentum", "garch"])
+@pytest.mark.parametrize("model", ["random_walk", "mean_reversion", "momentum", "garch", "realistic"])
 def test_generated_data_same_seed_same_bytes(model, tmp_path):
     config = BrokerConfig(market=MarketConfig(model=model), seed=99)
     one = generate(config, 20_000).write_csv(tmp_path / "one.csv").read_bytes()
