@@ -5,7 +5,7 @@ What is fitted, from a CSV of bars (time, open, high, low, close, volume) or pri
   (% a day; the model's drift is a mean log return, so a simulated history grows as the real one did);
 - from daily rows (at least ``MIN_DAYS``): the daily variance (``fit_daily``): two components, asymmetry,
   leverage, skewed-t shape, by maximum likelihood (scipy), started from ``arch``'s GJR-GARCH(1,1) skewed-t fit
-  (the one-component case of the same model) and from the defaults, whichever fits better. A component's
+  (the one-component case of the same model) or from the defaults, whichever fits better. A component's
   persistence is capped at ``MAX_PERSISTENCE``;
 - from intraday rows: the intraday GARCH factor (``arch``'s GARCH(1,1)-t on the returns with the time-of-day
   volatility divided out), the half-hourly volatility profile, the overnight share of the daily variance (with
@@ -113,12 +113,8 @@ def fit_daily(returns: np.ndarray) -> tuple[dict, float]:
         starts.append(_arch_start(x))
     except Exception:  # noqa: BLE001 - arch failing to converge only loses a starting point
         pass
-    best = None
-    for start in starts:
-        result = optimize.minimize(loss, _pack(start), method="Nelder-Mead",
-                                   options={"maxfev": 3000, "xatol": 1e-4, "fatol": 1e-3})
-        if best is None or result.fun < best.fun:
-            best = result
+    start = min((_pack(s) for s in starts), key=loss)  # the better starting point; one search from it
+    best = optimize.minimize(loss, start, method="Nelder-Mead", options={"maxfev": 4000, "xatol": 1e-4, "fatol": 1e-3})
     params = _unpack(best.x, 2)
     params["persistence"] = [min(MAX_PERSISTENCE, r) for r in params["persistence"]]
     order = np.argsort(params["persistence"])  # fast component first
