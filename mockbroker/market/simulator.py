@@ -129,7 +129,8 @@ class SymbolMarket:
         effect = self._combined_effect(now_ns)
         if self.fading:
             self._fade_impact(dt_seconds)
-        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility, self.session_fraction)
+        # The model hears where in the session this update falls only when the caller says (else it counts on)
+        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility, session_fraction)
         self.effect = self._combined_effect(now_ns)
         self.mid = raw * self.effect.price
         self.book.replenish(dt_seconds)
