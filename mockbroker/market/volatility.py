@@ -25,7 +25,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import integrate, signal, special
+from scipy import signal, special
 
 # --- Hansen's skewed Student-t ---------------------------------------------------------------------------------------
 
@@ -56,11 +56,45 @@ def skewt_draw(rng: np.random.Generator, n: int, nu: float, skew: float) -> np.n
     return (y - a) / b
 
 
-@lru_cache(maxsize=256)
+def _t_tail_moments(nu: float, c: float) -> tuple[float, float, float]:
+    """E[|T|^m; |T| > c] for m = 0, 1, 2, T a standard Student-t with ``nu`` degrees of freedom (closed forms: the
+    second by parts, through the t with nu - 2 degrees of freedom)."""
+    from scipy.stats import t as student
+
+    def norm(v: float) -> float:
+        return math.exp(special.gammaln((v + 1) / 2) - special.gammaln(v / 2)) / math.sqrt(v * math.pi)
+
+    base = 1.0 + c * c / nu
+    m0 = 2.0 * float(student.sf(c, nu))
+    m1 = 2.0 * (nu + c * c) / (nu - 1) * norm(nu) * base ** (-(nu + 1) / 2)
+    m2 = 2.0 * norm(nu) * nu / (nu - 1) * (c * base ** (-(nu - 1) / 2) + math.sqrt(nu / (nu - 2))
+                                          * float(student.sf(c * math.sqrt((nu - 2) / nu), nu - 2)) / norm(nu - 2))
+    return m0, m1, m2
+
+
+@lru_cache(maxsize=1024)
 def skewt_left_second_moment(nu: float, skew: float) -> float:
-    """E[z^2; z < 0] of the standardized skewed t (0.5 when symmetric)."""
-    return float(integrate.quad(lambda z: z * z * math.exp(float(skewt_logpdf(np.array(z), nu, skew))),
-                                -np.inf, 0.0, limit=200)[0])
+    """E[z^2; z < 0] of the standardized skewed t (0.5 when symmetric), in closed form: z < 0 is y = b z + a < a,
+    on Hansen's left branch y = -(1 - skew) w and, when a > 0, part of the right one y = (1 + skew) w, with w the
+    absolute value of a unit-variance t."""
+    a, b, _ = skewt_constants(nu, skew)
+    s = math.sqrt((nu - 2) / nu)
+
+    def w_moments(k: float) -> tuple[float, float, float]:  # E[w^m; w > k], w = s |T|
+        m0, m1, m2 = _t_tail_moments(nu, k / s)
+        return m0, s * m1, s * s * m2
+
+    left = 1.0 - skew
+    if a <= 0:
+        w0, w1, w2 = w_moments(-a / left)
+        return left / (2 * b * b) * (left * left * w2 + 2 * a * left * w1 + a * a * w0)
+    right = 1.0 + skew
+    all0, all1, all2 = w_moments(0.0)
+    above0, above1, above2 = w_moments(a / right)
+    whole_left = left / (2 * b * b) * (left * left * all2 + 2 * a * left * all1 + a * a * all0)
+    part_right = right / (2 * b * b) * (right * right * (all2 - above2) - 2 * a * right * (all1 - above1)
+                                        + a * a * (all0 - above0))
+    return whole_left + part_right
 
 
 def t_scale(nu: float) -> float:
