@@ -131,6 +131,7 @@ class RealisticModel(PriceModel):
                                     _param(config, "close_spread", i["close_spread"], 0.1, 20.0), self.shape[2])
         self.volatility_profile = _profile_param(config, "volatility_profile")
         self.spread_profile = _profile_param(config, "spread_profile")
+        self._spread_mean = shape_mean(*self.spread_shape_params)
         self.coupling = _param(config, "volume_coupling", i["volume_coupling"], 0.0, 1.0)
         self.intraday_coupling = _param(config, "intraday_volume_coupling", i["intraday_volume_coupling"], 0.0, 1.0)
         self.volume_sd = _param(config, "volume_variation", i["volume_variation"], 0.0, 2.0)
@@ -160,7 +161,7 @@ class RealisticModel(PriceModel):
         """The spread at ``fractions`` of the session relative to its session average."""
         if self.spread_profile is not None:
             return bucket_profile(fractions, self.spread_profile / self.spread_profile.mean())
-        return session_shape(fractions, *self.spread_shape_params) / shape_mean(*self.spread_shape_params)
+        return session_shape(fractions, *self.spread_shape_params) / self._spread_mean
 
     # --- one trading day ---------------------------------------------------------------------------------------
     DAY_BLOCK = 256
