@@ -585,7 +585,8 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def add_calibrate(subparsers) -> None:
-    p = _command(subparsers, "calibrate", "fit a scenario file (GARCH-t, spread, volume profile) to a history", """
+    p = _command(subparsers, "calibrate", "fit a scenario file (the realistic model: daily variance, intraday "
+                                          "shapes, spread, volume) to a history", """
         mockbroker calibrate --from-csv history.csv --out more-like-this.yaml
         mockbroker simulate --config more-like-this.yaml --steps 100000 --out like-it.csv
         """)

@@ -23,8 +23,12 @@ Units (also in docs/configuration.md):
   fill of q shares pays at least ``Y x sigma x sqrt(q / daily volume)`` of the mid price away from the mid
   (sigma = the symbol's current daily volatility as a fraction), however deep the displayed book; where the
   levels it took cost more, it pays those. 0 turns it off.
-- ``ExecutionConfig.permanent_impact_coefficient``: the same law for the part that stays: after a taker fill the
-  simulated price moves by ``coefficient x sigma x sqrt(q / daily volume)`` in the trade's direction.
+- ``ExecutionConfig.permanent_impact_coefficient``: the same law for what the trade leaves in the price: after a
+  taker order of q shares the simulated price has moved by ``coefficient x sigma x sqrt(q / daily volume)`` in the
+  trade's direction (the law on the parent order: charged as the order fills, once in total, not per fill).
+- ``ExecutionConfig.impact_lasting``: the share (0-1, default 0.5) of that move that stays for good; the rest fades
+  with a half-life of ``ExecutionConfig.impact_half_life`` seconds of market time (default 300; 0 = nothing
+  fades), as prices partly revert after a large trade (transient impact).
 - ``ExecutionConfig.queue_position``: when true, a resting limit order the market only touches fills once the
   shares queued ahead of it at its price (estimated from the displayed size when it started resting, and worn
   down by the tape's prints at its price) are gone, instead of by ``fill_probability``.
@@ -46,7 +50,7 @@ from typing import Any
 from .errors import ConfigurationError
 from .seeds import DEFAULT_SEED
 
-MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical")
+MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical", "realistic")
 LATENCY_DISTRIBUTIONS = ("uniform", "lognormal")
 
 
@@ -172,6 +176,8 @@ class ExecutionConfig(_Section):
     impact_coefficient: float = 1.0
     permanent_impact_coefficient: float = 0.1
     queue_position: bool = False
+    impact_lasting: float = 0.5
+    impact_half_life: float = 300.0
 
     def __post_init__(self) -> None:
         _number(self.SECTION, "fillProbability", self.fill_probability, 0, 1)
@@ -190,6 +196,8 @@ class ExecutionConfig(_Section):
         _number(self.SECTION, "latencyCap", self.latency_cap, 0, 600_000)
         _number(self.SECTION, "impactCoefficient", self.impact_coefficient, 0, 100)
         _number(self.SECTION, "permanentImpactCoefficient", self.permanent_impact_coefficient, 0, 100)
+        _number(self.SECTION, "impactLasting", self.impact_lasting, 0, 1)
+        _number(self.SECTION, "impactHalfLife", self.impact_half_life, 0, 86_400 * 30)
         if not isinstance(self.queue_position, bool):
             raise ConfigurationError(f"executionConfig.queuePosition={self.queue_position!r}: must be true or false")
         if isinstance(self.fees, dict):

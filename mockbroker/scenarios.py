@@ -9,7 +9,8 @@ everything else stays as configured, so ``scenario="volatile"`` with ``volatilit
 | volatile      | volatility x3 (at least 4% a day), spreads x2.5                                        |
 | trending      | momentum model: drift +1.5% a day plus a +3%/day trend that persists (half-life 1 day)  |
 | range         | a sideways market: mean reversion to the start price, half-life 0.25 day (~1.6 hours)  |
-| flash_crash   | a flash crash starts at once on every symbol: -8% over 3 minutes, half recovered after |
+| flash_crash   | a flash crash like 6 May 2010 on every symbol: -5%, accelerating, over 13.5 minutes;   |
+|               | 90% back over the next 23 minutes; spreads x40 and a tenth of the book at once         |
 | no_liquidity  | a liquidity crisis on every symbol: 5% of the usual size shown, spreads x20             |
 | failure       | an unreliable venue: 25% of orders are rejected on arrival                             |
 """
@@ -50,7 +51,7 @@ def apply_scenario(config: BrokerConfig, available_models: set[str] | frozenset[
         else:
             market = market.with_changes(volatility=market.volatility * 0.5, drift=0.0)
     elif name == "flash_crash":
-        events.append({"type": "flash_crash", "drop_pct": 8.0, "duration_seconds": 180.0})
+        events.append({"type": "flash_crash"})  # shaped like 6 May 2010 (the event's defaults)
     elif name == "no_liquidity":
         events.append({"type": "liquidity_crisis", "liquidity_factor": 0.05, "spread_factor": 20.0})
     elif name == "failure":
@@ -257,8 +258,9 @@ class ScenarioBuilder:
         self._events.append({"type": kind, **({"at_seconds": at_seconds} if at_seconds else {}), **fields})
         return self
 
-    def flash_crash(self, drop_pct: float = 8.0, over_seconds: float = 180.0, at_seconds: float = 0.0,
+    def flash_crash(self, drop_pct: float = 5.0, over_seconds: float = 810.0, at_seconds: float = 0.0,
                     **fields: Any) -> "ScenarioBuilder":
+        """A flash crash; the defaults (and every field not given) are 6 May 2010's (``events.FlashCrash``)."""
         return self.event("flash_crash", at_seconds, drop_pct=drop_pct, duration_seconds=over_seconds, **fields)
 
     def halt(self, symbol: str | None = None, at_seconds: float = 0.0, for_seconds: float | None = None) -> "ScenarioBuilder":

@@ -68,6 +68,12 @@ def step_volatility_clusters_by_minute(context):
     _use_model(context, "garch", alpha=0.15, beta=0.8, nu=4, period_seconds=60)
 
 
+@given("prices move like a real stock market")
+def step_prices_move_like_a_real_market(context):
+    """The realistic model, fitted to the S&P 500: fat-tailed days with negative skew, calm and wild spells that last for months, falls that raise volatility; within the day wild at the open, calmer at midday, lively into the close, with spreads and volume shaped alike (docs/market-simulation.md). Example: Given prices move like a real stock market"""
+    _use_model(context, "realistic")
+
+
 @given("prices update every second")
 @given("prices update every {interval:Duration}")
 def step_prices_update_every(context, interval=1.0):
@@ -124,9 +130,9 @@ def step_scenario_file(context, name):
 @given("a flash crash of {drop:Percent} over {duration:Duration}")
 @when("{symbol:Symbol} crashes {drop:Percent} over {duration:Duration}")
 def step_flash_crash_of_over(context, drop, duration, symbol=None):
-    """A flash crash of a given depth and speed; half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
+    """A flash crash of a given depth and duration, accelerating as it goes (as in May 2010); half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
     tasks.happen(context.desk, {"type": "flash_crash", "symbol": context.desk.symbol(symbol), "drop_pct": float(drop),
-                      "duration_seconds": duration, "recovery_pct": 50})
+                      "duration_seconds": duration, "recovery_pct": 50, "recovery_seconds": 300})
 
 
 @given("trading in {symbol:Symbol} halts after {delay:Duration} for {duration:Duration}")

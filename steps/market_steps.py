@@ -13,7 +13,7 @@ from steps.support import questions, tasks
 from steps.support.matchers import assert_that, bps, compares, money, percent, shares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
-FLASH_CRASH = {"type": "flash_crash", "drop_pct": 8, "duration_seconds": 180, "recovery_pct": 50}
+FLASH_CRASH = {"type": "flash_crash"}  # shaped like 6 May 2010: the event's defaults (docs/market-simulation.md)
 LIQUIDITY_CRISIS = {"type": "liquidity_crisis", "liquidity_factor": 0.05, "spread_factor": 20}
 VOLATILITY_SPIKE = {"type": "volatility_spike", "factor": 3, "duration_seconds": 600}
 
@@ -75,13 +75,19 @@ def step_only_shares_offered(context, qty, symbol):
 @given("a flash crash on {symbol:Symbol}")
 @when("a flash crash hits {symbol:Symbol}")
 def step_a_flash_crash(context, symbol=None):
-    """The spread blows out and the book thins at once; the price falls 8% over 3 minutes, then recovers half. Example: Given a flash crash"""
+    """A flash crash shaped like 6 May 2010: the spread blows out 40 times and the book thins to a tenth at once; the price falls 5% over 13.5 minutes, slowly then faster and faster, while volume surges; then 90% of the fall comes back over 23 minutes, fast at first. Example: Given a flash crash"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol))
+
+
+@given("a flash crash with stub-quote prints")
+def step_a_flash_crash_with_stubs(context):
+    """A flash crash shaped like 6 May 2010 in which, around the bottom, some trades print at stub quotes ($0.01), as thousands did that day; the quotes and the book stay sane. Example: Given a flash crash with stub-quote prints"""
+    tasks.happen(context.desk, _event(context, FLASH_CRASH, None, stub_prints=True))
 
 
 @given("a flash crash on {symbol:Symbol} of {drop:Percent}")
 def step_a_flash_crash_of(context, symbol, drop):
-    """A flash crash with its own depth. Example: Given a flash crash on ACME of 15%"""
+    """A flash crash with its own depth, otherwise shaped like 6 May 2010 (13.5 minutes down, 23 back up). Example: Given a flash crash on ACME of 15%"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol, drop_pct=float(drop)))
 
 
@@ -205,6 +211,16 @@ def step_bars_are_consistent(context, symbol):
               or b.volume < 0]
     assert_that(len(broken), compares("bars whose high and low do not contain open and close", "exactly", 0),
                 "; ".join(f"o {b.open} h {b.high} l {b.low} c {b.close}" for b in broken[:3]))
+
+
+@then("some {symbol:Symbol} trades printed at {price:Money}")
+def step_trades_printed_at(context, symbol, price):
+    """Checks the tape (the one-minute bars' highs and lows) shows trades at a price, such as a stub quote's. Example: Then some ACME trades printed at $0.01"""
+    bars = context.desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
+    lows, highs = [b.low for b in bars], [b.high for b in bars]
+    hits = sum(1 for low, high in zip(lows, highs) if price in (low, high))
+    assert_that(hits, compares(f"{symbol} bars with a trade at {money(price)}", "at least", 1),
+                f"lowest print {money(min(lows))}, highest {money(max(highs))}" if bars else "no bars")
 
 
 @then("{symbol:Symbol} is halted")

@@ -32,6 +32,24 @@ Feature: Spreads, volume and market events behave as on a real venue
     And a price chart of ACME is attached to the report
 
   @allure.label.story:flash-crash
+  Scenario: A flash crash shaped like 6 May 2010 falls faster and faster, then most of it comes back
+    Given a flash crash
+    When 7 minutes pass
+    Then ACME trades within 1% of $50.00
+    When 7 minutes pass
+    Then ACME has fallen by at least 3%
+    When 23 minutes pass
+    Then ACME trades within 1.5% of $50.00
+    And a price chart of ACME is attached to the report
+
+  @allure.label.story:flash-crash
+  Scenario: A flash crash with stub quotes prints absurd prices near the bottom
+    Given a flash crash with stub-quote prints
+    When 16 minutes pass
+    Then some ACME trades printed at $0.01
+    And the ACME bid is below the ask
+
+  @allure.label.story:flash-crash
   Scenario: A fast crash in the middle of the session
     When 1 minute passes
     And ACME crashes 12% over 30 seconds

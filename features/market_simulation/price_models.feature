@@ -3,7 +3,7 @@
 Feature: Prices move like a real market, in the way the scenario asks for
   Each price model gives prices a recognisable character: a random walk wanders, mean reversion pulls prices
   back to a level, momentum carries them one way, clustered volatility brings calm and wild spells with fat
-  tails, and a replay repeats real history exactly. The statistics behind these words are tested in
+  tails, a realistic market has the stylized facts of real equities, and a replay repeats real history exactly. The statistics behind these words are tested in
   tests/market/ with fixed seeds; here they are described as a trader sees them.
 
   Background:
@@ -44,6 +44,16 @@ Feature: Prices move like a real market, in the way the scenario asks for
     And prices update every second
     When 3 hours pass
     Then ACME's one-minute returns have fat tails
+    And a price chart of ACME is attached to the report
+
+  @allure.label.story:realistic @allure.severity:critical
+  Scenario: A realistic market trades most at the open and the close and has fat-tailed minutes
+    Given prices move like a real stock market
+    And prices update every second
+    When 6.5 hours pass
+    Then ACME trades more near the open and the close than at midday
+    And ACME's one-minute returns have fat tails
+    And every ACME bar's high and low contain its open and close
     And a price chart of ACME is attached to the report
 
   @allure.label.story:volatility-clustering

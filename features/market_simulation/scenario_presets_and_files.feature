@@ -30,7 +30,7 @@ Feature: Named scenarios and scenario files set the market a team needs
     When 2.5 minutes pass
     Then XYZ is halted
     And ACME is trading
-    When 4.5 minutes pass
+    When 3.5 minutes pass
     Then XYZ is trading
     And ACME has fallen by at least 3%
     And a price chart of ACME is attached to the report

@@ -11,9 +11,13 @@ Rules (docs/execution.md explains each with numbers):
 - Matching walks the book level by level (best first, never past a limit price); the book VWAP is the
   volume-weighted price of the levels taken. For a taker it is at least as bad as the square-root law's
   temporary impact says (mid x (1 +/- Y sigma sqrt(q/V))): a deep book cannot make a large order cheap, while a
-  small order still fills at the touch. The fill price is that price moved against the trader by
-  ``slippageBps``, but never past the limit. A taker fill also moves the simulated price by the permanent
-  impact (P sigma sqrt(q/V)), at the market's next update (the next quote, at most ``updateFrequency`` later). ``partialFillRatio`` < 1 caps each match at that
+  small order still fills at the touch. The law is the parent order's: a fill of q after F shares of the same
+  order pays at least the law's marginal cost, Y sigma ((F + q)^1.5 - F^1.5) / (q sqrt(V)), so the order's
+  average is Y sigma sqrt(Q / V) however many fills it takes. The fill price is that price moved against the
+  trader by ``slippageBps``, but never past the limit. Taker fills also move the simulated price: the order's
+  impact after the trade is P sigma sqrt(Q / V), charged as each fill's increase of it (once per order in
+  total, not per fill), at the market's next update (at most ``updateFrequency`` later); then all but
+  ``impactLasting`` of it fades with a half-life of ``impactHalfLife`` seconds (transient impact). ``partialFillRatio`` < 1 caps each match at that
   fraction of what remains (at least one share).
 - Limits the market crosses fill at once at the book's prices, so a market that gaps through a limit gives price
   improvement. A resting limit the market only touches (opposite best == limit) fills as a maker, by the touch
@@ -176,7 +180,8 @@ class ExecutionEngine:
         self.emit = emit
         self.fill_id = fill_id
         self.latency = latency_model(config, latency_rng)
-        self.impact = SquareRootImpact(config.impact_coefficient, config.permanent_impact_coefficient)
+        self.impact = SquareRootImpact(config.impact_coefficient, config.permanent_impact_coefficient,
+                                       config.impact_lasting, config.impact_half_life)
         self._impact_active = self.impact.active
         self.touch_model = QueuePositionTouch() if config.queue_position \
             else ProbabilisticTouch(config.fill_probability, venue_rng)
@@ -489,7 +494,7 @@ class ExecutionEngine:
         self.forget(symbol)
         move = self._pending_impact.pop(symbol, None)
         if move:
-            self.market.symbols[symbol].apply_impact(move)
+            self.market.symbols[symbol].apply_impact(move, self.impact.lasting_share, self.impact.half_life)
         working = self.working.get(symbol)
         if not working:
             return
@@ -614,7 +619,10 @@ class ExecutionEngine:
         scale = 0.0
         if not maker and self._impact_active:
             sigma = market.market.volatility / 100.0 * market.effect.volatility
-            scale = impact.scale(qty, market.config.daily_volume, sigma)  # the law with Y = 1
+            before = order.filled_qty
+            # The square-root law applies to the parent order: this fill pays the law's marginal cost at the
+            # order's size so far, and leaves the increase of its lasting impact (both telescope over the fills).
+            scale, lasting = impact.parent_scales(before, qty, market.config.daily_volume, sigma)
             temporary = impact.temporary * scale
             # Cheap float test first: most orders are small and the law is far inside the spread they pay.
             mid_f = market.mid
@@ -648,7 +656,7 @@ class ExecutionEngine:
         if scale and impact.permanent:
             # The permanent part reaches the price at the market's next update (the next quote), as one move for
             # all the fills since the last one.
-            move = impact.permanent * scale
+            move = impact.permanent * lasting
             symbol = market.symbol
             self._pending_impact[symbol] = self._pending_impact.get(symbol, 0.0) + (move if buying else -move)
         ledger = self.ledger

@@ -4,9 +4,10 @@
   (heavy-tailed: ``latencyMin`` + a lognormal whose median is halfway to ``latencyMax``, log-sd
   ``latencySigma``, capped at ``max(latencyCap, latencyMax)``). Both draw one number per command from the
   engine's latency generator, so the same seed and commands give the same arrival times.
-- Impact: ``SquareRootImpact``: a taker fill of ``q`` shares in a symbol trading ``V`` shares a day with daily
-  volatility ``sigma`` (a fraction) pays a temporary impact of ``Y x sigma x sqrt(q / V)`` of the price, and
-  leaves a permanent one of ``P x sigma x sqrt(q / V)`` in the simulated price (the square-root law).
+- Impact: ``SquareRootImpact``: the square-root law on the parent order: an order of ``Q`` shares in a symbol
+  trading ``V`` shares a day with daily volatility ``sigma`` (a fraction) pays a temporary impact of at least
+  ``Y x sigma x sqrt(Q / V)`` of the price on average, and leaves ``P x sigma x sqrt(Q / V)`` in the simulated
+  price, of which ``impactLasting`` stays and the rest fades with a half-life of ``impactHalfLife`` seconds.
 - Touch fills: when the market only touches a resting limit (the opposite best price equals the limit),
   ``ProbabilisticTouch`` fills it with probability ``fillProbability``; ``QueuePositionTouch`` fills it once the
   shares queued ahead of it at its price are gone (see ``QueuePositionTouch``).
@@ -87,21 +88,45 @@ def latency_model(config: ExecutionConfig, rng: np.random.Generator):
 
 
 class SquareRootImpact:
-    """The square-root law: a taker fill pays at least ``temporary`` x ``scale`` against the mid and leaves
-    ``permanent`` x ``scale`` in the price, both fractions of the price (x 10,000 for bps)."""
+    """The square-root law on the parent order. An order of Q shares in a symbol trading V shares a day with daily
+    volatility sigma pays at least ``temporary`` x sigma sqrt(Q / V) against the mid on average (Y), and moves the
+    price by ``permanent`` x sigma sqrt(Q / V) (P) once it is done; of that move, ``lasting_share`` stays and the
+    rest fades with a half-life of ``half_life`` seconds (a transient impact, as after real metaorders: Moro et al.
+    2009, Bershova and Rakhlin 2013). All fractions of the price (x 10,000 for bps)."""
 
-    def __init__(self, temporary: float, permanent: float) -> None:
+    def __init__(self, temporary: float, permanent: float, lasting_share: float = 1.0,
+                 half_life: float = 0.0) -> None:
         self.temporary = float(temporary)
         self.permanent = float(permanent)
+        self.lasting_share = float(lasting_share)
+        self.half_life = float(half_life)
 
     @property
     def active(self) -> bool:
         return self.temporary > 0 or self.permanent > 0
 
     @staticmethod
-    def scale(qty: int, daily_volume: int, daily_sigma: float) -> float:
+    def scale(qty, daily_volume: int, daily_sigma: float) -> float:
         """sigma x sqrt(q / V): the impact of a trade of ``qty`` with Y = 1, as a fraction of the price."""
-        return daily_sigma * math.sqrt(qty / daily_volume) if daily_volume > 0 else 0.0
+        return daily_sigma * math.sqrt(float(qty) / daily_volume) if daily_volume > 0 else 0.0
+
+    @staticmethod
+    def parent_scales(before, qty, daily_volume: int, daily_sigma: float) -> tuple[float, float]:
+        """For a fill of ``qty`` after ``before`` shares of the same order (Y = P = 1): the least this fill pays
+        against the mid, sigma ((F + q)^1.5 - F^1.5) / (q sqrt(V)) -- its marginal cost, so the order's average is
+        sigma sqrt(Q / V) --, and the increase of the order's impact, sigma (sqrt(F + q) - sqrt(F)) / sqrt(V).
+        With nothing filled before both are sigma sqrt(q / V). Quantities may be int, float or Decimal."""
+        if daily_volume <= 0:
+            return 0.0, 0.0
+        q = float(qty)
+        if not before:
+            law = daily_sigma * math.sqrt(q / daily_volume)
+            return law, law
+        f = float(before)
+        root_v = math.sqrt(daily_volume)
+        total = math.sqrt(f + q)
+        return (daily_sigma * ((f + q) * total - f * math.sqrt(f)) / (q * root_v),
+                daily_sigma * (total - math.sqrt(f)) / root_v)
 
 
 class ProbabilisticTouch:

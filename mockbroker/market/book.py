@@ -1,7 +1,8 @@
 """A synthetic level-2 order book around the simulated mid price.
 
 Rules:
-- Best bid and ask sit on the tick grid, at least one tick apart, about ``spread`` apart around the mid.
+- Best bid and ask sit on the tick grid: the spread rounded to whole ticks (at least one), centred on the mid to
+  within half a tick (``microstructure.quote_ticks``).
 - ``levels`` price levels a side, ``gap`` apart (at least one tick); the best level shows ``touch_size`` shares,
   each deeper level ``depth_growth`` x more, so a large order pays more the deeper it goes.
 - Liquidity taken is remembered per side (``taken``) and removed from the best levels first; it replenishes
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from ..domain import BookLevel, Side
+from .microstructure import quote_ticks
 
 LEVELS = 10
 DEPTH_GROWTH = 0.25
@@ -36,6 +38,7 @@ class BookSide:
 class SyntheticBook:
     def __init__(self, tick: Decimal, levels: int = LEVELS) -> None:
         self.tick = tick
+        self._tick_float = float(tick)
         self.levels = levels
         self.sides = {Side.BUY: BookSide(), Side.SELL: BookSide()}  # BUY = bids, SELL = asks
 
@@ -53,15 +56,9 @@ class SyntheticBook:
             side.taken = 0.0
 
     def touch(self, mid: float, spread_bps: float) -> tuple[Decimal, Decimal]:
-        half = mid * spread_bps / 20_000.0
-        bid = to_tick(mid - half, self.tick, ROUND_FLOOR)
-        ask = to_tick(mid + half, self.tick, ROUND_CEILING)
-        if ask <= bid:
-            ask = bid + self.tick
-        if bid <= 0:
-            bid = self.tick
-            ask = max(ask, bid + self.tick)
-        return bid, ask
+        """Best bid and ask: the spread in whole ticks, centred on the mid (``microstructure.quote_ticks``)."""
+        bid, ask = quote_ticks(mid, spread_bps, self._tick_float)
+        return Decimal(bid) * self.tick, Decimal(ask) * self.tick
 
     def gap(self, bid: Decimal, ask: Decimal) -> Decimal:
         steps = max(1, int(((ask - bid) / 2 / self.tick).to_integral_value(rounding=ROUND_FLOOR)))

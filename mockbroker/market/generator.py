@@ -8,11 +8,12 @@ Rules:
   ``last`` differ from the live tape, by design: both come from ``market/<SYMBOL>/tape`` but in another order.
 - Updates happen only inside regular sessions (09:30-16:00 New York, Monday to Friday), ``update_frequency`` ms
   apart, at the live simulator's times: the first one interval after the broker's start, then from each open.
-- Events (a scenario's, or given with ``at_seconds``) bend the arrays with the shapes the live simulator uses:
-  price, spread, liquidity and volatility factors while they last, their lasting price change after; a halt
+- Events (a scenario's, or given with ``at_seconds``) bend the arrays with the shapes the live simulator uses
+  (each event's own ``effect``): price, spread, volatility and volume factors while they last, their lasting
+  price change after; a flash crash's optional stub-quote prints; a halt
   prints no trades; gaps, splits and dividends move the price at once.
-- Prices are on the symbol's tick: bid rounded down, ask up, at least one tick apart; ``last`` is the bid or the
-  ask of the latest print. The same seed gives byte-identical output.
+- Prices are on the symbol's tick: the spread in whole ticks, centred on the mid (``microstructure.quote_ticks``,
+  as the live book); ``last`` is the bid or the ask of the latest print. The same seed gives byte-identical output.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..scenarios import apply_scenario
 from ..seeds import SeedBank
 from . import microstructure, session
 from .events import Dividend, FlashCrash, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event
-from .models import MODELS, TRADING_SECONDS_PER_DAY, GarchModel, HistoricalModel, create_model
+from .models import MODELS, TRADING_SECONDS_PER_DAY, HistoricalModel, create_model
 
 @dataclass
 class Ticks:
@@ -66,8 +67,8 @@ class Ticks:
 
 def session_times(start_ns: int, n: int, dt_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """Times of ``n`` updates inside regular sessions from ``start_ns`` on, and each one's fraction of its session."""
-    per_session = int(session.SESSION_SECONDS // dt_seconds)
     step_ns = int(round(dt_seconds * NS_PER_SECOND))
+    per_session = -(-int(session.SESSION_SECONDS * NS_PER_SECOND) // step_ns)  # as the live simulator: open, open + dt, ...
     times = np.empty(n, dtype=np.int64)
     fractions = np.empty(n)
     done = 0
@@ -94,20 +95,15 @@ def _event_window(event: MarketEvent, start: int, n: int, dt: float) -> int:
     return min(n, start + int(math.ceil(total / dt)))
 
 
-def _flash_crash(event: FlashCrash, elapsed: np.ndarray) -> tuple[np.ndarray, ...]:
-    fall = event.drop_pct / 100.0
-    crash = float(event.duration_seconds or 0)
-    progress = np.clip(elapsed / crash, 0, 1) if crash else np.ones_like(elapsed)
-    recovered = np.clip((elapsed - crash) / event.recovery_seconds, 0, 1) if event.recovery_seconds \
-        else (elapsed > crash).astype(float)
-    crashing = elapsed <= crash
-    calm = 1.0 - recovered
-    price = np.where(crashing, 1.0 - fall * progress, 1.0 - fall + fall * event.recovery_pct / 100.0 * recovered)
-    spread = np.where(crashing, event.spread_factor, 1.0 + (event.spread_factor - 1.0) * calm)
-    liquidity = np.where(crashing, event.liquidity_factor,
-                         event.liquidity_factor + (1.0 - event.liquidity_factor) * recovered)
-    vol = np.where(crashing, 3.0, 1.0 + 2.0 * calm)
-    return price, spread, liquidity, vol
+def _effects(event: MarketEvent, elapsed: np.ndarray) -> tuple:
+    """The event's price, spread, liquidity, volatility and volume factors and stub share at each ``elapsed``
+    second: the event's own ``effect``, so the generator and the live simulator bend the market alike."""
+    if isinstance(event, FlashCrash):
+        effects = [event.effect(float(t)) for t in elapsed]
+        return tuple(np.array([getattr(e, name) for e in effects])
+                     for name in ("price", "spread", "liquidity", "volatility", "volume", "stub"))
+    e = event.effect(0.0)
+    return e.price, e.spread, e.liquidity, e.volatility, e.volume, e.stub
 
 
 def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events: Sequence[dict] = (),
@@ -130,7 +126,8 @@ def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events
     n = steps
     times, fractions = session_times(to_ns(DEFAULT_START) if start_ns is None else start_ns, n, dt)
 
-    price_f, spread_f, liq_f, vol_f = np.ones(n), np.ones(n), np.ones(n), np.ones(n)
+    price_f, spread_f, vol_f, volume_f = np.ones(n), np.ones(n), np.ones(n), np.ones(n)
+    stub_share, stub_price = np.zeros(n), 0.01
     halted = np.zeros(n, dtype=bool)
     jumps: list[tuple[int, MarketEvent]] = []
     offered: list[tuple[int, int, int | None]] = []
@@ -153,20 +150,19 @@ def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events
             offered.append((start, end, event.shares))
             continue
         elapsed = (np.arange(start, end) - start + 1) * dt
-        if isinstance(event, FlashCrash):
-            p, s, q, v = _flash_crash(event, elapsed)
-        else:
-            e = event.effect(0.0)
-            p, s, q, v = e.price, e.spread, e.liquidity, e.volatility
+        p, s, _, v, w, stub = _effects(event, elapsed)  # displayed size: no book here
         price_f[start:end] *= p
         spread_f[start:end] *= s
-        liq_f[start:end] *= q
         vol_f[start:end] *= v
+        volume_f[start:end] *= w
+        stub_share[start:end] = np.maximum(stub_share[start:end], stub)
+        if isinstance(event, FlashCrash):
+            stub_price = event.stub_price
         price_f[end:] *= event.lasting_price_factor()
 
     if isinstance(model, HistoricalModel):
         recorded = model.path_volumes(n)
-    raw = model.path(n, dt / TRADING_SECONDS_PER_DAY, vol_f)
+    raw = model.path(n, dt / TRADING_SECONDS_PER_DAY, vol_f, fractions)
     for start, event in sorted(jumps, key=lambda item: item[0]):
         if start >= n:
             continue
@@ -179,23 +175,21 @@ def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events
             price_f[start:] *= max(1e-6, 1.0 - event.amount / level)
     mid = raw * price_f
 
-    ratios = np.sqrt(model.last_ratios) if isinstance(model, GarchModel) else 1.0
-    spread_bps = (market.spread * spread_f * microstructure.vol_factor(np.asarray(ratios) * np.ones(n))
+    ratios = np.sqrt(model.last_ratios) if model.last_ratios is not None else np.ones(n)
+    shapes = model.last_spread_shapes if model.last_spread_shapes is not None else 1.0
+    spread_bps = (market.spread * spread_f * microstructure.vol_factor(ratios) * shapes
                   * microstructure.thin_factor(market.liquidity))
     tick = float(sym.tick_size)
-    half = mid * spread_bps / 20_000.0
-    bid_ticks = np.floor((mid - half) / tick + 1e-9)
-    ask_ticks = np.ceil((mid + half) / tick - 1e-9)
-    bid_ticks = np.maximum(bid_ticks, 1)
-    ask_ticks = np.maximum(ask_ticks, bid_ticks + 1)
+    bid_ticks, ask_ticks = microstructure.quote_ticks(mid, spread_bps, tick)
 
     profile = microstructure.normalize_profile(market.params.get("volume_profile"))
     if isinstance(model, HistoricalModel):
         volume = recorded.astype(np.int64)
     else:
         lot = microstructure.print_lot(sym.daily_volume)
-        rate = (sym.daily_volume * liq_f * dt / TRADING_SECONDS_PER_DAY / (2 * lot)
-                * microstructure.volume_profile(fractions, profile))
+        activity = model.last_activity if model.last_activity is not None else 1.0
+        rate = (sym.daily_volume * volume_f * dt / TRADING_SECONDS_PER_DAY / (2 * lot)
+                * microstructure.volume_profile(fractions, profile) * activity)
         counts = tape.poisson(rate)
         # each print is a geometric number of lots (1, 2, 3, ...; mean 2): k prints make k + NegBin(k, 1/2) lots
         lots = counts.astype(np.int64)
@@ -208,6 +202,9 @@ def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events
             volume[start:end] = np.minimum(volume[start:end], shares)
     at_ask = tape.random(n) < 0.5
     print_ticks = np.where(at_ask, ask_ticks, bid_ticks)
+    if stub_share.any():  # stub-quote prints (a flash crash's option): a share of the prints at an absurd price
+        stubbed = (tape.random(n) < stub_share) & (volume > 0)
+        print_ticks = np.where(stubbed, max(1.0, round(stub_price / tick)), print_ticks)
     printed_at = np.where(volume > 0, np.arange(n), -1)
     latest = np.maximum.accumulate(printed_at)
     start_ticks = np.round(float(sym.price) / tick)

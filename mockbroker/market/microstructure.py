@@ -8,6 +8,9 @@ Rules:
   sqrt(THIN_MARKET_SHARES / shares at the touch) when fewer than ``THIN_MARKET_SHARES`` are configured at the
   touch, else 1: a thin book is a wide book. (Events that thin the book carry their own spread factor, so the
   thin-market factor looks at the configured depth only.)
+- Quotes are on the tick: the spread in dollars is rounded to the nearest whole number of ticks (at least one),
+  and the bid is the tick that puts the quote's middle within half a tick of the mid (``quote_ticks``). So a
+  4 bps spread at $50 with a 1-cent tick quotes exactly 2 cents.
 - The tape prints a Poisson number of trades per update, each a geometric number (mean 2) of round lots of
   ``print_lot(daily_volume)`` shares, at the rate that makes the day's volume ``daily_volume``.
 - Intraday volume follows a U-shape over the regular session: ``volume_profile(fraction)`` has mean 1 over the
@@ -29,6 +32,19 @@ U_SHAPE = 1.2
 
 def vol_factor(ratio: float | np.ndarray) -> float | np.ndarray:
     return np.clip(ratio, 0.5, 10.0) if isinstance(ratio, np.ndarray) else min(10.0, max(0.5, ratio))
+
+
+def quote_ticks(mid, spread_bps, tick: float):
+    """(bid, ask) in whole ticks for a mid and a spread in bps: the spread rounded to the nearest whole number of
+    ticks (at least one), the quote centred on the mid to within half a tick, the bid at least one tick. Works on
+    floats and on numpy arrays alike (the live book and the vectorized generator agree to the tick)."""
+    if isinstance(mid, np.ndarray) or isinstance(spread_bps, np.ndarray):
+        width = np.maximum(1.0, np.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))
+        bid = np.maximum(1.0, np.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
+        return bid, bid + width
+    width = max(1, math.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))  # the same, one quote (the live book)
+    bid = max(1, math.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
+    return bid, bid + width
 
 
 def thin_factor(touch_shares: float) -> float:

@@ -32,97 +32,9 @@ from scipy.signal import lfilter
 from ..config import MarketConfig
 from ..errors import ConfigurationError
 
-TRADING_SECONDS_PER_DAY = 6.5 * 3600
-BLOCK = 4096
-"""Random numbers are drawn this many at a time for ``step``; ``path`` draws what it needs in one call."""
-
-
-def _param(config: MarketConfig, name: str, default: float, low: float, high: float, low_open: bool = False) -> float:
-    value = config.params.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or value < low or value > high or (low_open and value == low):
-        bound = f"greater than {low:g}" if low_open else f"from {low:g}"
-        raise ConfigurationError(f"marketConfig.params.{name}={value!r}: must be a number {bound} to {high:g}")
-    return float(value)
-
-
-COMMON_PARAMS = {"volume_profile"}
-"""Parameters every model accepts (the simulator reads them): ``volume_profile``, a list of relative volumes over
-the session's equal buckets (see ``microstructure.volume_profile``)."""
-
-
-def _check_params(config: MarketConfig, model: str, known: set[str]) -> None:
-    known = known | COMMON_PARAMS
-    profile = config.params.get("volume_profile")
-    if profile is not None and (not isinstance(profile, (list, tuple)) or not profile or any(
-            isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0 for w in profile)
-            or sum(profile) <= 0):
-        raise ConfigurationError(f"marketConfig.params.volume_profile={profile!r}: must be a list of numbers >= 0, "
-                                 "not all zero (relative volume in equal parts of the session)")
-    unknown = sorted(set(config.params) - known)
-    if unknown:
-        raise ConfigurationError(f"marketConfig.params.{unknown[0]}: not a parameter of the {model} model "
-                                 f"(parameters: {', '.join(sorted(known)) or 'none'})")
-
-
-class PriceModel:
-    name = "base"
-    PARAMS: set[str] = set()
-    SHOCKS = 1
-    """Random numbers used per step."""
-
-    def __init__(self, config: MarketConfig, start_price: float, rng: np.random.Generator) -> None:
-        _check_params(config, self.name, self.PARAMS)
-        self.config = config
-        self.price = float(start_price)
-        self.rng = rng
-        self.sigma = config.volatility / 100.0
-        self.mu = config.drift / 100.0
-        self._buffer = np.empty((0, self.SHOCKS))
-        self._pos = 0
-
-    # --- randomness, in the generator's natural order ----------------------------------------------------------
-    def _sample(self, count: int) -> np.ndarray:
-        return self.rng.standard_normal((count, self.SHOCKS))
-
-    def _draw(self, n: int) -> np.ndarray:
-        """The next ``n`` rows of random numbers: what is left of the buffer, then fresh draws."""
-        left = self._buffer[self._pos:]
-        if n <= len(left):
-            self._pos += n
-            return left[:n]
-        self._buffer, self._pos = np.empty((0, self.SHOCKS)), 0
-        return np.concatenate([left, self._sample(n - len(left))]) if len(left) else self._sample(n)
-
-    def _next(self) -> np.ndarray:
-        """One row of random numbers for ``step`` (refilling the buffer a block at a time)."""
-        if self._pos >= len(self._buffer):
-            self._buffer, self._pos = self._sample(BLOCK), 0
-        row = self._buffer[self._pos]
-        self._pos += 1
-        return row
-
-    # --- the contract --------------------------------------------------------------------------------------------
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
-        return float(self.path(1, dt_days, vol_scale)[0])
-
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
-        raise NotImplementedError
-
-    def shift(self, factor: float) -> None:
-        """A jump (gap, split): the price is multiplied by ``factor`` and the model carries on from there."""
-        self.price *= factor
-
-    def vol_ratio(self) -> float:
-        return 1.0
-
-    def state(self) -> dict:
-        return {"price": self.price, "buffer": self._buffer.copy(), "pos": self._pos}
-
-    def restore(self, state: dict) -> None:
-        self.price = float(state["price"])
-        if "buffer" in state:
-            self._buffer, self._pos = np.array(state["buffer"]), int(state["pos"])
+from .model_base import (BLOCK, COMMON_PARAMS, TRADING_SECONDS_PER_DAY, PriceModel, _check_params,  # noqa: F401
+                         _param)
+from .volatility import garch_variances  # noqa: F401  (re-exported: tests and older callers import it here)
 
 
 class RandomWalkModel(PriceModel):
@@ -132,13 +44,14 @@ class RandomWalkModel(PriceModel):
 
     name = "random_walk"
 
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
+    def step(self, dt_days: float, vol_scale: float = 1.0, fraction: float | None = None) -> float:
         sigma = self.sigma * vol_scale
         z = self._next()[0]
         self.price *= math.exp((self.mu - 0.5 * sigma * sigma) * dt_days + sigma * math.sqrt(dt_days) * z)
         return self.price
 
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
+    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0,
+             fractions: np.ndarray | None = None) -> np.ndarray:
         sigma = self.sigma * np.asarray(vol_scale, dtype=float)
         shocks = self._draw(n)[:, 0]
         log_returns = (self.mu - 0.5 * sigma * sigma) * dt_days + sigma * math.sqrt(dt_days) * shocks
@@ -152,7 +65,8 @@ class MeanReversionModel(PriceModel):
 
     Parameters: ``half_life`` (trading days a deviation takes to halve, default 0.25 = about 1.6 hours),
     ``level`` (the price it reverts to; default the starting price). ``drift`` (daily %) moves the level.
-    Steps use the exact discretization, so the half-life holds at any update frequency."""
+    Steps use the exact discretization, so the half-life holds at any update frequency. The noise is scaled so a
+    day's log return has sd ``volatility`` (the pull to the level would otherwise shrink it)."""
 
     name = "mean_reversion"
     PARAMS = {"half_life", "level"}
@@ -162,13 +76,16 @@ class MeanReversionModel(PriceModel):
         self.half_life = _param(config, "half_life", 0.25, 0.0, 10_000.0, low_open=True)
         self.kappa = math.log(2) / self.half_life
         self.level = math.log(_param(config, "level", float(start_price), 0.0, 1e12, low_open=True))
+        # ``volatility`` is the sd of a day's log return; over a day the pull to the level cancels part of the
+        # noise (an OU increment over 1 day has variance s^2 (1 - e^-k) / k), so the noise is scaled up to match.
+        self.sigma *= math.sqrt(self.kappa / -math.expm1(-self.kappa))
 
     def _coefficients(self, dt_days: float) -> tuple[float, float]:
         a = math.exp(-self.kappa * dt_days)
         b = self.sigma * math.sqrt((1.0 - a * a) / (2.0 * self.kappa))
         return a, b
 
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
+    def step(self, dt_days: float, vol_scale: float = 1.0, fraction: float | None = None) -> float:
         a, b = self._coefficients(dt_days)
         z = self._next()[0]
         self.level += self.mu * dt_days
@@ -176,7 +93,8 @@ class MeanReversionModel(PriceModel):
         self.price = math.exp(x)
         return self.price
 
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
+    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0,
+             fractions: np.ndarray | None = None) -> np.ndarray:
         a, b = self._coefficients(dt_days)
         z = self._draw(n)[:, 0]
         levels = self.level + self.mu * dt_days * np.arange(1, n + 1)
@@ -206,7 +124,8 @@ class MomentumModel(PriceModel):
     Parameters: ``trend`` (the trend at the start, daily %, default 0), ``trend_half_life`` (trading days for a
     trend to fade by half, default 0.5), ``trend_volatility`` (how fast new trends appear: daily % per
     sqrt(day) of the trend, default 2 x volatility). A run of returns in one direction therefore tends to go on,
-    and returns are positively autocorrelated over horizons shorter than the half-life."""
+    and returns are positively autocorrelated over horizons shorter than the half-life. Noise and trend volatility
+    are scaled together so a day's log return has sd ``volatility``, the trend's share included."""
 
     name = "momentum"
     PARAMS = {"trend", "trend_half_life", "trend_volatility"}
@@ -218,12 +137,20 @@ class MomentumModel(PriceModel):
         self.half_life = _param(config, "trend_half_life", 0.5, 0.0, 10_000.0, low_open=True)
         self.kappa = math.log(2) / self.half_life
         self.eta = _param(config, "trend_volatility", 2.0 * config.volatility, 0.0, 1_000.0) / 100.0
+        # ``volatility`` is the sd of a day's log return, trend included: a stationary trend adds
+        # Var(integral of m over a day) = eta^2 / k^2 (1 - (1 - e^-k) / k); noise and trend scale down together.
+        k = self.kappa
+        trend_var = self.eta ** 2 / k ** 2 * (1.0 + math.expm1(-k) / k)
+        total = self.sigma ** 2 + trend_var
+        scale = self.sigma / math.sqrt(total) if total > 0 else 1.0
+        self.sigma *= scale
+        self.eta *= scale
 
     def _coefficients(self, dt_days: float) -> tuple[float, float]:
         a = math.exp(-self.kappa * dt_days)
         return a, self.eta * math.sqrt((1.0 - a * a) / (2.0 * self.kappa))
 
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
+    def step(self, dt_days: float, vol_scale: float = 1.0, fraction: float | None = None) -> float:
         a, b = self._coefficients(dt_days)
         z = self._next()
         sigma = self.sigma * vol_scale
@@ -232,7 +159,8 @@ class MomentumModel(PriceModel):
                                + sigma * math.sqrt(dt_days) * z[0])
         return self.price
 
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
+    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0,
+             fractions: np.ndarray | None = None) -> np.ndarray:
         a, b = self._coefficients(dt_days)
         z = self._draw(n)
         trend, _ = lfilter([1.0], [1.0, -a], b * z[:, 1], zi=[a * self.trend])
@@ -249,27 +177,6 @@ class MomentumModel(PriceModel):
     def restore(self, state: dict) -> None:
         super().restore(state)
         self.trend = float(state.get("trend", self.trend))
-
-
-def garch_variances(z2: np.ndarray, s0: float, omega: float, alpha: float, beta: float,
-                    chunk: int = 256) -> np.ndarray:
-    """Variances s_k of GARCH(1,1), s_{k+1} = omega + s_k (beta + alpha z_k^2), for k = 0..n-1 (s_0 given).
-
-    Vectorized in chunks: inside a chunk s_j = P_j (s_0 + omega sum_{l<=j} 1/P_l), with P the running product of
-    (beta + alpha z^2) computed as exp of a cumulative sum of logs (a chunk is short enough not to overflow)."""
-    n = len(z2)
-    out = np.empty(n)
-    s = s0
-    for start in range(0, n, chunk):
-        c = beta + alpha * z2[start:start + chunk]
-        logs = np.concatenate(([0.0], np.cumsum(np.log(c))))  # logs[j] = log prod c[:j]
-        m = len(c)
-        inv = np.exp(-logs[1:m])
-        out[start] = s
-        if m > 1:
-            out[start + 1:start + m] = np.exp(logs[1:m]) * (s + omega * np.cumsum(inv))
-        s = omega + c[-1] * out[start + m - 1]
-    return out
 
 
 class GarchModel(PriceModel):
@@ -343,13 +250,14 @@ class GarchModel(PriceModel):
         self._inc_pos += n
         return self._increments[i:i + n], self._ratios[i:i + n]
 
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
+    def step(self, dt_days: float, vol_scale: float = 1.0, fraction: float | None = None) -> float:
         inc, ratio = self._take(1, dt_days)
         self._current = float(ratio[0])
         self.price *= math.exp(self.mu * dt_days + vol_scale * float(inc[0]))
         return self.price
 
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
+    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0,
+             fractions: np.ndarray | None = None) -> np.ndarray:
         inc, ratios = self._take(n, dt_days)
         self.last_ratios = ratios
         self._current = float(ratios[-1])
@@ -530,14 +438,15 @@ class HistoricalModel(PriceModel):
         total = len(self.prices)
         return idx % total if self.loop else np.minimum(idx, total - 1)
 
-    def step(self, dt_days: float, vol_scale: float = 1.0) -> float:
+    def step(self, dt_days: float, vol_scale: float = 1.0, fraction: float | None = None) -> float:
         i = self.index % len(self.prices) if self.loop else min(self.index, len(self.prices) - 1)
         self.price = float(self.prices[i]) * self.scale
         self.last_volume = float(self.volumes[i]) if self.index < len(self.prices) or self.loop else 0.0
         self.index += 1
         return self.price
 
-    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0) -> np.ndarray:
+    def path(self, n: int, dt_days: float, vol_scale: float | np.ndarray = 1.0,
+             fractions: np.ndarray | None = None) -> np.ndarray:
         idx = self._indices(n)
         prices = self.prices[idx] * self.scale
         self.index += n
@@ -567,12 +476,15 @@ class HistoricalModel(PriceModel):
         self.index, self.scale = int(state.get("index", self.index)), float(state.get("scale", self.scale))
 
 
+from .realistic import RealisticModel  # noqa: E402  (it builds on model_base, not on this module)
+
 MODELS: dict[str, Callable[..., PriceModel]] = {
     "random_walk": RandomWalkModel,
     "mean_reversion": MeanReversionModel,
     "momentum": MomentumModel,
     "garch": GarchModel,
     "historical": HistoricalModel,
+    "realistic": RealisticModel,
 }
 """Model name -> class."""
 

@@ -76,6 +76,9 @@ class SymbolMarket:
         self.current_bar: _BarBuilder | None = None
         self.high_water = self.mid
         self.extended_hours = False  # pre-market or after-hours: a thinner book and a wider spread
+        self.fading = 0.0
+        """Log price move of past trades' impact that is still to fade (``apply_impact``)."""
+        self.fading_half_life = 0.0
 
     # --- history and bars -------------------------------------------------------------------------------------
     def _history(self, rng: np.random.Generator, start_ns: int) -> list[Bar]:
@@ -129,7 +132,10 @@ class SymbolMarket:
         if session_fraction is not None:
             self.session_fraction = session_fraction
         effect = self._combined_effect(now_ns)
-        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility)
+        if self.fading:
+            self._fade_impact(dt_seconds)
+        # The model hears where in the session this update falls only when the caller says (else it counts on)
+        raw = self.model.step(dt_seconds / TRADING_SECONDS_PER_DAY, effect.volatility, session_fraction)
         self.effect = self._combined_effect(now_ns)
         self.mid = raw * self.effect.price
         self.book.replenish(dt_seconds)
@@ -138,6 +144,8 @@ class SymbolMarket:
         if size:
             bid, ask = self.touch()
             price = ask if self.tape_rng.random() < 0.5 else bid
+            if self.effect.stub and self.tape_rng.random() < self.effect.stub:
+                price = max(self.tick, to_tick(self.effect.stub_price, self.tick, "ROUND_HALF_EVEN"))
             self.last_trade = Trade(self.symbol, price, size, now_ns)
             self._record(now_ns, float(price), size)
 
@@ -147,8 +155,8 @@ class SymbolMarket:
         if self.halted:
             return 0
         lot = microstructure.print_lot(self.config.daily_volume)
-        rate = self.config.daily_volume * self.effect.liquidity * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
-        rate *= microstructure.volume_profile(self.session_fraction, self.profile)
+        rate = self.config.daily_volume * self.effect.volume * dt_seconds / TRADING_SECONDS_PER_DAY / (2 * lot)
+        rate *= microstructure.volume_profile(self.session_fraction, self.profile) * self.model.activity()
         if self.extended_hours:
             rate *= EXTENDED_LIQUIDITY
         count = int(self.tape_rng.poisson(rate))
@@ -174,6 +182,9 @@ class SymbolMarket:
             total.spread *= e.spread
             total.liquidity *= e.liquidity
             total.volatility *= e.volatility
+            total.volume *= e.volume
+            if e.stub > total.stub:
+                total.stub, total.stub_price = e.stub, e.stub_price
         self.events = keep
         return total
 
@@ -226,7 +237,8 @@ class SymbolMarket:
     # --- what traders see ------------------------------------------------------------------------------------------
     @property
     def spread_bps(self) -> float:
-        return (self.market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0) * microstructure.vol_factor(self.model.vol_ratio())
+        return (self.market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0)
+                * microstructure.vol_factor(self.model.vol_ratio()) * self.model.spread_shape()
                 * microstructure.thin_factor(self.market.liquidity))
 
     @property
@@ -258,11 +270,24 @@ class SymbolMarket:
                            int(self.touch_size),
                            self.halted, tuple(e.describe() for e in self.events))
 
-    def apply_impact(self, fraction: float) -> None:
-        """Permanent market impact of a trade (execution engine): the price moves by ``fraction`` (+0.001 = up
-        10 bps) and the model carries on from there."""
+    def apply_impact(self, fraction: float, lasting: float = 1.0, half_life_s: float = 0.0) -> None:
+        """Market impact of trades (execution engine): the price moves by ``fraction`` (+0.001 = up 10 bps) and
+        the model carries on from there; all but ``lasting`` of the move fades away with a half-life of
+        ``half_life_s`` seconds of market time (0: nothing fades)."""
         self.model.shift(1.0 + fraction)
         self.mid *= 1.0 + fraction
+        if lasting < 1.0 and half_life_s > 0:
+            self.fading += (1.0 - lasting) * math.log1p(fraction)
+            self.fading_half_life = half_life_s
+
+    def _fade_impact(self, dt_seconds: float) -> None:
+        """Let the transient part of past trades' impact fade by one update."""
+        gone = self.fading * -math.expm1(-math.log(2) * dt_seconds / self.fading_half_life)
+        self.fading -= gone
+        if abs(self.fading) < 1e-12:
+            gone += self.fading
+            self.fading = 0.0
+        self.model.shift(math.exp(-gone))
 
     def print_trade(self, price: Decimal, size: int, now_ns: int) -> None:
         """Our own fills print on the tape too (the ``Trade`` is built when someone reads it)."""

@@ -26,3 +26,12 @@ def autocorr(x: np.ndarray, lag: int) -> float:
 def excess_kurtosis(x: np.ndarray) -> float:
     x = x - x.mean()
     return float(np.mean(x ** 4) / np.mean(x ** 2) ** 2 - 3.0)
+
+
+FULL_SIZE = __import__("os").environ.get("MOCKBROKER_FULL_SIZE") == "1"
+"""The statistical battery runs reduced sizes by default (CI); ``MOCKBROKER_FULL_SIZE=1`` runs the full sizes:
+``MOCKBROKER_FULL_SIZE=1 .venv/bin/python -m pytest tests/market -m slow -n 0``."""
+
+
+def size(ci: int, full: int) -> int:
+    return full if FULL_SIZE else ci

@@ -13,46 +13,36 @@ import yaml
 
 from mockbroker.cli import main
 from mockbroker.config import BrokerConfig, MarketConfig
-from mockbroker.market.calibration import calibrate, calibrate_file
+from mockbroker.market.calibration import calibrate
 from mockbroker.market.generator import generate
 from mockbroker.scenarios import load_scenario_file
 
-from market_helpers import FIXTURES, excess_kurtosis
+from market_helpers import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _tail_quantile(r: np.ndarray) -> float:
-    """Tail heaviness: the 99th percentile of |r - mean| in standard deviations (2.58 for a normal)."""
-    return float(np.quantile(np.abs(r - r.mean()) / r.std(), 0.99))
-
-
-def test_a_calibrated_scenario_reproduces_the_sources_daily_volatility_and_tails(sp500_csv, tmp_path):
-    """Calibrate to the S&P 500 (5,030 daily returns, sd 1.20%, excess kurtosis 8.2, 99th-percentile tail 3.50
-    sd), simulate 3,000 days from the written file (390 updates a day), and compare daily returns:
-    volatility within 20% (the GARCH sample sd over 3,000 days has ~7% standard error at persistence 0.99),
-    the 99th-percentile tail within 10% (normal: 2.58, i.e. -26%), excess kurtosis above 2 (heavy-tailed)."""
-    out = calibrate_file(sp500_csv, tmp_path / "sp500.yaml")
-    spec = load_scenario_file(tmp_path / "sp500.yaml")
-    assert spec.config.market.model == "garch" and out["marketConfig"]["params"]["period_seconds"] == 23_400
-    source = np.diff(np.log(np.loadtxt(sp500_csv, delimiter=",", skiprows=1, usecols=4)))
-    config = replace(spec.config, seed=3)
-    days = 3000
-    ticks = generate(config, 390 * days)
-    closes = np.concatenate([[float(config.symbols[0].price)], ticks.mid[389::390]])
-    simulated = np.diff(np.log(closes))
-    assert abs(simulated.std() / source.std() - 1) < 0.20, (simulated.std(), source.std())
-    assert abs(_tail_quantile(simulated) / _tail_quantile(source) - 1) < 0.10
-    assert excess_kurtosis(simulated) > 2
-
-
 def test_calibration_recovers_the_intraday_volume_profile_and_spread():
-    """The fixture's one-minute bars come from the mock (U-shaped volume, 4 bps spread is not visible in bars):
-    the fitted profile is U-shaped (open and close half hours above 1.3, midday below 0.8)."""
+    """The fixture's one-minute bars come from the mock (U-shaped volume, a 4 bps spread): the fitted profile is
+    U-shaped (open and close half hours above 1.3, midday below 0.8), the period is the bars' minute, the
+    intraday GARCH is fitted (arch), and the Abdi-Ranaldo estimate from the bars finds the spread within 1 bp."""
     document = calibrate(FIXTURES / "ACME-1min.csv")
-    profile = document["marketConfig"]["params"]["volume_profile"]
+    params = document["marketConfig"]["params"]
+    profile = params["volume_profile"]
     assert len(profile) == 13 and profile[0] > 1.3 and profile[-1] > 1.3 and profile[6] < 0.8
-    assert document["marketConfig"]["params"]["period_seconds"] == 60
+    assert params["period_seconds"] == 60 and len(params["volatility_profile"]) == 13
+    assert 0 <= params["intraday_alpha"] and params["intraday_alpha"] + params["intraday_beta"] < 1
+    assert document["marketConfig"]["spread"] == pytest.approx(4.0, abs=1.0)
+
+
+def test_prints_give_the_spread_by_the_roll_estimator():
+    """The fixture's prints are the mock's tape, at the bid or the ask of a 4 bps quote on a 1-cent tick (2
+    cents): Roll's estimator from their bounce gives a few bps; a default is written only without a bounce."""
+    from mockbroker.market.calibration import estimate_spread, roll_spread_bps
+
+    prices = 50 + np.where(np.random.default_rng(3).random(400) < 0.5, 0.01, -0.01)  # a 2-cent bounce, no drift
+    assert roll_spread_bps(prices) == pytest.approx(4.0, rel=0.2)
+    assert estimate_spread({"kind": "ticks", "price": np.full(50, 50.0)}, False, 1.5)[0] == 4.0
 
 
 def test_simulate_writes_time_bid_ask_last_volume_and_is_reproducible(tmp_path):
@@ -94,11 +84,11 @@ def test_calibrate_command_writes_a_loadable_scenario(tmp_path):
                           str(FIXTURES / "ACME-1min.csv"), "--out", str(tmp_path / "cal.yaml")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert yaml.safe_load((tmp_path / "cal.yaml").read_text())["marketConfig"]["model"] == "garch"
+    assert yaml.safe_load((tmp_path / "cal.yaml").read_text())["marketConfig"]["model"] == "realistic"
     load_scenario_file(tmp_path / "cal.yaml")
 
 
-@pytest.mark.parametrize("model", ["random_walk", "mean_reversion", "momentum", "garch"])
+@pytest.mark.parametrize("model", ["random_walk", "mean_reversion", "momentum", "garch", "realistic"])
 def test_generated_data_same_seed_same_bytes(model, tmp_path):
     config = BrokerConfig(market=MarketConfig(model=model), seed=99)
     one = generate(config, 20_000).write_csv(tmp_path / "one.csv").read_bytes()

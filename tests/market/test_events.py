@@ -29,7 +29,8 @@ def test_flash_crash_reaches_its_depth_within_its_duration(drop, over):
     within 0.75 points of the lasting drop (half the depth)."""
     broker = MockBroker(BrokerConfig(market=MarketConfig(volatility=1.0), seed=21))
     start = float(broker.market["ACME"].mid)
-    broker.inject({"type": "flash_crash", "drop_pct": drop, "duration_seconds": over, "recovery_pct": 50})
+    broker.inject({"type": "flash_crash", "drop_pct": drop, "duration_seconds": over, "recovery_pct": 50,
+                   "recovery_seconds": 300})
     during = _mids(broker, "ACME", over)
     deepest = (1 - min(during) / start) * 100
     assert abs(deepest - drop) < 0.75, deepest

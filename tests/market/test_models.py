@@ -129,7 +129,7 @@ def test_garch_variance_recursion_matches_the_plain_loop():
 
 # --- every model ---------------------------------------------------------------------------------------------------
 
-SIMULATED = ("random_walk", "mean_reversion", "momentum", "garch")
+SIMULATED = ("random_walk", "mean_reversion", "momentum", "garch", "realistic")
 
 
 @pytest.mark.parametrize("name", SIMULATED)
@@ -183,4 +183,4 @@ def test_unknown_or_bad_parameters_name_the_field():
         make_model("historical")
     with pytest.raises(ConfigurationError, match=r"volume_profile"):
         make_model(params={"volume_profile": [1, -1]})
-    assert set(MODELS) == {"random_walk", "mean_reversion", "momentum", "garch", "historical"}
+    assert set(MODELS) == {"random_walk", "mean_reversion", "momentum", "garch", "historical", "realistic"}
