@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from load.run import service_config  # noqa: E402  (load.run never imports locust)
 from mockbroker.perf.report import latency_table, table  # noqa: E402
 from mockbroker.perf.stats import LatencySummary  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 
 def round_trips(base: str, account: dict, n: int) -> list[float]:

@@ -43,7 +43,7 @@ from mockbroker.perf.recovery import Probe, inject_outage, recovery  # noqa: E40
 from mockbroker.perf.report import key_values  # noqa: E402
 from mockbroker.perf.resources import MB, ResourceSampler, Sample, leak_verdict  # noqa: E402
 from mockbroker.perf.stats import throughput_series  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,7 +80,7 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
 
 
 def _free_port() -> int:
-    from mockbroker.service.process import free_port
+    from mockbroker.harness import free_port
     return free_port()
 
 
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error("--host: load goes only to 127.0.0.1 / localhost")
             sampler = None
         else:
-            from mockbroker.service.process import ServiceProcess
+            from mockbroker.harness import ServiceProcess
             config = service_config(min(args.accounts, args.users), args.symbols.split(","), args.seed, venue)
             service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
             host = service.base_url

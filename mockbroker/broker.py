@@ -28,7 +28,7 @@ from .interface import DEFAULT_ACCOUNT
 from .market import session
 from .market.models import MODELS
 from .market.simulator import MarketSimulator
-from .scenarios import apply_scenario
+from .presets import apply_scenario
 from .seeds import SeedBank, derive_seed
 from .faults import FaultInjector
 from .streams import Channels, MarketFeed, Subscription
@@ -75,6 +75,15 @@ class MockBroker:
     @classmethod
     def from_dict(cls, data: dict | None) -> "MockBroker":
         return cls(BrokerConfig.from_dict(data))
+
+    @classmethod
+    def from_scenario(cls, spec) -> "MockBroker":
+        """A broker set up with a ``scenarios.ScenarioSpec`` (``scenario(...).build()``, a scenario file), its events
+        started (timed ones scheduled)."""
+        broker = cls(spec.config)
+        for event in spec.events:
+            broker.inject(dict(event))
+        return broker
 
     @staticmethod
     def builder() -> "MockBrokerBuilder":

@@ -21,7 +21,8 @@ from .domain import (Account, Bar, BookLevel, EventType, Fill, MarketState, Orde
 from .errors import (ERROR_CLASSES, BrokerError, ConnectionFailed, InvalidArgument, RateLimited, RejectReason,
                      Timeout, UnknownAccount)
 from .interface import DEFAULT_ACCOUNT
-from .state import SnapshotInfo, StateDiff
+from .snapshot_types import SnapshotInfo, StateDiff
+from .stream_client import HttpStream
 
 MAX_ADVANCE_PER_CALL = 3600
 
@@ -114,6 +115,8 @@ def _timeframe(seconds: int) -> str:
 
 class HttpBroker:
     """The broker over HTTP. ``admin_key`` is sent as ``X-Mock-Admin-Key`` on control calls."""
+
+    parse_order = staticmethod(order_from)  # what its streams read trade updates' orders with
 
     def __init__(self, base_url: str, admin_key: str | None = None, timeout: float = 10.0,
                  keys: dict[str, tuple[str, str]] | None = None) -> None:
@@ -339,8 +342,6 @@ class HttpBroker:
                     statuses=(), timeout: float = 5.0):
         """Subscribe over the service's WebSockets: ``trade_updates`` or ``market_data`` (symbols per channel).
         Returns an ``HttpStream`` (``messages()``, iteration, ``on_message`` callbacks, ``close()``)."""
-        from .stream_client import HttpStream
-
         channels = {"quotes": tuple(quotes), "trades": tuple(trades), "bars": tuple(bars),
                     "statuses": tuple(statuses)}
         opened = HttpStream(self, stream, account, channels, timeout=timeout)

@@ -44,7 +44,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import ConfigurationError
-from .seeds import DEFAULT_SEED
+
+DEFAULT_SEED = 2109
+"""The master seed when none is given (here, in the domain layer, so configuration needs nothing above it)."""
 
 MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical")
 LATENCY_DISTRIBUTIONS = ("uniform", "lognormal")

@@ -84,7 +84,7 @@ _SHARED: dict[str, object] = {}
 
 
 def _shared_service(seed: int):
-    from mockbroker.service.process import ServiceProcess
+    from mockbroker.harness import ServiceProcess
 
     service = _SHARED.get("service")
     if service is None or service.proc is None or service.proc.poll() is not None:

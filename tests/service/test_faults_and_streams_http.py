@@ -134,7 +134,7 @@ def test_realtime_clock_streams_without_advancing():
     """With --clock realtime, quotes flow at the update frequency with no POST /mock/advance."""
     import time
 
-    from mockbroker.service.process import ServiceProcess
+    from mockbroker.harness import ServiceProcess
 
     with ServiceProcess(config={"seed": 3, "marketConfig": {"updateFrequency": 20}}, clock="realtime") as svc:
         with HttpBroker(svc.base_url) as b:

@@ -14,7 +14,7 @@ from mockbroker import BrokerConfig, MockBroker, OrderRequest, OrderType, Side, 
 from mockbroker.client import HttpBroker
 from mockbroker.persistence import (SCHEMA_VERSION, Database, DatabaseCorrupt, DatabaseLocked, DatabaseVersionError,
                                     open_broker)
-from mockbroker.service.process import ServiceProcess
+from mockbroker.harness import ServiceProcess
 
 CONFIG = {"symbols": ["ACME"], "accounts": [{"id": "alice", "cash": "1000000"}], "seed": 11}
 
@@ -147,7 +147,7 @@ def test_serve_refuses_a_database_of_a_newer_schema_with_a_clear_message(tmp_pat
     import subprocess
     import sys
 
-    from mockbroker.service.process import ROOT
+    from mockbroker.harness import ROOT
 
     path = tmp_path / "future.db"
     open_broker(path, BrokerConfig())[0].close()
