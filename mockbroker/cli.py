@@ -37,6 +37,8 @@ def add_serve(subparsers) -> None:
     p.add_argument("--seed", type=int, help="master seed (overrides the config file's)")
     p.add_argument("--db", help="SQLite file: the state survives restarts (and kill -9); an existing file's state "
                                 "is resumed and --config/--seed are ignored (see docs/state.md)")
+    p.add_argument("--recover", action="store_true",
+                   help="with --db: a damaged file is moved aside and what verifies is kept; prints what was dropped")
     p.add_argument("--clock", choices=("virtual", "realtime"), default="virtual",
                    help="virtual: time moves only via /mock/advance; realtime: it also follows the wall clock")
     p.add_argument("--admin-key", help="require this X-Mock-Admin-Key header on /mock/* requests")
@@ -53,7 +55,9 @@ def run_serve(args: argparse.Namespace) -> int:
     body = _load_config(args.config) if args.config else {}
     if args.seed is not None:
         body["seed"] = args.seed
-    broker = _persistent_broker(args.db, BrokerConfig.from_dict(body)) if args.db else None
+    if args.recover and not args.db:
+        raise SystemExit("--recover needs --db FILE (the database to recover)")
+    broker = _persistent_broker(args.db, BrokerConfig.from_dict(body), args.recover) if args.db else None
     app = create_app(broker=broker, config=BrokerConfig.from_dict(body), admin_key=args.admin_key, clock=args.clock)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, runs the lifespan exit,
     # then re-raises the signal. These handlers turn that into a normal exit (atexit hooks such as coverage run).
@@ -62,17 +66,26 @@ def run_serve(args: argparse.Namespace) -> int:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     except KeyboardInterrupt:
         pass
+    finally:
+        if broker is not None:
+            broker.close()  # folds the WAL into the file and records the clean close
     return 0
 
 
-def _persistent_broker(path: str, config):
-    """``serve --db``: the broker saved in ``path`` (resumed), or a new one from ``config`` saved there."""
+def _persistent_broker(path: str, config, recover: bool = False):
+    """``serve --db``: the broker saved in ``path`` (resumed), or a new one from ``config`` saved there;
+    ``--recover``: what verifies of a damaged file (the report goes to stderr)."""
     from .clock import iso
     from .errors import BrokerError
-    from .persistence import open_broker
+    from .persistence import open_broker, recover_broker
 
     try:
-        broker, resumed = open_broker(path, config)
+        if recover:
+            broker, report = recover_broker(path, config)
+            print(report, file=sys.stderr)
+            resumed = False  # the report says what was kept
+        else:
+            broker, resumed = open_broker(path, config)
     except BrokerError as problem:
         raise SystemExit(f"--db {path}: {problem.message}") from None
     if resumed:
