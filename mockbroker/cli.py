@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -30,6 +32,8 @@ def _load_config(path: str) -> dict:
 # ----- serve
 
 def add_serve(subparsers) -> None:
+    from .service.guard import Limits
+
     p = subparsers.add_parser("serve", help="run the broker as an HTTP service (Alpaca v2 API + /mock control)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -41,7 +45,24 @@ def add_serve(subparsers) -> None:
                    help="with --db: a damaged file is moved aside and what verifies is kept; prints what was dropped")
     p.add_argument("--clock", choices=("virtual", "realtime"), default="virtual",
                    help="virtual: time moves only via /mock/advance; realtime: it also follows the wall clock")
-    p.add_argument("--admin-key", help="require this X-Mock-Admin-Key header on /mock/* requests")
+    p.add_argument("--admin-key", default=os.environ.get("MOCKBROKER_ADMIN_KEY") or None,
+                   help="require this X-Mock-Admin-Key header on /mock/* requests (default: $MOCKBROKER_ADMIN_KEY); "
+                        "needed when --host is not loopback")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow a non-loopback --host without an admin key (the control API is then open to the "
+                        "network; a warning is printed)")
+    p.add_argument("--seed-keys", action="store_true",
+                   help="accounts without configured keys get keys derived from the seed (reproducible, guessable) "
+                        "instead of random ones")
+    defaults = Limits()
+    p.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes,
+                   help="largest request body; bigger ones get 413 before they are read (default %(default)s)")
+    p.add_argument("--ws-auth-timeout", type=float, default=defaults.ws_auth_timeout,
+                   help="seconds a WebSocket may stay unauthenticated (default %(default)s)")
+    p.add_argument("--max-ws-per-client", type=int, default=defaults.ws_per_client,
+                   help="WebSocket connections one client address may hold (default %(default)s)")
+    p.add_argument("--max-ws", type=int, default=defaults.ws_total,
+                   help="WebSocket connections in total (default %(default)s)")
     p.add_argument("--log-level", default="warning")
     p.set_defaults(func=run_serve)
 
@@ -52,24 +73,49 @@ def run_serve(args: argparse.Namespace) -> int:
     from .config import BrokerConfig
     from .service import create_app
 
+    from .service.exposure import exposure_check, insecure_warning
+    from .service.state import config_with_keys
+
+    refusal = exposure_check(args.host, args.admin_key, args.insecure)
+    if refusal:
+        raise SystemExit(refusal)
+    limits = _limits(args)
     body = _load_config(args.config) if args.config else {}
     if args.seed is not None:
         body["seed"] = args.seed
     if args.recover and not args.db:
         raise SystemExit("--recover needs --db FILE (the database to recover)")
-    broker = _persistent_broker(args.db, BrokerConfig.from_dict(body), args.recover) if args.db else None
-    app = create_app(broker=broker, config=BrokerConfig.from_dict(body), admin_key=args.admin_key, clock=args.clock)
+    config = config_with_keys(BrokerConfig.from_dict(body), args.seed_keys)
+    broker = _persistent_broker(args.db, config, args.recover) if args.db else None
+    app = create_app(broker=broker, config=config, admin_key=args.admin_key, clock=args.clock,
+                     seed_keys=args.seed_keys, limits=limits)
+    warning = insecure_warning(args.host, args.admin_key, args.insecure)
+    if warning:
+        print(warning, file=sys.stderr)
+        logging.getLogger("mockbroker.service").warning("serving on %s with no admin key (--insecure)", args.host)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, runs the lifespan exit,
     # then re-raises the signal. These handlers turn that into a normal exit (atexit hooks such as coverage run).
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        # no per-message deflate: a zlib state per WebSocket was most of a connection's memory
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                    ws_max_size=limits.ws_max_frame, ws_per_message_deflate=False)
     except KeyboardInterrupt:
         pass
     finally:
         if broker is not None:
             broker.close()  # folds the WAL into the file and records the clean close
     return 0
+
+
+def _limits(args: argparse.Namespace):
+    from .service.guard import Limits
+
+    try:
+        return Limits(max_body_bytes=args.max_body_bytes, ws_auth_timeout=args.ws_auth_timeout,
+                      ws_per_client=args.max_ws_per_client, ws_total=args.max_ws)
+    except ValueError as problem:
+        raise SystemExit(f"mockbroker serve: {problem}") from None
 
 
 def _persistent_broker(path: str, config, recover: bool = False):
