@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 from .accounts import Ledger
@@ -23,7 +23,7 @@ from .domain import (SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketSt
                      OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
                      OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
-from .execution.engine import ExecutionEngine, WorkingOrder
+from .execution.engine import PRICE_PLACES, ExecutionEngine, WorkingOrder
 from .interface import DEFAULT_ACCOUNT
 from .market import session
 from .market.models import MODELS
@@ -393,10 +393,16 @@ class MockBroker:
 
     def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
+        What closes a position needs none: selling shares held, or buying back a short (only the shares a buy adds
+        beyond the short are reserved), so a position can always be closed, even with buying power below zero.
         ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held."""
         market = self.market.symbols[request.symbol]  # validated
         engine = self.engine
         if request.side is SIDE.BUY:
+            position = self.ledger.accounts[account].positions.get(request.symbol)
+            opening = request.qty + position.qty if position is not None and position.qty < 0 else request.qty
+            if opening <= 0:
+                return ZERO  # buying back (part of) a short
             if request.type is TYPE.LIMIT:
                 reference = request.limit_price
             else:  # what taking this many shares would cost now: the book's levels, at least the impact law
@@ -404,11 +410,15 @@ class MockBroker:
                 for price in (request.limit_price, request.stop_price):
                     if price is not None and price > reference:
                         reference = price
-            cost = reference * request.qty
             if engine.slippage:
-                cost *= ONE + engine.slippage
+                reference *= ONE + engine.slippage
+            # at least what the fill will book: its price is rounded to PRICE_PLACES (so round up here), and its fee
+            # is the formula but never below the per-order minimum (reserving less let an all-in buy overdraw cash)
+            cost = reference.quantize(PRICE_PLACES, rounding=ROUND_CEILING) * opening
             fees = engine.config.fees
-            return cost + fees.fee_for(request.qty, cost) if (fees.per_share or fees.bps) else cost
+            if fees.per_share or fees.bps or fees.min_per_order:
+                cost += max(fees.fee_for(request.qty, cost), fees.min_per_order)
+            return cost
         acct = self.ledger.accounts[account]  # validated
         position = acct.positions.get(request.symbol)
         held = position.qty if position is not None else 0
@@ -442,7 +452,7 @@ class MockBroker:
                                f"waits for the open", symbol=request.symbol)
         reserve = self._reservation(request, account)
         buying_power = self.ledger.buying_power(account, self._live_marks)
-        if reserve > buying_power:
+        if reserve > buying_power and reserve > ZERO:  # selling shares held needs none, even when it is below zero
             raise InsufficientFunds(
                 f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
                 needed=str(reserve.quantize(Decimal('0.01'))), available=str(buying_power.quantize(Decimal('0.01'))))
@@ -539,7 +549,7 @@ class MockBroker:
         reserve = self._reservation(request, account, replacing=old)
         available = (self.ledger.buying_power(account, self._live_marks)
                      + self.ledger[account].reserved.get(old.id, Decimal(0)))
-        if reserve > available:
+        if reserve > available and reserve > ZERO:
             raise InsufficientFunds(
                 f"the replacement needs about ${reserve:,.2f} of buying power; account {account!r} has "
                 f"${available:,.2f} with what the old order had reserved",

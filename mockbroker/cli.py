@@ -269,10 +269,12 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         return Backtest(history, args.strategy, mode=mode, cash=args.cash, commission=args.commission,
                         parameters=parameters, realistic=realistic).run()
 
+    from .errors import BrokerError
+
     try:
         result = run(args.mode)
         baseline = run("ideal") if args.compare and args.mode != "ideal" else None
-    except ValueError as problem:
+    except (ValueError, BrokerError) as problem:
         print(f"mockbroker backtest: {problem}", file=sys.stderr)
         return 2
     rows = result.summary_rows()
