@@ -21,8 +21,9 @@ from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
 from .domain import (SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
                      OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
-from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
-                     OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
+from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
+                     InvalidOrder, MarketClosed, OrderNotCancelable, OrderNotFound, PermissionDenied, PositionNotFound,
+                     RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution.engine import PRICE_PLACES, ExecutionEngine, WorkingOrder
 from .interface import DEFAULT_ACCOUNT
 from .market import session
@@ -39,7 +40,7 @@ MAX_QTY = 10_000_000
 ZERO, ONE = Decimal(0), Decimal(1)
 _NEEDS_LIMIT = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
 _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
-_TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
+_TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.TRAILING_STOP})  # a trail sets its own
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
 
@@ -144,7 +145,7 @@ class MockBroker:
 
     def open_account(self, account: AccountConfig) -> dict:
         if account.id in self.ledger.accounts:
-            raise InvalidArgument("account.id", account.id, "an account with this id already exists")
+            raise AlreadyExists("account.id", account.id, "an account with this id already exists")
         for opening in account.positions:
             self.market[opening["symbol"]]  # an unknown symbol is refused before anything changes
         account = self._with_keys(self.config.seed, account)
@@ -364,6 +365,9 @@ class MockBroker:
         if stop is not None and kind in _TAKES_NO_STOP:
             raise InvalidOrder(f"a {kind.value} order takes no stop price", reason=RejectReason.INVALID_PRICE)
         trail_price = trail_percent = None
+        if kind is not TYPE.TRAILING_STOP and (request.trail_price is not None or request.trail_percent is not None):
+            raise InvalidOrder(f"a {kind.value} order takes no trail_price or trail_percent",
+                               reason=RejectReason.INVALID_PRICE)
         if kind is TYPE.TRAILING_STOP:
             if (request.trail_price is None) == (request.trail_percent is None):
                 raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
@@ -378,8 +382,7 @@ class MockBroker:
             if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
                 raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
             if (account, request.client_order_id) in self.engine.client_ids:
-                raise InvalidOrder(f"client_order_id {request.client_order_id!r} is already used",
-                                   reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+                raise DuplicateClientOrderId(f"client_order_id {request.client_order_id!r} is already used")
         r = request
         if (side is r.side and kind is r.type and tif is r.time_in_force and limit is r.limit_price
                 and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent):

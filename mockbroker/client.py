@@ -31,6 +31,15 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _decimal_text(value: Any) -> str:
+    """A price as the service's schema writes decimals: plain digits, never an exponent (``Decimal("5E+1")`` is
+    sent as ``"50"``); a value that is no number is sent as it is, for the service to refuse."""
+    try:
+        return format(Decimal(str(value)), "f")
+    except ArithmeticError:
+        return str(value)
+
+
 def _error_from(status: int, body: Any) -> BrokerError:
     if not isinstance(body, dict):
         body = {"message": str(body)[:500]}
@@ -202,7 +211,7 @@ class HttpBroker:
         for name in ("limit_price", "stop_price", "trail_price", "trail_percent"):
             value = getattr(request, name)
             if value is not None:
-                body[name] = str(value)
+                body[name] = _decimal_text(value)
         if request.client_order_id is not None:
             body["client_order_id"] = request.client_order_id
         if request.extended_hours:
@@ -235,9 +244,9 @@ class HttpBroker:
         if qty is not None:
             body["qty"] = qty
         if limit_price is not None:
-            body["limit_price"] = str(limit_price)
+            body["limit_price"] = _decimal_text(limit_price)
         if stop_price is not None:
-            body["stop_price"] = str(stop_price)
+            body["stop_price"] = _decimal_text(stop_price)
         if time_in_force is not None:
             body["time_in_force"] = TimeInForce(time_in_force).value
         return order_from(self._request("PATCH", f"/v2/orders/{order_id}", account=account, json=body))

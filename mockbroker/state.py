@@ -86,7 +86,14 @@ class SnapshotVersionError(SnapshotError):
     http_status = 422
 
 
-for _cls in (SnapshotError, SnapshotNotFound, SnapshotCorrupt, SnapshotVersionError):
+class NotInThePast(SnapshotError):
+    """``rewind`` was asked for a time later than now (time travel forward is ``advance``)."""
+
+    code = "not_in_the_past"
+    http_status = 409
+
+
+for _cls in (SnapshotError, SnapshotNotFound, SnapshotCorrupt, SnapshotVersionError, NotInThePast):
     ERROR_CLASSES.setdefault(_cls.code, _cls)
 
 
@@ -309,6 +316,9 @@ def rewind(broker, to_ns: int) -> SnapshotInfo:
     """Step the clock back to ``to_ns``: restore the latest snapshot at or before it, then run forward to it."""
     if isinstance(to_ns, bool) or not isinstance(to_ns, int):
         raise InvalidArgument("to_ns", to_ns, "must be a time in nanoseconds")
+    if to_ns > broker.now_ns():
+        raise NotInThePast(f"to_ns={to_ns}: {iso(to_ns) if to_ns < 2**63 else 'that'} is later than now "
+                           f"({iso(broker.now_ns())}); rewind steps back, advance moves forward", to_ns=to_ns)
     store = store_of(broker)
     candidates = [i for i in store.infos() if i.time_ns <= to_ns]
     if not candidates:
@@ -316,7 +326,7 @@ def rewind(broker, to_ns: int) -> SnapshotInfo:
                                time=iso(to_ns))
     best = max(candidates, key=lambda i: i.time_ns)
     info = restore(broker, best.name)
-    if to_ns > broker.now_ns():
+    if to_ns > broker.now_ns():  # back to the snapshot, then forward to the moment asked for
         broker.advance((to_ns - broker.now_ns()) / NS_PER_SECOND)
     return info
 

@@ -1,79 +1,41 @@
-"""Request models with strict types.
+"""Request models with strict types: the published schema is exactly what the server accepts (issue 17).
 
-A quantity is a whole number of shares given as a JSON integer, an integral JSON number (alpaca-py sends 10.0) or
-a numeric string ("10"); booleans, NaN, infinities, fractions, zero, negatives and numbers above
-``MAX_QTY`` are refused with 422. Prices are positive finite numbers or numeric strings up to ``MAX_PRICE``.
+A quantity is a whole number of shares (``strict.WholeShares``): a JSON integer (alpaca-py sends 10.0, which JSON
+Schema counts as an integer) or a digits string ("10"), from 1 to ``MAX_QTY``. Prices are positive decimals up to
+``MAX_PRICE`` on the cents grid (``strict.decimal_type``): a JSON number or a decimal string ("0.50", "12"; never
+"1e3", "1_000", " +5 " or "5E+1"). A field is given or left out: null is refused where the schema has no null.
 
 Parity with the engine: a value of the right type but out of range (qty 0, -5, 1.5, above ``MAX_QTY``; a price of
 0 or above ``MAX_PRICE``) fails with the error types ``invalid_quantity`` / ``invalid_price``, which the error
 handler answers as the engine does (``invalid_order`` with that reason), so ``HttpBroker`` raises the same
-``InvalidOrder`` the in-process broker raises. Wrong types stay ``invalid_argument``.
-Unknown fields are refused, so a misspelt field never silently changes an order's meaning.
+``InvalidOrder`` the in-process broker raises; a price off the symbol's tick is the engine's own refusal
+(``price_not_on_tick``). Wrong types stay ``invalid_argument``. Unknown fields are refused, so a misspelt field
+never silently changes an order's meaning. Rules between fields (a limit order needs ``limit_price`` and takes no
+stop; ``PATCH`` changes at least one field; ``advance`` takes ``seconds`` or ``untilOrderSettled``, not both) are
+in the schema too (``anyOf`` / ``minProperties``), so a request the schema accepts is never refused for its shape.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic_core import PydanticCustomError
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr,
-                      WithJsonSchema)
+                      WithJsonSchema, model_validator)
 
-MAX_QTY = 10_000_000
+from .strict import (MAX_QTY, SNAPSHOT_NAME, SYMBOL_PATTERN, WholeShares, decimal_type, non_null,  # noqa: F401
+                     out_of_range, refuse_nulls, whole_number)
+
 MAX_PRICE = 1_000_000
 MAX_ADVANCE_SECONDS = 3600
-SYMBOL_PATTERN = r"^[A-Z][A-Z0-9.]{0,9}$"
+PRICE_PLACES = 2
+"""Decimals of a price in the schema: cents, the default tick (``SymbolConfig.tick_size``) and Alpaca's rule for
+prices of $1 and more."""
 ACCOUNT_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 
 
 RANGE_ERRORS = ("invalid_quantity", "invalid_price")
 """Validation error types that mean "well typed, out of range": answered as the engine's ``InvalidOrder``."""
-
-
-def _out_of_range(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, "{problem}", {"problem": message})
-
-
-def _to_qty(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"qty={value!r}: must be a whole number of shares (a number or a numeric string)")
-    if isinstance(value, str):
-        if len(value) > 20:
-            raise ValueError(f"qty={value[:20]!r}...: too long")
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"qty={value!r}: not a number") from None
-    else:
-        number = Decimal(str(value))
-    if not number.is_finite():
-        raise ValueError(f"qty={value!r}: must be finite")
-    if abs(number) > MAX_QTY:
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
-    if number != number.to_integral_value():
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: fractional shares are not supported")
-    qty = int(number)
-    if qty < 1:
-        raise _out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY}")
-    return qty
-
-
-def _to_price(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"price={value!r}: must be a number or a numeric string")
-    if isinstance(value, str) and len(value) > 24:
-        raise ValueError(f"price={value[:24]!r}...: too long")
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise ValueError(f"price={value!r}: not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"price={value!r}: must be a positive number up to {MAX_PRICE}")
-    if number <= 0 or number > MAX_PRICE:
-        raise _out_of_range("invalid_price", f"price={value!r}: must be a positive number up to {MAX_PRICE}")
-    return number
 
 
 def _seconds(limit: float, allow_zero: bool):
@@ -89,21 +51,53 @@ def _seconds(limit: float, allow_zero: bool):
     return check
 
 
-_QTY_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_QTY},
-                         {"type": "number", "minimum": 1, "maximum": MAX_QTY},
-                         {"type": "string", "pattern": r"^[1-9][0-9]{0,6}(\.0{1,4})?$"}],
-               "description": "whole shares: an integer, an integral number or a numeric string"}
-_PRICE_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_PRICE},
-                           {"type": "string", "pattern": r"^[1-9][0-9]{0,5}(\.[0-9]{1,6})?$"}],
-                 "description": "a positive price: a number or a numeric string"}
-
-Quantity = Annotated[Any, BeforeValidator(_to_qty), WithJsonSchema(_QTY_SCHEMA)]
-Price = Annotated[Any, BeforeValidator(_to_price), WithJsonSchema(_PRICE_SCHEMA)]
+Quantity = WholeShares
+Price = decimal_type("price", places=PRICE_PLACES, limit=MAX_PRICE)
+TrailPercent = decimal_type("trail_percent", places=4, limit=100, inclusive=False,
+                            description="a percentage above 0 and below 100, at most 4 decimals")
 Seconds = Annotated[Any, BeforeValidator(_seconds(MAX_ADVANCE_SECONDS, True)),
                     WithJsonSchema({"type": "number", "minimum": 0, "maximum": MAX_ADVANCE_SECONDS})]
 PositiveSeconds = Annotated[Any, BeforeValidator(_seconds(MAX_ADVANCE_SECONDS, False)),
                             WithJsonSchema({"type": "number", "exclusiveMinimum": 0,
                                             "maximum": MAX_ADVANCE_SECONDS})]
+
+
+def _without_nulls(schema: dict) -> None:
+    """``json_schema_extra``: the model's optional fields published without ``null`` (they are refused)."""
+    schema["properties"] = {name: {k: v for k, v in non_null(field).items() if not (k == "default" and v is None)}
+                            for name, field in schema["properties"].items()}
+
+
+def _absent(*names: str) -> dict:
+    return {"not": {"anyOf": [{"required": [n]} for n in names]}}
+
+
+def _order_schema(schema: dict) -> None:
+    """Which prices each order type takes (the engine's rules), as ``anyOf`` variants keyed on ``type``."""
+    _without_nulls(schema)
+    prices = ("limit_price", "stop_price", "trail_price", "trail_percent")
+
+    def variant(kind: str, needs: tuple, *, type_required: bool = True) -> dict:
+        out = {"properties": {"type": {"const": kind}}, **_absent(*(p for p in prices if p not in needs))}
+        required = (("type",) if type_required else ()) + needs
+        if required:
+            out["required"] = list(required)
+        return out
+
+    schema["anyOf"] = [variant("market", (), type_required=False), variant("limit", ("limit_price",)),
+                       variant("stop", ("stop_price",)), variant("stop_limit", ("limit_price", "stop_price")),
+                       variant("trailing_stop", ("trail_price",)), variant("trailing_stop", ("trail_percent",))]
+
+
+def _replace_schema(schema: dict) -> None:
+    _without_nulls(schema)
+    schema["minProperties"] = 1
+
+
+def _advance_schema(schema: dict) -> None:
+    _without_nulls(schema)
+    schema["anyOf"] = [{"required": ["seconds"], **_absent("untilOrderSettled", "account", "maxSeconds")},
+                       {"required": ["untilOrderSettled"], **_absent("seconds")}]
 
 
 class SideIn(str, Enum):
@@ -129,7 +123,7 @@ class TifIn(str, Enum):
 class OrderIn(BaseModel):
     """``POST /v2/orders`` (Alpaca's fields; bracket/OCO/OTO, notional and options legs are not supported)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_order_schema)
 
     symbol: Annotated[StrictStr, Field(pattern=SYMBOL_PATTERN)]
     qty: Quantity
@@ -139,34 +133,55 @@ class OrderIn(BaseModel):
     limit_price: Optional[Price] = None
     stop_price: Optional[Price] = None
     trail_price: Optional[Price] = None
-    trail_percent: Optional[Price] = None
+    trail_percent: Optional[TrailPercent] = None
     extended_hours: Optional[StrictBool] = None
     client_order_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = None
     order_class: Optional[Literal["simple"]] = None
 
+    _no_nulls = model_validator(mode="before")(refuse_nulls)
+
 
 class ReplaceIn(BaseModel):
-    """``PATCH /v2/orders/{order_id}``."""
+    """``PATCH /v2/orders/{order_id}``: at least one field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_replace_schema)
 
     qty: Optional[Quantity] = None
     time_in_force: Optional[TifIn] = None
     limit_price: Optional[Price] = None
     stop_price: Optional[Price] = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _something(cls, data: Any) -> Any:
+        data = refuse_nulls(data)
+        if isinstance(data, dict) and not data:
+            raise ValueError("give at least one of qty, limit_price, stop_price, time_in_force")
+        return data
+
 
 class AdvanceIn(BaseModel):
     """``POST /mock/advance``: either ``seconds`` (move the clock), or ``untilOrderSettled`` (run until that order
-    is done or ``maxSeconds`` pass)."""
+    is done or ``maxSeconds`` pass, looking for it in ``account``)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra=_advance_schema)
 
     seconds: Optional[Seconds] = None
     until_order_settled: Optional[Annotated[StrictStr, Field(min_length=1, max_length=128)]] = Field(
         None, alias="untilOrderSettled")
     account: Optional[Annotated[StrictStr, Field(pattern=ACCOUNT_PATTERN)]] = None
     max_seconds: Optional[PositiveSeconds] = Field(None, alias="maxSeconds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_way(cls, data: Any) -> Any:
+        data = refuse_nulls(data)
+        if isinstance(data, dict):
+            if ("seconds" in data) == ("untilOrderSettled" in data or "until_order_settled" in data):
+                raise ValueError("give exactly one of seconds, untilOrderSettled")
+            if "seconds" in data and ({"account", "maxSeconds", "max_seconds"} & set(data)):
+                raise ValueError("account and maxSeconds go with untilOrderSettled, not with seconds")
+        return data
 
 
 class OpeningPositionIn(BaseModel):
@@ -175,10 +190,9 @@ class OpeningPositionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     symbol: Annotated[StrictStr, Field(pattern=SYMBOL_PATTERN)]
-    qty: Annotated[StrictInt, Field(ge=-10**9, le=10**9)]
-    avg_price: Optional[Union[Annotated[StrictInt, Field(gt=0, le=10**6)],
-                              Annotated[StrictFloat, Field(gt=0, le=10**6, allow_inf_nan=False)],
-                              Annotated[StrictStr, Field(pattern=r"^[0-9]{1,7}(\.[0-9]{1,6})?$")]]] = None
+    qty: whole_number("qty", -10**9, 10**9, "shares held at the start, not 0; negative: short", nonzero=True)
+    avg_price: Optional[decimal_type("avg_price", places=6, limit=10**6, kind="invalid_argument", grid_here=True,
+                                     description="the average price paid (default: the symbol's price)")] = None
 
 
 class AccountIn(BaseModel):

@@ -74,7 +74,7 @@ def test_rules_are_listed_cleared_and_gone_after_reset(service, broker):
     listing = requests.get(service.base_url + "/mock/faults", timeout=5).json()
     assert [r["name"] for r in listing["rules"]] == ["never"] and listing["rules"][0]["fired"] == 0
     assert listing["stream_limits"] == {"max_symbols": 30, "max_connections": None}
-    assert requests.delete(service.base_url + "/mock/faults", params={"name": "nope"}, timeout=5).status_code == 422
+    assert requests.delete(service.base_url + "/mock/faults", params={"name": "nope"}, timeout=5).status_code == 404
     broker.reset()
     assert broker.fault_rules() == []
 
