@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from mockbroker.harness import ServiceProcess
             config = service_config(min(args.accounts, args.users), args.symbols.split(","), args.seed, venue)
-            service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
+            service = ServiceProcess(config=config, clock="realtime").start()
             host = service.base_url
             sampler = ResourceSampler(service.proc.pid, interval=0.5).start()
         started = time.monotonic()

@@ -9,7 +9,8 @@ nothing outside ``mockbroker/service/`` imports the service's modules to do it
 (``tests/test_layers.py`` checks both).
 
 The environment passes through (so ``COVERAGE_PROCESS_START`` measures the child). Start waits for
-``/health`` for at most ``start_timeout`` seconds; stop sends SIGTERM, waits ``stop_timeout``, then kills.
+``/health`` for at most ``start_timeout`` seconds (90: it returns as soon as the service answers, ~2 s on a quiet
+machine, but a busy shared box took 25 s); stop sends SIGTERM, waits ``stop_timeout``, then kills.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def free_port() -> int:
 
 class ServiceProcess:
     def __init__(self, config: dict | None = None, *, seed: int | None = None, admin_key: str | None = None,
-                 clock: str = "virtual", port: int | None = None, start_timeout: float = 20.0,
+                 clock: str = "virtual", port: int | None = None, start_timeout: float = 90.0,
                  stop_timeout: float = 5.0, extra_args: list[str] | None = None, env: dict | None = None) -> None:
         self.config = config
         self.seed = seed

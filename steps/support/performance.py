@@ -114,7 +114,7 @@ def _shared_service(seed: int):
         # Not under coverage (make test measures every other process): tracing slows the service about
         # twofold, and these scenarios measure the service as users run it.
         env = {k: v for k, v in os.environ.items() if k != "COVERAGE_PROCESS_START"}
-        service = ServiceProcess(config=_config(seed), clock="realtime", start_timeout=30, env=env).start()
+        service = ServiceProcess(config=_config(seed), clock="realtime", env=env).start()
         _SHARED["service"] = service
         atexit.register(service.stop)
     return service

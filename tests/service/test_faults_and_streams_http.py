@@ -139,7 +139,7 @@ def test_realtime_clock_streams_without_advancing():
     with ServiceProcess(config={"seed": 3, "marketConfig": {"updateFrequency": 20}}, clock="realtime") as svc:
         with HttpBroker(svc.base_url) as b:
             stream = b.open_stream("market_data", quotes=["ACME"], trades=["ACME"])
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 60  # a bound for a busy machine, not a speed claim
             while len(stream.messages()) < 5:
-                assert time.monotonic() < deadline, "no quotes within 10 s of wall time in realtime mode"
+                assert time.monotonic() < deadline, "no quotes within 60 s of wall time in realtime mode"
                 time.sleep(0.05)
