@@ -5,6 +5,8 @@
 #   tools/stress_ci.sh [N]          # default 5; exits 0 only when all N runs pass
 #   BURNERS=3 tools/stress_ci.sh 2  # more (or fewer) burners
 #   MAKE_ARGS="TARGETS=inprocess" tools/stress_ci.sh 1
+#   WARMUP=0 tools/stress_ci.sh 1   # start the first run at once (default: 60 s after the burners start, so the
+#                                   # machine is as busy as a shared CI box already is when a job lands on it)
 #
 # Each run's output goes to reports/stress/run-<i>.log (reports/ is git-ignored); the summary lists every run's
 # exit code, duration, and for a failed run the stages `make test` listed as failed. The burners are started
@@ -14,6 +16,7 @@ set -uo pipefail
 N="${1:-5}"
 BURNERS="${BURNERS:-2}"
 MAKE_ARGS="${MAKE_ARGS:-}"
+WARMUP="${WARMUP:-60}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOGS="$ROOT/reports/stress"
 mkdir -p "$LOGS"
@@ -34,6 +37,8 @@ for _ in $(seq 1 "$BURNERS"); do
   burner_pids+=("$!")
 done
 echo "stress: $N x make test ${MAKE_ARGS} beside $BURNERS CPU burners (pids ${burner_pids[*]}) on $(nproc) cores"
+sleep "$WARMUP"
+echo "load average as the first run starts: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 passed=0
 summary=()
@@ -45,7 +50,7 @@ for i in $(seq 1 "$N"); do
   took=$(( $(date +%s) - start ))
   if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
-    summary+=("run $i: passed in ${took} s")
+    summary+=("run $i: passed in ${took} s (load average at its end: $(cut -d' ' -f1 /proc/loadavg))")
   else
     failed_stages=$(grep '^FAILED: ' "$log" | sed 's/^FAILED: //' | paste -sd ';' -)
     summary+=("run $i: FAILED (exit $rc) in ${took} s: ${failed_stages:-see $log}")
