@@ -193,6 +193,12 @@ class ConfigurationError(BrokerError):
     http_status = 422
 
 
+class NameInUse(ConfigurationError):
+    """A configuration names something that exists already (a fault rule's name): HTTP 409, the same code."""
+
+    http_status = 409
+
+
 ERROR_CLASSES: dict[str, type[BrokerError]] = {
     cls.code: cls
     for cls in (

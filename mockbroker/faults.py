@@ -29,8 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import (AlreadyExists, AuthenticationFailed, BrokerError, ConfigurationError, ConnectionFailed,
-                     InvalidOrder, RateLimited, RejectReason, ServiceUnavailable, Timeout)
+from .errors import (AuthenticationFailed, BrokerError, ConfigurationError, ConnectionFailed, InvalidOrder,
+                     NameInUse, RateLimited, RejectReason, ServiceUnavailable, Timeout)
 
 
 NS = 1_000_000_000
@@ -248,7 +248,7 @@ class FaultInjector:
         if not isinstance(name, str) or not 0 < len(name) <= 64:
             raise ConfigurationError(f"fault.name={name!r}: must be a string of 1-64 characters")
         if any(r.name == name for r in self.all_rules()):
-            raise AlreadyExists("fault.name", name, "a rule with this name exists")
+            raise NameInUse(f"fault.name={name!r}: a rule with this name exists")
         if outcome == "rate_limit":
             rule: Any = RateLimitRule(name, _number(spec, "limit", DEFAULT_RATE_LIMIT, 1, 10**6, True),
                                       float(_number(spec, "period_seconds", DEFAULT_RATE_PERIOD, 0.001, 86_400)),
