@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = service_config(args.traders, ["ACME", "BETA", "GAMA"], 2109, (1.0, 5.0))
     results_json = tempfile.mktemp(prefix="mockbroker-soak-", suffix=".json")
-    with ServiceProcess(config=config, clock="realtime", start_timeout=30) as service:
+    with ServiceProcess(config=config, clock="realtime") as service:
         base = service.base_url
         sampler = ResourceSampler(service.proc.pid, interval=args.interval).start()
         accounts = requests.get(f"{base}/mock/accounts", timeout=10).json()
