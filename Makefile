@@ -43,6 +43,11 @@ FEATURES   ?=
 BEHAVE_TIMEOUT ?= 150
 PYTEST_TIMEOUT ?= 480
 REPORT_CHECK_TIMEOUT ?= 300
+# On a busy shared machine a slow stage is not a hung one: each stage's limit above is multiplied by the CPU
+# contention measured as the stage starts (the run queue per core: 1-minute load average / cores, rounded up, at
+# least 1, at most MAX_STRETCH). On a quiet machine it is 1 and the limits are as written.
+MAX_STRETCH ?= 4
+stretch = $$($(PYTHON_SYS) -c 'import math, os; print(max(1, min($(MAX_STRETCH), math.ceil(os.getloadavg()[0] / (os.cpu_count() or 1)))))' 2>/dev/null || echo 1)
 # a single pytest test running longer than this fails with its stack (pytest-timeout)
 PYTEST_TEST_TIMEOUT ?= 240
 # unit tests run on this many pytest-xdist workers ("auto" = one per CPU; 0 = no workers)
@@ -122,11 +127,12 @@ browser:
 define run_behave
 ( echo "=== behave -D target=$(1) (seed $(SEED)) ===" ; \
   only=(); if [ "$(1)" != inprocess ]; then only=(--tags="not @performance"); fi; \
-  rc=0; $(2) timeout -k 30 $(BEHAVE_TIMEOUT) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
+  limit=$$(( $(BEHAVE_TIMEOUT) * $(stretch) )); \
+  rc=0; $(2) timeout -k 30 $$limit $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
     -f allure -o $(RESULTS) -f pretty \
     --junit --junit-directory $(JUNIT)/$(1) "$${only[@]}" $(BEHAVE_ARGS) $(FEATURES) || rc=$$?; \
   if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then \
-    echo "error: behave -D target=$(1) did not finish within $(BEHAVE_TIMEOUT) s (BEHAVE_TIMEOUT): killed" >&2; fi; \
+    echo "error: behave -D target=$(1) did not finish within $$limit s (BEHAVE_TIMEOUT x contention): killed" >&2; fi; \
   exit $$rc )
 endef
 
@@ -175,10 +181,11 @@ test: bootstrap
 	$(call fresh_results)
 	echo "=== pytest (unit and property tests) ==="
 	# exit 5 = no tests collected (the engine's tests not written yet): a warning, not a failure
-	rc=0; $(COV_ENV) timeout -k 30 $(PYTEST_TIMEOUT) $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider \
+	limit=$$(( $(PYTEST_TIMEOUT) * $(stretch) ))
+	rc=0; $(COV_ENV) timeout -k 30 $$limit $(PY) -m pytest tests/ --ignore=tests/report -q -p no:cacheprovider \
 	  -n $(PYTEST_WORKERS) --timeout=$(PYTEST_TEST_TIMEOUT) || rc=$$?
 	if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then
-	  echo "error: pytest did not finish within $(PYTEST_TIMEOUT) s (PYTEST_TIMEOUT): killed" >&2; failed+=("pytest (timeout)")
+	  echo "error: pytest did not finish within $$limit s (PYTEST_TIMEOUT x contention): killed" >&2; failed+=("pytest (timeout)")
 	elif [ $$rc -eq 5 ]; then echo "warning: pytest collected no unit tests"
 	elif [ $$rc -ne 0 ]; then failed+=("pytest"); fi
 	for t in $(TARGETS); do
@@ -188,7 +195,7 @@ test: bootstrap
 	echo "=== Allure report ==="
 	{ $(call generate_report,$(strip $(TARGETS))); } || failed+=("allure generate")
 	echo "=== report checks (summary vs behave junit, headless chromium) ==="
-	MOCKBROKER_REQUIRE_REPORT=1 timeout -k 30 $(REPORT_CHECK_TIMEOUT) $(PY) -m pytest tests/report -q -p no:cacheprovider --timeout=$(PYTEST_TEST_TIMEOUT) || failed+=("report checks")
+	MOCKBROKER_REQUIRE_REPORT=1 timeout -k 30 $$(( $(REPORT_CHECK_TIMEOUT) * $(stretch) )) $(PY) -m pytest tests/report -q -p no:cacheprovider --timeout=$(PYTEST_TEST_TIMEOUT) || failed+=("report checks")
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	{ $(COV_ENV) $(PY) -m coverage combine -q && \
 	  $(COV_ENV) $(PY) -m coverage report && \

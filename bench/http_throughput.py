@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mockbroker.service.process import ServiceProcess, free_port  # noqa: E402
+from mockbroker.harness import ServiceProcess, free_port  # noqa: E402
 
 BARE_APP = """
 from fastapi import FastAPI

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from load.run import service_config  # noqa: E402  (load.run never imports locust)
 from mockbroker.perf.report import latency_table, table  # noqa: E402
 from mockbroker.perf.stats import LatencySummary  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 
 def round_trips(base: str, account: dict, n: int) -> list[float]:
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--held", type=int, default=20, help="requests per injected hold")
     args = ap.parse_args(argv)
     config = service_config(2, ["ACME", "BETA", "GAMA"], 2109, (1.0, 5.0))
-    with ServiceProcess(config=config, clock="realtime", start_timeout=30) as service:
+    with ServiceProcess(config=config, clock="realtime") as service:
         base = service.base_url
         accounts = requests.get(f"{base}/mock/accounts", timeout=10).json()
         rt = round_trips(base, accounts[0], args.orders)

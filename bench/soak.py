@@ -44,7 +44,7 @@ from mockbroker.perf.recovery import Probe, inject_outage, recovery  # noqa: E40
 from mockbroker.perf.report import key_values  # noqa: E402
 from mockbroker.perf.resources import MB, ResourceSampler, Sample, leak_verdict  # noqa: E402
 from mockbroker.perf.stats import throughput_series  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = service_config(args.traders, ["ACME", "BETA", "GAMA"], 2109, (1.0, 5.0))
     results_json = tempfile.mktemp(prefix="mockbroker-soak-", suffix=".json")
-    with ServiceProcess(config=config, clock="realtime", start_timeout=30) as service:
+    with ServiceProcess(config=config, clock="realtime") as service:
         base = service.base_url
         sampler = ResourceSampler(service.proc.pid, interval=args.interval).start()
         accounts = requests.get(f"{base}/mock/accounts", timeout=10).json()

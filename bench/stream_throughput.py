@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mockbroker.client import HttpBroker  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 
 def run(service: ServiceProcess, subscribers: int, symbols: int, rounds: int, seconds: float) -> dict:

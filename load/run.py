@@ -50,6 +50,8 @@ from mockbroker.perf.resources import ResourceSampler  # noqa: E402
 from mockbroker.perf.stats import LatencySummary, sustained_rate, throughput_series  # noqa: E402
 
 LOCUSTFILE = ROOT / "load" / "locustfile.py"
+QUOTA_GRACE_S = 60
+"""Extra run time a run with order quotas may take to finish them (a shared CI box can be several times slower)."""
 
 
 def seconds(text: str) -> float:
@@ -104,8 +106,10 @@ def locust_commands(args, host: str, results: str, per_trader: int, rate: float)
     """The Locust command lines: one local run, or a master with ``--workers`` local workers (and room for
     ``--remote-workers`` started elsewhere); the master binds ``--master-bind-host`` (127.0.0.1 by default)."""
     py = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
-    # paced traders finish their quota a little after the duration's end (the last order is due at its end)
-    run_time = max(1, math.ceil(args.duration * 1.1 + 1 if per_trader else args.duration))
+    # paced traders finish their quota a little after the duration's end (the last order is due at its end); the
+    # run ends as soon as every quota is done (locustfile: _end_when_quotas_are_done), so the grace for a busy
+    # machine (Locust's own start can take seconds there) costs nothing on a quiet one
+    run_time = max(1, math.ceil(args.duration * 1.1 + 1 + QUOTA_GRACE_S if per_trader else args.duration))
     users = args.users + args.subscribers
     classes = ["Trader"] + (["MarketDataSubscriber"] if args.subscribers else [])  # fixed_count 0 would be weighted
     common = ["--headless", "-u", str(users), "-r", str(users * 10), "-t", f"{run_time}s",  # all start within 0.1 s
@@ -138,7 +142,7 @@ def _reachable(bind_host: str) -> str:
 
 
 def _free_port() -> int:
-    from mockbroker.service.process import free_port
+    from mockbroker.harness import free_port
     return free_port()
 
 
@@ -369,9 +373,9 @@ def main(argv: list[str] | None = None) -> int:
             host = args.host.rstrip("/")
             sampler = None
         else:
-            from mockbroker.service.process import ServiceProcess
+            from mockbroker.harness import ServiceProcess
             config = service_config(min(args.accounts, args.users), args.symbols.split(","), args.seed, venue)
-            service = ServiceProcess(config=config, clock="realtime", start_timeout=30).start()
+            service = ServiceProcess(config=config, clock="realtime").start()
             host = service.base_url
             sampler = ResourceSampler(service.proc.pid, interval=0.5).start()
         started = time.monotonic()

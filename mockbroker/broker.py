@@ -13,25 +13,26 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
 from . import account_views, order_rules
-from .domain import (CLASS, SIDE, STATUS, TYPE, Account, canonical_qty, Bar, EventType, Fill, MarketState, Order, OrderBook, OrderEvent,
-                     OrderRequest, OrderType, Position, Quote, Side, TimeInForce, Trade)
-from .errors import (BrokerError, InsufficientFunds, InvalidArgument, InvalidOrder, MarketClosed, OrderNotCancelable,
-                     OrderNotFound, PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
+from .domain import (CLASS, SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
+                     OrderEvent, OrderRequest, canonical_qty, OrderType, Position, Quote, Side, TimeInForce, Trade)
+from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
+                     InvalidOrder, MarketClosed, OrderNotCancelable, OrderNotFound, PermissionDenied, PositionNotFound,
+                     RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution import groups
-from .execution.engine import QTY_STEP, ExecutionEngine, WorkingOrder
+from .execution.engine import PRICE_PLACES, QTY_STEP, ExecutionEngine, WorkingOrder
 from .execution.groups import OrderGroup
 from .interface import DEFAULT_ACCOUNT
 from .market import session
 from .market.models import MODELS
 from .market.simulator import MarketSimulator
-from .scenarios import apply_scenario
+from .presets import apply_scenario
 from .seeds import SeedBank, derive_seed
 from .faults import FaultInjector
 from .streams import Channels, MarketFeed, Subscription
@@ -42,7 +43,7 @@ MAX_QTY = 10_000_000
 ZERO, ONE = Decimal(0), Decimal(1)
 _NEEDS_LIMIT = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
 _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
-_TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT})
+_TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.TRAILING_STOP})  # a trail sets its own
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
 _SIMPLE = CLASS.SIMPLE  # a module global: the hot path's check for order groups without an attribute lookup
@@ -79,6 +80,15 @@ class MockBroker:
     @classmethod
     def from_dict(cls, data: dict | None) -> "MockBroker":
         return cls(BrokerConfig.from_dict(data))
+
+    @classmethod
+    def from_scenario(cls, spec) -> "MockBroker":
+        """A broker set up with a ``scenarios.ScenarioSpec`` (``scenario(...).build()``, a scenario file), its events
+        started (timed ones scheduled)."""
+        broker = cls(spec.config)
+        for event in spec.events:
+            broker.inject(dict(event))
+        return broker
 
     @staticmethod
     def builder() -> "MockBrokerBuilder":
@@ -140,7 +150,7 @@ class MockBroker:
 
     def open_account(self, account: AccountConfig) -> dict:
         if account.id in self.ledger.accounts:
-            raise InvalidArgument("account.id", account.id, "an account with this id already exists")
+            raise AlreadyExists("account.id", account.id, "an account with this id already exists")
         for opening in account.positions:
             self.market[opening["symbol"]]  # an unknown symbol is refused before anything changes
         account = self._with_keys(self.config.seed, account)
@@ -374,6 +384,9 @@ class MockBroker:
         if stop is not None and kind in _TAKES_NO_STOP:
             raise InvalidOrder(f"a {kind.value} order takes no stop price", reason=RejectReason.INVALID_PRICE)
         trail_price = trail_percent = None
+        if kind is not TYPE.TRAILING_STOP and (request.trail_price is not None or request.trail_percent is not None):
+            raise InvalidOrder(f"a {kind.value} order takes no trail_price or trail_percent",
+                               reason=RejectReason.INVALID_PRICE)
         if kind is TYPE.TRAILING_STOP:
             if (request.trail_price is None) == (request.trail_percent is None):
                 raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
@@ -388,8 +401,7 @@ class MockBroker:
             if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
                 raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
             if (account, request.client_order_id) in self.engine.client_ids:
-                raise InvalidOrder(f"client_order_id {request.client_order_id!r} is already used",
-                                   reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+                raise DuplicateClientOrderId(f"client_order_id {request.client_order_id!r} is already used")
         r = request
         if r.extended_hours:
             order_rules.check_extended_hours(r, kind, tif, qty, notional)
@@ -412,6 +424,8 @@ class MockBroker:
     def _reservation(self, request: OrderRequest, account: str, replacing: WorkingOrder | None = None,
                      qty: "int | Decimal | None" = None, canceling: "int | Decimal" = 0) -> Decimal:
         """Cash an order ties up while it works: a buy's estimated cost, or the value a short sale borrows.
+        What closes a position needs none: selling shares held, or buying back a short (only the shares a buy adds
+        beyond the short are reserved), so a position can always be closed, even with buying power below zero.
         ``replacing``: the order this one replaces, whose open sell no longer counts against the shares held.
         ``qty``: the shares, when the request gives dollars (a notional order: sized now, at the touch)."""
         market = self.market.symbols[request.symbol]  # validated
@@ -419,18 +433,30 @@ class MockBroker:
         if qty is None:
             qty = request.qty
         if request.side is SIDE.BUY:
-            if request.type is TYPE.LIMIT:
-                reference = request.limit_price
-            else:  # what taking this many shares would cost now: the book's levels, at least the impact law
-                reference = engine.estimate_buy_price(market, qty)
-                for price in (request.limit_price, request.stop_price):
-                    if price is not None and price > reference:
-                        reference = price
-            cost = reference * qty if request.notional is None else request.notional
-            if engine.slippage:
-                cost *= ONE + engine.slippage
+            position = self.ledger.accounts[account].positions.get(request.symbol)
+            opening = qty + position.qty if position is not None and position.qty < 0 else qty
+            if opening <= 0:
+                return ZERO  # buying back (part of) a short
+            if request.notional is not None and opening == qty:
+                cost = request.notional  # dollars: what the order spends, whatever the price
+            else:
+                if request.type is TYPE.LIMIT:
+                    reference = request.limit_price
+                else:  # what taking this many shares would cost now: the book's levels, at least the impact law
+                    reference = engine.estimate_buy_price(market, qty)
+                    for price in (request.limit_price, request.stop_price):
+                        if price is not None and price > reference:
+                            reference = price
+                if engine.slippage:
+                    reference *= ONE + engine.slippage
+                # at least what the fill will book: its price is rounded to PRICE_PLACES (so round up here), and its
+                # fee is the formula but never below the per-order minimum (reserving less let an all-in buy
+                # overdraw cash)
+                cost = reference.quantize(PRICE_PLACES, rounding=ROUND_CEILING) * opening
             fees = engine.config.fees
-            return cost + fees.fee_for(qty, cost) if (fees.per_share or fees.bps) else cost
+            if fees.per_share or fees.bps or fees.min_per_order:
+                cost += max(fees.fee_for(qty, cost), fees.min_per_order)
+            return cost
         acct = self.ledger.accounts[account]  # validated
         position = acct.positions.get(request.symbol)
         held = position.qty if position is not None else 0
@@ -483,7 +509,7 @@ class MockBroker:
             self._check_oco_position(request, account, shares)
         reserve = self._reservation(request, account, qty=shares, canceling=canceling)
         buying_power = self.ledger.buying_power(account, self._live_marks)
-        if reserve > buying_power:
+        if reserve > buying_power and reserve > ZERO:  # selling shares held needs none, even when it is below zero
             raise InsufficientFunds(
                 f"the order needs about ${reserve:,.2f} of buying power; account {account!r} has ${buying_power:,.2f}",
                 needed=str(reserve.quantize(Decimal('0.01'))), available=str(buying_power.quantize(Decimal('0.01'))))
@@ -631,7 +657,7 @@ class MockBroker:
         reserve = self._reservation(request, account, replacing=old)
         available = (self.ledger.buying_power(account, self._live_marks)
                      + self.ledger[account].reserved.get(old.id, Decimal(0)))
-        if reserve > available:
+        if reserve > available and reserve > ZERO:
             raise InsufficientFunds(
                 f"the replacement needs about ${reserve:,.2f} of buying power; account {account!r} has "
                 f"${available:,.2f} with what the old order had reserved",

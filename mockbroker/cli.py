@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -148,6 +149,8 @@ def _scenario(path: str, option: str = "--config"):
 # ----- serve
 
 def add_serve(subparsers) -> None:
+    from .service.guard import Limits
+
     p = _command(subparsers, "serve", "run the broker as an HTTP service (Alpaca v2 API + /mock control)", """
         mockbroker serve --port 8000
         mockbroker serve --config tests/fixtures/market-data/scenarios/choppy-open.yaml --seed 7
@@ -165,8 +168,26 @@ def add_serve(subparsers) -> None:
                         "and --config/--seed are ignored (see docs/state.md; default: none, the state lives in memory)")
     p.add_argument("--clock", choices=("virtual", "realtime"), default="virtual",
                    help="virtual: time moves only via /mock/advance; realtime: it also follows the wall clock")
-    p.add_argument("--admin-key", metavar="KEY", help="require this X-Mock-Admin-Key header on /mock/* requests "
-                                                       "(default: none, /mock/* is open)")
+    p.add_argument("--recover", action="store_true",
+                   help="with --db: a damaged file is moved aside and what verifies is kept; prints what was dropped")
+    p.add_argument("--admin-key", metavar="KEY", default=os.environ.get("MOCKBROKER_ADMIN_KEY") or None,
+                   help="require this X-Mock-Admin-Key header on /mock/* requests (default: $MOCKBROKER_ADMIN_KEY, "
+                        "else none: /mock/* is open); needed when --host is not loopback")
+    p.add_argument("--insecure", action="store_true",
+                   help="allow a non-loopback --host without an admin key (the control API is then open to the "
+                        "network; a warning is printed and logged)")
+    p.add_argument("--seed-keys", action="store_true",
+                   help="accounts without configured keys get keys derived from the seed (reproducible, guessable) "
+                        "instead of random ones")
+    defaults = Limits()
+    p.add_argument("--max-body-bytes", type=_whole(1, 2**31), default=defaults.max_body_bytes,
+                   help="largest request body in bytes; bigger ones get 413 before they are read")
+    p.add_argument("--ws-auth-timeout", type=_number, default=defaults.ws_auth_timeout,
+                   help="seconds a WebSocket may stay unauthenticated")
+    p.add_argument("--max-ws-per-client", type=_whole(1, 1_000_000), default=defaults.ws_per_client,
+                   help="WebSocket connections one client address may hold")
+    p.add_argument("--max-ws", type=_whole(1, 1_000_000), default=defaults.ws_total,
+                   help="WebSocket connections in total")
     p.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="warning",
                    help="uvicorn's log level (info logs every request)")
     p.set_defaults(func=run_serve)
@@ -180,42 +201,77 @@ def run_serve(args: argparse.Namespace) -> int:
     from .config import BrokerConfig
     from .scenarios import ScenarioSpec
     from .service import create_app
+    from .service.exposure import exposure_check, insecure_warning
+    from .service.state import config_with_keys
 
+    refusal = exposure_check(args.host, args.admin_key, args.insecure)
+    if refusal:
+        raise CommandError(refusal)
+    if args.recover and not args.db:
+        raise CommandError("--recover needs --db FILE (the database to recover)")
+    limits = _limits(args)
     spec = _scenario(args.config) if args.config else ScenarioSpec(BrokerConfig())
     config = spec.config if args.seed is None else replace(spec.config, seed=args.seed)
+    config = config_with_keys(config, args.seed_keys)
     resumed = False
     if args.db:
-        broker, resumed = _persistent_broker(args.db, config)
+        broker, resumed = _persistent_broker(args.db, config, args.recover)
     else:
         from .broker import MockBroker
 
         broker = MockBroker(config)
-    app = create_app(broker=broker, config=config, admin_key=args.admin_key, clock=args.clock)
+    app = create_app(broker=broker, config=config, admin_key=args.admin_key, clock=args.clock,
+                     seed_keys=args.seed_keys, limits=limits)
     if not resumed:
-        for event in spec.events:  # after create_app: giving accounts their keys reconfigures the broker
+        for event in spec.events:  # a resumed (or recovered) state already holds what its events did
             broker.inject(dict(event))
+    warning = insecure_warning(args.host, args.admin_key, args.insecure)
+    if warning:
+        print(warning, file=sys.stderr)
+        logging.getLogger("mockbroker.service").warning("serving on %s with no admin key (--insecure)", args.host)
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, runs the lifespan exit,
     # then re-raises the signal. These handlers turn that into a normal exit (atexit hooks such as coverage run).
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        # no per-message deflate: a zlib state per WebSocket was most of a connection's memory
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                    ws_max_size=limits.ws_max_frame, ws_per_message_deflate=False)
     except KeyboardInterrupt:
         pass
     except SystemExit as stop:  # uvicorn exits 1 when it cannot bind: say why in one line
         if stop.code not in (0, None):
             raise CommandError(f"--host {args.host} --port {args.port}: could not listen there (in use, or not "
                                "an address of this machine); try another --port") from None
+    finally:
+        if args.db:
+            broker.close()  # folds the WAL into the file and records the clean close
     return 0
 
 
-def _persistent_broker(path: str, config):
-    """``serve --db``: the broker saved in ``path`` (resumed), or a new one from ``config`` saved there."""
-    from .clock import iso
-    from .errors import BrokerError
-    from .persistence import open_broker
+def _limits(args: argparse.Namespace):
+    from .service.guard import Limits
 
     try:
-        broker, resumed = open_broker(path, config)
+        return Limits(max_body_bytes=args.max_body_bytes, ws_auth_timeout=args.ws_auth_timeout,
+                      ws_per_client=args.max_ws_per_client, ws_total=args.max_ws)
+    except ValueError as problem:
+        raise CommandError(str(problem)) from None
+
+
+def _persistent_broker(path: str, config, recover: bool = False):
+    """``serve --db``: the broker saved in ``path`` (resumed), or a new one from ``config`` saved there;
+    ``--recover``: what verifies of a damaged file (the report goes to stderr)."""
+    from .clock import iso
+    from .errors import BrokerError
+    from .persistence import open_broker, recover_broker
+
+    try:
+        if recover:
+            broker, report = recover_broker(path, config)
+            print(report, file=sys.stderr)
+            return broker, True  # the report said what was kept
+        else:
+            broker, resumed = open_broker(path, config)
     except BrokerError as problem:
         raise CommandError(f"--db {path}: {problem.message}") from None
     if resumed:

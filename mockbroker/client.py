@@ -21,13 +21,23 @@ from .domain import (Account, Bar, BookLevel, EventType, Fill, MarketState, Orde
 from .errors import (ERROR_CLASSES, BrokerError, ConnectionFailed, InvalidArgument, RateLimited, RejectReason,
                      Timeout, UnknownAccount)
 from .interface import DEFAULT_ACCOUNT
-from .state import SnapshotInfo, StateDiff
+from .snapshot_types import SnapshotInfo, StateDiff
+from .stream_client import HttpStream
 
 MAX_ADVANCE_PER_CALL = 3600
 
 
 def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+def _decimal_text(value: Any) -> str:
+    """A price as the service's schema writes decimals: plain digits, never an exponent (``Decimal("5E+1")`` is
+    sent as ``"50"``); a value that is no number is sent as it is, for the service to refuse."""
+    try:
+        return format(Decimal(str(value)), "f")
+    except ArithmeticError:
+        return str(value)
 
 
 def _error_from(status: int, body: Any) -> BrokerError:
@@ -120,6 +130,8 @@ def _timeframe(seconds: int) -> str:
 
 class HttpBroker:
     """The broker over HTTP. ``admin_key`` is sent as ``X-Mock-Admin-Key`` on control calls."""
+
+    parse_order = staticmethod(order_from)  # what its streams read trade updates' orders with
 
     def __init__(self, base_url: str, admin_key: str | None = None, timeout: float = 10.0,
                  keys: dict[str, tuple[str, str]] | None = None) -> None:
@@ -237,7 +249,7 @@ class HttpBroker:
         for name in ("limit_price", "stop_price", "trail_price", "trail_percent"):
             value = getattr(request, name)
             if value is not None:
-                body[name] = str(value)
+                body[name] = _decimal_text(value)
         if request.client_order_id is not None:
             body["client_order_id"] = request.client_order_id
         if request.extended_hours:
@@ -270,9 +282,9 @@ class HttpBroker:
         if qty is not None:
             body["qty"] = qty
         if limit_price is not None:
-            body["limit_price"] = str(limit_price)
+            body["limit_price"] = _decimal_text(limit_price)
         if stop_price is not None:
-            body["stop_price"] = str(stop_price)
+            body["stop_price"] = _decimal_text(stop_price)
         if time_in_force is not None:
             body["time_in_force"] = TimeInForce(time_in_force).value
         return order_from(self._request("PATCH", f"/v2/orders/{order_id}", account=account, json=body))
@@ -377,8 +389,6 @@ class HttpBroker:
                     statuses=(), timeout: float = 5.0):
         """Subscribe over the service's WebSockets: ``trade_updates`` or ``market_data`` (symbols per channel).
         Returns an ``HttpStream`` (``messages()``, iteration, ``on_message`` callbacks, ``close()``)."""
-        from .stream_client import HttpStream
-
         channels = {"quotes": tuple(quotes), "trades": tuple(trades), "bars": tuple(bars),
                     "statuses": tuple(statuses)}
         opened = HttpStream(self, stream, account, channels, timeout=timeout)

@@ -48,7 +48,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import ConfigurationError
-from .seeds import DEFAULT_SEED
+
+DEFAULT_SEED = 2109
+"""The master seed when none is given (here, in the domain layer, so configuration needs nothing above it)."""
 
 MARKET_MODELS = ("random_walk", "mean_reversion", "momentum", "garch", "historical", "realistic")
 LATENCY_DISTRIBUTIONS = ("uniform", "lognormal")
@@ -388,10 +390,12 @@ class BrokerConfig:
 
 def start_ns(start: str) -> int:
     """The clock's start from a New York date (09:30 that day) or an ISO date-time with a zone."""
-    from datetime import date as date_, datetime, time as time_
+    from datetime import date as date_, datetime, time as time_, timezone
     from zoneinfo import ZoneInfo
 
-    from .clock import to_ns
+    def to_ns(moment: datetime) -> int:  # as clock.to_ns, which this layer may not import
+        delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
 
     if not isinstance(start, str):
         raise ConfigurationError(f"start={start!r}: must be a date (YYYY-MM-DD) or an ISO date-time with a zone")

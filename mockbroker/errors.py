@@ -95,6 +95,22 @@ class InvalidOrder(BrokerError):
         super().__init__(message, reason=reason, **details)
 
 
+class AlreadyExists(InvalidArgument):
+    """What the request would create exists already (an account id, a key id): a conflict with the state, not a
+    malformed request (HTTP 409; the same code, so clients still see ``InvalidArgument``)."""
+
+    http_status = 409
+
+
+class DuplicateClientOrderId(InvalidOrder):
+    """An order's ``client_order_id`` is already used by one of the account's orders (HTTP 409)."""
+
+    http_status = 409
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message, reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID, **details)
+
+
 class InsufficientFunds(InvalidOrder):
     code = "insufficient_funds"
     http_status = 403
@@ -186,6 +202,12 @@ class ConfigurationError(BrokerError):
 
     code = "invalid_configuration"
     http_status = 422
+
+
+class NameInUse(ConfigurationError):
+    """A configuration names something that exists already (a fault rule's name): HTTP 409, the same code."""
+
+    http_status = 409
 
 
 ERROR_CLASSES: dict[str, type[BrokerError]] = {

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import (AuthenticationFailed, BrokerError, ConfigurationError, ConnectionFailed, InvalidOrder,
-                     RateLimited, RejectReason, ServiceUnavailable, Timeout)
+                     NameInUse, RateLimited, RejectReason, ServiceUnavailable, Timeout)
+
 
 NS = 1_000_000_000
 
@@ -76,9 +77,11 @@ def _fault_error(outcome: str, rule: "FaultRule") -> BrokerError:
 
 
 def _number(data: dict, name: str, default: Any, low: float, high: float, integer: bool = False) -> Any:
-    value = data.get(name, default)
-    if value is None:
-        return None
+    value = data.get(name)
+    if value is None:  # left out or null: the default
+        return default
+    if isinstance(value, float) and integer and value.is_integer():
+        value = int(value)  # 5.0 is a whole number (as JSON Schema's integer has it)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         raise ConfigurationError(f"fault.{name}={value!r}: must be a {'whole ' if integer else ''}number")
     if not low <= value <= high:
@@ -245,7 +248,7 @@ class FaultInjector:
         if not isinstance(name, str) or not 0 < len(name) <= 64:
             raise ConfigurationError(f"fault.name={name!r}: must be a string of 1-64 characters")
         if any(r.name == name for r in self.all_rules()):
-            raise ConfigurationError(f"fault.name={name!r}: a rule with this name exists")
+            raise NameInUse(f"fault.name={name!r}: a rule with this name exists")
         if outcome == "rate_limit":
             rule: Any = RateLimitRule(name, _number(spec, "limit", DEFAULT_RATE_LIMIT, 1, 10**6, True),
                                       float(_number(spec, "period_seconds", DEFAULT_RATE_PERIOD, 0.001, 86_400)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 from .config import AccountConfig, BrokerConfig
-from .state import SnapshotInfo, StateDiff  # noqa: F401 - types of the snapshot calls
+from .snapshot_types import SnapshotInfo, StateDiff  # noqa: F401 - types of the snapshot calls
 from .domain import (Account, Bar, Fill, MarketState, Order, OrderBook, OrderEvent, OrderRequest, Position, Quote,
                      Trade)
 

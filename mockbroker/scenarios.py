@@ -18,7 +18,7 @@ everything else stays as configured, so ``scenario="volatile"`` with ``volatilit
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,38 +27,7 @@ from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, 
 from .documents import read_document
 from .errors import ConfigurationError
 
-SCENARIOS = ("normal", "volatile", "trending", "range", "flash_crash", "no_liquidity", "failure")
-
-
-def apply_scenario(config: BrokerConfig, available_models: set[str] | frozenset[str] = frozenset()) -> tuple[BrokerConfig, list[dict]]:
-    """The configuration with the scenario's preset applied, and the market events it starts at time zero."""
-    name = config.scenario
-    market, execution = config.market, config.execution
-    events: list[dict] = []
-    if name == "normal":
-        pass
-    elif name == "volatile":
-        market = market.with_changes(volatility=max(4.0, market.volatility * 3), spread=market.spread * 2.5)
-    elif name == "trending":
-        if "momentum" in available_models and market.model in ("random_walk", "momentum"):
-            params = {"trend": 3.0, "trend_half_life": 1.0, **market.params}
-            market = market.with_changes(model="momentum", drift=market.drift or 1.5, params=params)
-        else:
-            market = market.with_changes(drift=market.drift or 1.5)
-    elif name == "range":
-        if "mean_reversion" in available_models and market.model in ("random_walk", "mean_reversion"):
-            market = market.with_changes(model="mean_reversion", drift=0.0)
-        else:
-            market = market.with_changes(volatility=market.volatility * 0.5, drift=0.0)
-    elif name == "flash_crash":
-        events.append({"type": "flash_crash"})  # shaped like 6 May 2010 (the event's defaults)
-    elif name == "no_liquidity":
-        events.append({"type": "liquidity_crisis", "liquidity_factor": 0.05, "spread_factor": 20.0})
-    elif name == "failure":
-        execution = execution.with_changes(rejection_rate=max(execution.rejection_rate, 0.25))
-    else:
-        raise ConfigurationError(f"scenario={name!r}: must be one of {', '.join(SCENARIOS)}")
-    return replace(config, market=market, execution=execution), events
+from .presets import SCENARIOS, apply_scenario  # noqa: F401 - the presets are part of this module's API
 
 
 # --- scenario files and the fluent builder ------------------------------------------------------------------------
@@ -106,15 +75,6 @@ class ScenarioSpec:
         else:
             path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return path
-
-    def broker(self):
-        """A ``MockBroker`` set up with this scenario, its events started (timed ones scheduled)."""
-        from .broker import MockBroker
-
-        broker = MockBroker(self.config)
-        for event in self.events:
-            broker.inject(dict(event))
-        return broker
 
 
 def _plain(value: Any) -> Any:
@@ -201,7 +161,7 @@ class ScenarioBuilder:
 
         spec = (scenario("volatile").model("garch", alpha=0.1).symbols("ACME", "XYZ").seed(7)
                 .flash_crash(drop_pct=8, over_seconds=180, at_seconds=300).build())
-        broker = spec.broker()      # or spec.save("volatile-crash.yaml")
+        broker = MockBroker.from_scenario(spec)      # or spec.save("volatile-crash.yaml")
     """
 
     def __init__(self, base: str = "normal") -> None:

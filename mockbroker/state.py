@@ -35,7 +35,7 @@ import pickle
 import re
 import tempfile
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Protocol
@@ -43,6 +43,7 @@ from typing import Any, Iterable, Protocol
 from .clock import NS_PER_SECOND, iso
 from .errors import ERROR_CLASSES, BrokerError, InvalidArgument
 from .gcpause import collector_paused
+from .snapshot_types import Change, SnapshotInfo, StateDiff  # noqa: F401 - the values these calls return
 
 FORMAT = 2
 """Snapshot payload format. Raise it when the payload's meaning changes; older formats stay loadable or fail
@@ -85,7 +86,14 @@ class SnapshotVersionError(SnapshotError):
     http_status = 422
 
 
-for _cls in (SnapshotError, SnapshotNotFound, SnapshotCorrupt, SnapshotVersionError):
+class NotInThePast(SnapshotError):
+    """``rewind`` was asked for a time later than now (time travel forward is ``advance``)."""
+
+    code = "not_in_the_past"
+    http_status = 409
+
+
+for _cls in (SnapshotError, SnapshotNotFound, SnapshotCorrupt, SnapshotVersionError, NotInThePast):
     ERROR_CLASSES.setdefault(_cls.code, _cls)
 
 
@@ -97,33 +105,6 @@ def check_name(name: Any) -> str:
 
 
 # ----- values ------------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    """What a listing shows about a snapshot."""
-
-    name: str
-    time_ns: int
-    orders: int
-    fills: int
-    size: int
-    checksum: str
-    taken_at: str = ""
-
-    @property
-    def time(self) -> str:
-        return iso(self.time_ns)
-
-    def to_dict(self) -> dict:
-        return {"id": self.name, "name": self.name, "time_ns": self.time_ns, "now": self.time,
-                "now_ns": self.time_ns, "orders": self.orders, "fills": self.fills, "size": self.size,
-                "checksum": self.checksum, "taken_at": self.taken_at}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "SnapshotInfo":
-        return cls(data["name"], int(data["time_ns"]), int(data["orders"]), int(data["fills"]), int(data["size"]),
-                   data["checksum"], data.get("taken_at", ""))
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -335,6 +316,9 @@ def rewind(broker, to_ns: int) -> SnapshotInfo:
     """Step the clock back to ``to_ns``: restore the latest snapshot at or before it, then run forward to it."""
     if isinstance(to_ns, bool) or not isinstance(to_ns, int):
         raise InvalidArgument("to_ns", to_ns, "must be a time in nanoseconds")
+    if to_ns > broker.now_ns():
+        raise NotInThePast(f"to_ns={to_ns}: {iso(to_ns) if to_ns < 2**63 else 'that'} is later than now "
+                           f"({iso(broker.now_ns())}); rewind steps back, advance moves forward", to_ns=to_ns)
     store = store_of(broker)
     candidates = [i for i in store.infos() if i.time_ns <= to_ns]
     if not candidates:
@@ -342,7 +326,7 @@ def rewind(broker, to_ns: int) -> SnapshotInfo:
                                time=iso(to_ns))
     best = max(candidates, key=lambda i: i.time_ns)
     info = restore(broker, best.name)
-    if to_ns > broker.now_ns():
+    if to_ns > broker.now_ns():  # back to the snapshot, then forward to the moment asked for
         broker.advance((to_ns - broker.now_ns()) / NS_PER_SECOND)
     return info
 
@@ -442,54 +426,6 @@ def _symbols(broker) -> list[str]:
 
 
 # ----- diff in a tester's words ------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Change:
-    """One difference. ``subject`` is what a table row names ("alice's cash", "alice's ACME position",
-    "alice's orders", "ACME price", "the clock", "the account bob"); ``before``/``after`` are the values as a
-    tester writes them ("$100,000.00", "100 shares", "filled"); ``text`` is the whole sentence."""
-
-    subject: str
-    before: str | None
-    after: str | None
-    text: str
-
-    def to_dict(self) -> dict:
-        return {"subject": self.subject, "before": self.before, "after": self.after, "text": self.text}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Change":
-        return cls(data["subject"], data.get("before"), data.get("after"), data["text"])
-
-
-@dataclass(frozen=True)
-class StateDiff:
-    before: str
-    after: str
-    changes: tuple[Change, ...] = field(default_factory=tuple)
-
-    def __bool__(self) -> bool:
-        return bool(self.changes)
-
-    def subjects(self) -> list[str]:
-        return list(dict.fromkeys(c.subject for c in self.changes))
-
-    def about(self, subject: str) -> list[Change]:
-        return [c for c in self.changes if c.subject.lower() == subject.lower()]
-
-    def __str__(self) -> str:
-        if not self.changes:
-            return f"nothing changed from {self.before} to {self.after}"
-        return f"from {self.before} to {self.after}:\n" + "\n".join(f"- {c.text}" for c in self.changes)
-
-    def to_dict(self) -> dict:
-        return {"from": self.before, "to": self.after, "changes": [c.to_dict() for c in self.changes],
-                "text": str(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StateDiff":
-        return cls(data["from"], data["to"], tuple(Change.from_dict(c) for c in data.get("changes", ())))
-
 
 def dollars(amount: str | None) -> str:
     if amount is None:

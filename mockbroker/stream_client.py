@@ -24,7 +24,7 @@ import msgpack
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from .domain import Bar, Quote, Trade
+from .domain import Bar, Order, Quote, Trade
 from .errors import AuthenticationFailed, BrokerError, ConnectionFailed, PermissionDenied, Timeout
 from .streams import MARKET_KINDS, StreamMessage
 
@@ -63,10 +63,10 @@ def market_from_wire(msg: dict) -> StreamMessage | None:
     return None
 
 
-def order_update_from_wire(data: dict) -> StreamMessage:
-    from .client import order_from
-
-    order = order_from(data["order"])
+def order_update_from_wire(data: dict, parse_order: Callable[[dict], Order]) -> StreamMessage:
+    """A trade update; ``parse_order`` reads the service's order JSON (``HttpBroker`` hands in its own parser, so
+    this module never imports the client that imports it)."""
+    order = parse_order(data["order"])
     return StreamMessage("order_update", order.symbol, _ns_from_iso(data["timestamp"]), order, data["event"])
 
 
@@ -80,6 +80,7 @@ class HttpStream:
 
             raise InvalidArgument("stream", stream, "must be trade_updates or market_data")
         self.broker = broker
+        self.parse_order: Callable[[dict], Order] = broker.parse_order  # the client's order parser
         self.stream = stream
         self.account = account
         self.channels = {k: list(v) for k, v in channels.items() if v}
@@ -275,7 +276,7 @@ class HttpStream:
                 parsed = [market_from_wire(i) for i in items]
             else:
                 items = [json.loads(raw)]
-                parsed = [order_update_from_wire(i["data"]) if i.get("stream") == "trade_updates" else
+                parsed = [order_update_from_wire(i["data"], self.parse_order) if i.get("stream") == "trade_updates" else
                           StreamMessage("error", None, 0, {"code": i["data"].get("code"),
                                                            "message": i["data"].get("message")})
                           if i.get("stream") == "error" else None for i in items]

@@ -86,9 +86,10 @@ def _walk_price(levels: list[tuple[float, int]], qty: int, touch: float) -> floa
 
 
 def exit_position(broker: Any, symbol: str, attempts: int = 6) -> list[Order]:
-    """Close the whole position at market; [] when flat. A broker that wants buying power to cover a short (the
-    mock does) may refuse one order for it all: then the cover goes in parts, each sized from the refusal's
-    ``needed`` and ``available``, until the position is closed or ``attempts`` orders were tried."""
+    """Close the whole position at market; [] when flat. A broker that wants buying power to cover a short (some
+    real brokers' margin rules do; the mock no longer does) may refuse one order for it all: then the cover goes in
+    parts, each sized from the refusal's ``needed`` and ``available``, until the position is closed or ``attempts``
+    orders were tried."""
     try:
         return [broker.close_position(symbol)]
     except PositionNotFound:

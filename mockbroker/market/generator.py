@@ -28,7 +28,7 @@ import numpy as np
 from ..clock import DEFAULT_START, NS_PER_SECOND, to_ns
 from ..config import BrokerConfig, SymbolConfig
 from ..errors import ConfigurationError
-from ..scenarios import apply_scenario
+from ..presets import apply_scenario
 from ..seeds import SeedBank
 from . import microstructure, session
 from .events import Dividend, FlashCrash, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event

@@ -19,6 +19,7 @@ from .metrics import LatencyMiddleware, Metrics
 from . import faults, streams
 from .faults import FaultTransportMiddleware
 from .ratelimit import RateLimitHeadersMiddleware
+from .guard import Limits, RequestGuard
 from .routers import control, health, market_data, trading
 from .streams import StreamHub
 from .state import ServiceState, config_with_keys
@@ -37,20 +38,23 @@ def _make_engine(config: BrokerConfig):
 
 
 def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerConfig | dict | None = None,
-               clock: str = "virtual") -> FastAPI:
+               clock: str = "virtual", *, seed_keys: bool = False, limits: Limits | None = None) -> FastAPI:
     """Build the app around ``broker`` (a ``Broker`` + ``SimulationControl``), or around a new ``MockBroker``
     built from ``config`` (a ``BrokerConfig`` or a ``/mock/configure`` body; defaults otherwise).
 
-    Accounts without API keys get keys derived from the seed (``GET /mock/accounts`` lists them). With
-    ``clock="realtime"`` a background task advances the virtual clock by wall time at the market's update
-    frequency.
+    Accounts configured without API keys get random keys (``GET /mock/accounts`` lists them), or keys derived
+    from the seed with ``seed_keys=True``; a ``broker`` handed in keeps the keys it has. ``limits`` caps request
+    bodies and WebSocket connections (``guard.Limits``). With ``clock="realtime"`` a background task advances the
+    virtual clock by wall time at the market's update frequency.
     """
     if clock not in ("virtual", "realtime"):
         raise ValueError(f"clock={clock!r}: must be 'virtual' or 'realtime'")
+    limits = limits or Limits()
     if isinstance(config, dict):
         config = BrokerConfig.from_dict(config)
     if broker is None:
-        broker = _make_engine(config or BrokerConfig())
+        config = config_with_keys(config or BrokerConfig(), seed_keys)
+        broker = _make_engine(config)
     config = getattr(broker, "config", None) or config
     if isinstance(config, BrokerConfig):
         keyed = config_with_keys(config)
@@ -59,7 +63,7 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
         config = keyed
     else:
         config = None
-    service = ServiceState(broker, config, admin_key)
+    service = ServiceState(broker, config, admin_key, seed_keys)
     metrics = Metrics(service)
 
     @contextlib.asynccontextmanager
@@ -90,12 +94,14 @@ def create_app(broker: Any = None, admin_key: str | None = None, config: BrokerC
     app.include_router(control.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
     app.include_router(health.router)
     # streams and faults (mockbroker/service/streams.py, faults.py)
-    hub = StreamHub(service, metrics)
+    hub = StreamHub(service, metrics, limits)
     app.state.hub = hub
+    app.state.limits = limits
     app.include_router(streams.router)
     app.include_router(faults.router, dependencies=[Depends(require_admin)] if admin_key is not None else [])
     app.add_middleware(RateLimitHeadersMiddleware, service=service)
     app.add_middleware(FaultTransportMiddleware, hub=hub)
+    app.add_middleware(RequestGuard, service=service, limits=limits)  # before any body byte is read
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
 

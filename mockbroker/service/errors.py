@@ -29,6 +29,7 @@ ALPACA_CODES = {
     404: 40410000,  # not found
     405: 40510000,  # method not allowed (ours: Alpaca has no code for it)
     409: 40910000,  # conflict (ours)
+    413: 41310000,  # request body over the service's cap (ours)
     422: 42210000,  # unprocessable: invalid order, invalid argument, invalid configuration
     429: 42910000,  # rate limit
     500: 50010000,  # internal server error
@@ -38,7 +39,8 @@ ALPACA_CODES = {
 }
 
 ERROR_BY_STATUS = {400: "invalid_argument", 401: "authentication_failed", 403: "permission_denied",
-                   404: "not_found", 405: "method_not_allowed", 422: "invalid_argument", 429: "rate_limited",
+                   404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 422: "invalid_argument",
+                   429: "rate_limited",
                    500: "broker_error", 503: "service_unavailable", 504: "timeout"}
 
 
@@ -157,5 +159,6 @@ def responses(*statuses: int) -> dict:
 _DESCRIPTIONS = {400: "malformed request (bad JSON)", 401: "missing or wrong API keys",
                  403: "refused: insufficient buying power, market closed or halted, permission denied",
                  404: "no such order, position, symbol, account or snapshot (another account's ids are 404 too)",
+                 413: "the request body is over the service's cap (serve --max-body-bytes)",
                  422: "invalid argument, invalid order or invalid configuration", 429: "rate limited (injected)",
                  503: "service unavailable (injected)", 504: "timeout (injected)"}

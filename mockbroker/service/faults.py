@@ -26,7 +26,7 @@ from typing import Annotated, Optional
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import InvalidArgument
+from ..errors import ERROR_CLASSES, BrokerError
 from .deps import get_state
 from .errors import responses
 from .state import ServiceState
@@ -112,15 +112,24 @@ async def list_faults(state: State):
     return JSONResponse({"rules": rules, "stream_limits": limits})
 
 
+class FaultRuleNotFound(BrokerError):
+    """``DELETE /mock/faults?name=`` named no rule (404)."""
+
+    code = "fault_rule_not_found"
+    http_status = 404
+
+
+ERROR_CLASSES.setdefault(FaultRuleNotFound.code, FaultRuleNotFound)
+
+
 @router.delete("/faults", responses=responses(401, 404, 422))
-async def clear_faults(state: State, name: Annotated[Optional[str], Query(max_length=64)] = None):
-    """Remove the rule called ``name``, or every rule."""
+async def clear_faults(state: State, name: Annotated[Optional[str], Query(min_length=1, max_length=64)] = None):
+    """Remove the rule called ``name`` (404 when there is none), or every rule."""
     with state.lock:
-        result = state.broker.inject({"type": "clear_faults", **({"name": name} if name else {})})
-    removed = result["applied"]["removed"]
-    if name and not removed:
-        raise InvalidArgument("name", name, "no fault rule by this name")
-    return JSONResponse({"removed": removed})
+        if name is not None and name not in {r.get("name") for r in state.broker.fault_rules()}:
+            raise FaultRuleNotFound(f"name={name!r}: no fault rule by this name", name=name)
+        result = state.broker.inject({"type": "clear_faults", **({"name": name} if name is not None else {})})
+    return JSONResponse({"removed": result["applied"]["removed"]})
 
 
 @router.get("/streams", responses=responses(401, 422))

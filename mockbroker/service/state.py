@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import secrets
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -46,20 +47,26 @@ def account_uuid(account_id: str) -> str:
 
 
 def default_keys(seed: int, account_id: str) -> tuple[str, str]:
-    """The key pair an account gets when its configuration names none: derived from the seed, so reproducible."""
+    """Seed-derived keys (``serve --seed-keys``): reproducible, so anyone who knows the seed knows them."""
     digest = hashlib.sha256(f"mockbroker-keys|{seed}|{account_id}".encode()).hexdigest().upper()
     return "PK" + digest[:18], digest[18:58]
 
 
-def with_keys(account: AccountConfig, seed: int) -> AccountConfig:
+def random_keys() -> tuple[str, str]:
+    """The key pair an account gets by default when its configuration names none: unguessable (``secrets``)."""
+    return "PK" + secrets.token_hex(9).upper(), secrets.token_hex(20).upper()
+
+
+def with_keys(account: AccountConfig, seed: int, seed_keys: bool = False) -> AccountConfig:
+    """The account with a key pair: its own, else random ones (seed-derived ones when ``seed_keys``)."""
     if account.api_key_id and account.api_secret_key:
         return account
-    key_id, secret = default_keys(seed, account.id)
+    key_id, secret = default_keys(seed, account.id) if seed_keys else random_keys()
     return replace(account, api_key_id=account.api_key_id or key_id, api_secret_key=account.api_secret_key or secret)
 
 
-def config_with_keys(config: BrokerConfig) -> BrokerConfig:
-    return replace(config, accounts=tuple(with_keys(a, config.seed) for a in config.accounts))
+def config_with_keys(config: BrokerConfig, seed_keys: bool = False) -> BrokerConfig:
+    return replace(config, accounts=tuple(with_keys(a, config.seed, seed_keys) for a in config.accounts))
 
 
 class IdMap:
@@ -95,9 +102,11 @@ class Snapshot:
 
 
 class ServiceState:
-    def __init__(self, broker: Any, config: BrokerConfig | None, admin_key: str | None = None) -> None:
+    def __init__(self, broker: Any, config: BrokerConfig | None, admin_key: str | None = None,
+                 seed_keys: bool = False) -> None:
         self.lock = threading.RLock()
         self.admin_key = admin_key
+        self.seed_keys = seed_keys  # accounts configured without keys get seed-derived ones, else random ones
         self.broker = broker
         self.config = config
         self.ids = IdMap()
@@ -123,11 +132,12 @@ class ServiceState:
         return tuple(fallback)
 
     def configure(self, config: BrokerConfig) -> tuple[BrokerConfig, Any]:
-        """Configure the engine. Keys: the configured ones, else the engine's, else ones derived from the seed."""
+        """Configure the engine. Keys: the configured ones, else random ones (seed-derived with ``seed_keys``),
+        given to the engine with the configuration (so they are kept in its snapshots and ``--db``)."""
+        config = config_with_keys(config, self.seed_keys)
         result = self.broker.configure(config)
         engine_config = getattr(self.broker, "config", None)
-        config = engine_config if isinstance(engine_config, BrokerConfig) else config_with_keys(config)
-        config = config_with_keys(config)
+        config = config_with_keys(engine_config if isinstance(engine_config, BrokerConfig) else config)
         self.config = config
         self.keys.clear()
         self.accounts.clear()
@@ -135,11 +145,10 @@ class ServiceState:
         return config, result
 
     def open_account(self, account: AccountConfig) -> tuple[AccountConfig, Any]:
+        account = with_keys(account, self.config.seed if self.config is not None else 0, self.seed_keys)
         result = self.broker.open_account(account)
         if isinstance(result, dict) and result.get("api_key_id") and result.get("api_secret_key"):
             account = replace(account, api_key_id=result["api_key_id"], api_secret_key=result["api_secret_key"])
-        else:
-            account = with_keys(account, self.config.seed if self.config is not None else 0)
         self._learn_accounts([account])
         if self.config is not None:
             self.config = replace(self.config, accounts=self.config.accounts + (account,))

@@ -21,12 +21,21 @@ Rules:
   slowness, a client that stopped reading is.
 - ``POST /mock/streams/flush`` pumps and waits until every connection's backlog is written; it answers how many
   messages each connection has been sent, so a client can wait until it has read them all (``HttpBroker`` does).
+- Caps (``guard.Limits``): a connection that has not authenticated within ``ws_auth_timeout`` seconds is told so
+  (market data: 404 ``auth timeout``, as Alpaca; trade updates: ``unauthorized``) and closed; one client address
+  may hold ``ws_per_client`` connections and the service ``ws_total``, authenticated or not (406 ``connection limit
+  exceeded``, then closed). A closed connection leaves nothing behind in the hub.
+- Every frame gets an answer: one that is not valid JSON/msgpack, not an object, has an unknown action or fields
+  of the wrong shape is answered with the protocol's error (trade updates ``{"stream": "error", "data": {"code":
+  400, "message": ...}}``, market data ``[{"T": "error", "code": 400, "msg": "invalid syntax"}]``) and the
+  connection stays open; the handlers never let an exception out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import itertools
 import json
 import logging
@@ -37,6 +46,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from ..streams import KIND_CODE, MARKET_KINDS
 from . import serializers as ser
+from .guard import Limits
 
 log = logging.getLogger("mockbroker.service.streams")
 
@@ -45,9 +55,19 @@ MAX_BACKLOG = 10_000
 SLOW_SECONDS = 2.0
 BATCH = 200
 PUMP_INTERVAL = 0.05
-AUTH_TIMEOUT = 30.0
+CLOSE_CODES = {"slow_client": 1008, "auth_timeout": 1008, "connection_limit": 1008}
+"""Close codes by reason (1008: policy violation); anything else closes normally (1000)."""
 SYMBOL_CHANNELS = ("trades", "quotes", "bars", "statuses", "updatedBars", "dailyBars", "lulds", "corrections",
                    "cancelErrors", "orderbooks")
+
+
+def release_freed_memory() -> None:
+    """Give the memory that closed connections freed back to the operating system: glibc's allocator keeps freed
+    heap pages otherwise (a burst of 2,000 connections left ~120 MB resident after they had all gone)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def _loop_time() -> float:
@@ -99,6 +119,7 @@ class Connection:
         self.stream = stream  # trade_updates or market_data
         self.id = next(Connection.ids)
         self.client = client
+        self.address = ws.client.host if ws.client is not None else None  # what the per-client cap counts
         self.account: str | None = None
         self.listening = False
         self.channels: dict[str, set[str]] = {k: set() for k in MARKET_KINDS}
@@ -138,9 +159,10 @@ class Connection:
 class StreamHub:
     """Every open connection, and the cursors into the engine's feed and event log."""
 
-    def __init__(self, service, metrics=None) -> None:
+    def __init__(self, service, metrics=None, limits: Limits | None = None) -> None:
         self.service = service
         self.metrics = metrics
+        self.limits = limits or Limits()
         self.connections: dict[int, Connection] = {}
         self.feed = None
         self.feed_seq = 0
@@ -152,6 +174,12 @@ class StreamHub:
         self.sent_total = 0
 
     # ----- lifecycle
+    def over_limit(self, client: str | None) -> bool:
+        """Whether one more connection (from ``client``'s address) would pass the caps."""
+        if len(self.connections) >= self.limits.ws_total:
+            return True
+        return sum(1 for c in self.connections.values() if c.address == client) >= self.limits.ws_per_client
+
     def add(self, conn: Connection) -> None:
         conn.last_progress = asyncio.get_running_loop().time()
         self.connections[conn.id] = conn
@@ -163,9 +191,11 @@ class StreamHub:
     def remove(self, conn: Connection) -> None:
         if self.connections.pop(conn.id, None) is not None and conn.stream == "market_data" and conn.listening:
             self._unwatch()
-        if not self.connections and self.task is not None:
-            self.task.cancel()
-            self.task = None
+        if not self.connections:
+            if self.task is not None:
+                self.task.cancel()
+                self.task = None
+            release_freed_memory()
         self._gauge()
 
     def _gauge(self) -> None:
@@ -315,7 +345,7 @@ async def _writer(conn: Connection, hub: StreamHub, binary: bool) -> None:
         payload, count = await conn.queue.get()
         if payload is None:
             with contextlib.suppress(Exception):
-                await conn.ws.close(code=1000 if conn.closing != "slow_client" else 1008)
+                await conn.ws.close(code=CLOSE_CODES.get(conn.closing, 1000))
             conn.backlog = 0
             return
         if binary:
@@ -328,21 +358,40 @@ async def _writer(conn: Connection, hub: StreamHub, binary: bool) -> None:
         hub.sent_total += count
 
 
-async def _run(ws: WebSocket, conn: Connection, hub: StreamHub, handle, binary: bool) -> None:
+async def _run(ws: WebSocket, conn: Connection, hub: StreamHub, handle, binary: bool, malformed, timed_out) -> None:
+    """Read frames until the client or the writer ends the connection. A frame the handler cannot take is answered
+    with ``malformed()`` (the protocol's error); no authentication within the timeout, with ``timed_out()``."""
+    loop = asyncio.get_running_loop()
     hub.add(conn)
-    writer = asyncio.get_running_loop().create_task(_writer(conn, hub, binary))
+    writer = loop.create_task(_writer(conn, hub, binary))
+    deadline = loop.time() + hub.limits.ws_auth_timeout
     try:
         while not writer.done():
-            receive = asyncio.get_running_loop().create_task(ws.receive())
-            done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+            receive = loop.create_task(ws.receive())
+            waiting = conn.account is None and conn.closing is None
+            done, _ = await asyncio.wait({receive, writer}, timeout=max(0.0, deadline - loop.time())
+                                         if waiting else None, return_when=asyncio.FIRST_COMPLETED)
+            if not done:  # still not authenticated: say so, then close once that is written
+                receive.cancel()
+                timed_out()
+                conn.closing = "auth_timeout"
+                conn.push(None, 0)
+                continue
             if receive not in done:
                 receive.cancel()
                 break
             message = receive.result()
             if message["type"] == "websocket.disconnect":
                 break
+            if conn.closing is not None:
+                continue  # the connection is being closed: the rest is not read
             raw = message.get("bytes") if message.get("bytes") is not None else message.get("text")
-            await handle(raw)
+            try:
+                await handle(raw)
+            except Exception:  # noqa: BLE001 - a frame must never break the connection: answer it
+                log.warning("stream %s: unexpected frame %r", conn.stream, raw if len(raw or "") < 200 else "...",
+                            exc_info=True)
+                malformed()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
@@ -350,6 +399,18 @@ async def _run(ws: WebSocket, conn: Connection, hub: StreamHub, handle, binary: 
         writer.cancel()
         with contextlib.suppress(BaseException):
             await writer
+        conn.ws = None  # nothing of the connection stays referenced from its own state
+
+
+async def _refuse_over_limit(ws: WebSocket, hub: StreamHub, message: str | bytes) -> bool:
+    """Accept, and when the connection would pass a cap, send ``message`` (406) and close: True if refused."""
+    refused = hub.over_limit(ws.client.host if ws.client is not None else None)
+    await ws.accept()
+    if refused:
+        with contextlib.suppress(Exception):
+            await (ws.send_bytes(message) if isinstance(message, bytes) else ws.send_text(message))
+            await ws.close(code=CLOSE_CODES["connection_limit"])
+    return refused
 
 
 def _hub(ws: WebSocket) -> StreamHub:
@@ -359,23 +420,27 @@ def _hub(ws: WebSocket) -> StreamHub:
 @router.websocket("/stream")
 async def trade_updates(ws: WebSocket):
     """Alpaca's trade-updates stream (JSON)."""
-    await ws.accept()
     hub = _hub(ws)
+    if await _refuse_over_limit(ws, hub, json.dumps({"stream": "error", "data": {
+            "code": 406, "message": "connection limit exceeded"}})):
+        return
     service = ws.app.state.service
     conn = Connection(ws, "trade_updates", ws.query_params.get("client"))
 
     def reply(stream: str, data: dict) -> None:
         conn.push(json.dumps({"stream": stream, "data": data}))
 
+    def invalid(why: str = "") -> None:
+        reply("error", {"code": 400, "message": "invalid syntax" + (f": {why}" if why else "")})
+
     async def handle(raw) -> None:
-        try:
-            msg = json.loads(raw if isinstance(raw, str) else raw.decode())
-            action, data = msg.get("action"), msg.get("data") or {}
-        except (ValueError, AttributeError, UnicodeDecodeError):
-            reply("error", {"code": 400, "message": "invalid syntax"})
+        parsed = parse_trade_message(raw)
+        if isinstance(parsed, str):
+            invalid(parsed)
             return
+        action, data = parsed
         if action in ("authenticate", "auth"):
-            key_id, secret = data.get("key_id"), data.get("secret_key")
+            key_id, secret = data["key_id"], data["secret_key"]
             try:
                 with service.lock:
                     account = service.authenticate(key_id, secret)
@@ -399,15 +464,41 @@ async def trade_updates(ws: WebSocket):
                 reply("authorization", {"action": "listen", "status": "unauthorized",
                                         "message": "not authenticated"})
                 return
-            streams = data.get("streams") or []
-            if "trade_updates" in streams and not conn.listening:
+            if "trade_updates" in data["streams"] and not conn.listening:
                 hub.position()  # deliver what happened before now to the others; this one starts now
                 conn.listening = True
             reply("listening", {"streams": ["trade_updates"] if conn.listening else []})
-        else:
-            reply("error", {"code": 400, "message": "invalid syntax"})
 
-    await _run(ws, conn, hub, handle, binary=False)
+    def timed_out() -> None:
+        reply("authorization", {"action": "authenticate", "status": "unauthorized",
+                                "message": f"authentication timeout: authenticate within "
+                                           f"{hub.limits.ws_auth_timeout:g} s"})
+
+    await _run(ws, conn, hub, handle, binary=False, malformed=invalid, timed_out=timed_out)
+
+
+TRADE_ACTIONS = {"authenticate": {"key_id": str, "secret_key": str}, "auth": {"key_id": str, "secret_key": str},
+                 "listen": {"streams": list}}
+"""The trade-updates stream's actions and the fields (and types) their ``data`` needs."""
+
+
+def parse_trade_message(raw: Any) -> tuple[str, dict] | str:
+    """``(action, data)`` of a trade-updates frame, or why it is malformed (answered as invalid syntax)."""
+    try:
+        msg = json.loads(raw if isinstance(raw, str) else bytes(raw).decode("utf-8"))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return "not JSON"
+    if not isinstance(msg, dict):
+        return "a message is a JSON object"
+    action, data = msg.get("action"), msg.get("data")
+    if not isinstance(action, str) or action not in TRADE_ACTIONS:
+        return f"action must be one of {', '.join(sorted(TRADE_ACTIONS))}"
+    fields = TRADE_ACTIONS[action]
+    if not isinstance(data, dict) or any(not isinstance(data.get(name), kind) for name, kind in fields.items()):
+        return f"{action} needs data {{{', '.join(f'{n}: {k.__name__}' for n, k in fields.items())}}}"
+    if action == "listen" and not all(isinstance(s, str) for s in data["streams"]):
+        return "listen needs data {streams: a list of stream names}"
+    return action, data
 
 
 def auth_fault(broker, stream: str, account: str) -> None:
@@ -428,8 +519,10 @@ def _max_symbols(service) -> int | None:
 
 
 async def market_data(ws: WebSocket):
-    await ws.accept()
     hub = _hub(ws)
+    if await _refuse_over_limit(ws, hub, msgpack.packb([{"T": "error", "code": 406,
+                                                          "msg": "connection limit exceeded"}])):
+        return
     service = ws.app.state.service
     conn = Connection(ws, "market_data", ws.query_params.get("client"))
 
@@ -455,6 +548,9 @@ async def market_data(ws: WebSocket):
             error(400, "invalid syntax")
             return
         if action == "auth":
+            if not isinstance(msg.get("key"), str) or not isinstance(msg.get("secret"), str):
+                error(400, "invalid syntax")
+                return
             if conn.account is not None:
                 error(403, "already authenticated")
                 return
@@ -500,7 +596,8 @@ async def market_data(ws: WebSocket):
             error(400, "invalid syntax")
 
     reply({"T": "success", "msg": "connected"})
-    await _run(ws, conn, hub, handle, binary=True)
+    await _run(ws, conn, hub, handle, binary=True, malformed=lambda: error(400, "invalid syntax"),
+               timed_out=lambda: error(404, "auth timeout"))
 
 
 router.add_api_websocket_route("/v2/iex", market_data)

@@ -1,7 +1,7 @@
 """Which broker the suite drives, chosen by ``-D target=``; the steps never know which one they hold.
 
 - ``inprocess`` (default): ``mockbroker.broker.MockBroker`` in this process.
-- ``http``: one ``mockbroker.service.process.ServiceProcess`` for the whole run, driven through
+- ``http``: one ``mockbroker.harness.ServiceProcess`` for the whole run, driven through
   ``mockbroker.client.HttpBroker``.
 - ``package.module:factory``: any callable returning an object that implements ``Broker`` and
   ``SimulationControl``.
@@ -27,7 +27,7 @@ def _inprocess() -> Iterator[object]:
 
 def _http() -> Iterator[object]:
     from mockbroker.client import HttpBroker
-    from mockbroker.service.process import ServiceProcess
+    from mockbroker.harness import ServiceProcess
 
     process = ServiceProcess()
     if hasattr(process, "start"):

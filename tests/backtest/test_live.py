@@ -30,7 +30,7 @@ def test_the_sma_crossover_trades_the_in_process_mock():
 
 def test_the_same_strategy_trades_over_http():
     from mockbroker.client import HttpBroker
-    from mockbroker.service.process import ServiceProcess
+    from mockbroker.harness import ServiceProcess
 
     local = MockBroker(BrokerConfig.from_dict(CONFIG))
     local_seen, local_orders = trade_live(local)

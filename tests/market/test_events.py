@@ -95,7 +95,7 @@ def test_split_adjusts_prices_history_and_positions_and_the_ledger_still_reconci
 
 
 def test_dividend_pays_holders_charges_shorts_and_drops_the_price():
-    broker = scenario().account("long").account("short").seed(7).build().broker()
+    broker = MockBroker.from_scenario(scenario().account("long").account("short").seed(7).build())
     for account, side in (("long", Side.BUY), ("short", Side.SELL)):
         broker.settle_order(broker.submit_order(OrderRequest("ACME", 100, side), account).id, account)
     cash = {a: broker.get_account(a).cash for a in ("long", "short")}

@@ -72,8 +72,8 @@ def test_json_files_and_round_trips(tmp_path):
 
 
 def test_the_builder_composes_model_events_symbols_and_seed():
-    broker = scenario("volatile").model("garch", alpha=0.08).symbols("ACME", "XYZ").seed(11) \
-        .flash_crash(drop_pct=10, over_seconds=60, at_seconds=120).build().broker()
+    broker = MockBroker.from_scenario(scenario("volatile").model("garch", alpha=0.08).symbols("ACME", "XYZ").seed(11)
+                                      .flash_crash(drop_pct=10, over_seconds=60, at_seconds=120).build())
     assert broker.seed == 11 and sorted(broker.market.symbols) == ["ACME", "XYZ"]
     broker.advance(170)
     assert all("flash crash" in " ".join(broker.market_state(s).events) for s in ("ACME", "XYZ"))

@@ -10,7 +10,7 @@ if str(ROOT) not in sys.path:
 from fastapi.testclient import TestClient  # noqa: E402
 
 from mockbroker.service import create_app  # noqa: E402
-from mockbroker.service.process import ServiceProcess  # noqa: E402
+from mockbroker.harness import ServiceProcess  # noqa: E402
 
 CONFIG = {"symbols": ["ACME", "BETA"], "accounts": [{"id": "alice", "cash": "100000"},
                                                      {"id": "bob", "cash": "50000"}], "seed": 7}

@@ -18,7 +18,7 @@ from alpaca.trading.requests import MarketOrderRequest  # noqa: E402
 from alpaca.trading.stream import TradingStream  # noqa: E402
 
 KEY, SECRET = "PKSTREAMALICE000001", "alice-stream-secret-000000000000000000000"
-WAIT = 10.0
+WAIT = 60.0  # a bound for a busy machine, not a speed claim: the waits end as soon as the event is seen
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_rules_are_listed_cleared_and_gone_after_reset(service, broker):
     listing = requests.get(service.base_url + "/mock/faults", timeout=5).json()
     assert [r["name"] for r in listing["rules"]] == ["never"] and listing["rules"][0]["fired"] == 0
     assert listing["stream_limits"] == {"max_symbols": 30, "max_connections": None}
-    assert requests.delete(service.base_url + "/mock/faults", params={"name": "nope"}, timeout=5).status_code == 422
+    assert requests.delete(service.base_url + "/mock/faults", params={"name": "nope"}, timeout=5).status_code == 404
     broker.reset()
     assert broker.fault_rules() == []
 
@@ -134,12 +134,12 @@ def test_realtime_clock_streams_without_advancing():
     """With --clock realtime, quotes flow at the update frequency with no POST /mock/advance."""
     import time
 
-    from mockbroker.service.process import ServiceProcess
+    from mockbroker.harness import ServiceProcess
 
     with ServiceProcess(config={"seed": 3, "marketConfig": {"updateFrequency": 20}}, clock="realtime") as svc:
         with HttpBroker(svc.base_url) as b:
             stream = b.open_stream("market_data", quotes=["ACME"], trades=["ACME"])
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 60  # a bound for a busy machine, not a speed claim
             while len(stream.messages()) < 5:
-                assert time.monotonic() < deadline, "no quotes within 10 s of wall time in realtime mode"
+                assert time.monotonic() < deadline, "no quotes within 60 s of wall time in realtime mode"
                 time.sleep(0.05)

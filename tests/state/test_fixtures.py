@@ -13,7 +13,7 @@ from mockbroker.cli import main
 from mockbroker.client import HttpBroker
 from mockbroker.fakes import FakeData
 from mockbroker.fixtures import FIXTURES_DIR, FixtureError
-from mockbroker.service.process import ROOT, ServiceProcess
+from mockbroker.harness import ROOT, ServiceProcess
 
 FOLDERS = ("accounts", "generated", "markets", "snapshots")
 """The folders of tests/fixtures holding fixture files (others hold market data and scenario files)."""

@@ -14,7 +14,7 @@ from mockbroker import BrokerConfig, MockBroker, OrderRequest, OrderType, Side, 
 from mockbroker.client import HttpBroker
 from mockbroker.persistence import (SCHEMA_VERSION, Database, DatabaseCorrupt, DatabaseLocked, DatabaseVersionError,
                                     open_broker)
-from mockbroker.service.process import ServiceProcess
+from mockbroker.harness import ServiceProcess
 
 CONFIG = {"symbols": ["ACME"], "accounts": [{"id": "alice", "cash": "1000000"}], "seed": 11}
 
@@ -147,7 +147,7 @@ def test_serve_refuses_a_database_of_a_newer_schema_with_a_clear_message(tmp_pat
     import subprocess
     import sys
 
-    from mockbroker.service.process import ROOT
+    from mockbroker.harness import ROOT
 
     path = tmp_path / "future.db"
     open_broker(path, BrokerConfig())[0].close()
@@ -173,9 +173,7 @@ def test_a_failed_write_is_not_acknowledged_and_stops_further_changes(tmp_path):
     assert broker.get_account("alice").cash == Decimal("1000000.00")  # reads still answer
 
 
-def test_a_damaged_snapshot_or_checkpoint_inside_the_file_is_a_typed_error_and_changes_nothing(tmp_path):
-    from mockbroker.state import SnapshotCorrupt
-
+def test_a_damaged_snapshot_or_checkpoint_inside_the_file_is_refused_naming_it_and_changes_nothing(tmp_path):
     path = tmp_path / "b.db"
     broker, _ = open_broker(path, BrokerConfig.from_dict(CONFIG))
     trade(broker, 3)
@@ -183,16 +181,14 @@ def test_a_damaged_snapshot_or_checkpoint_inside_the_file_is_a_typed_error_and_c
     broker.close()
     with closing(sqlite3.connect(path)) as c, c:
         c.execute("UPDATE snapshots SET payload = zeroblob(length(payload))")
-    broker, _ = open_broker(path)
-    before = observe(broker)
-    with pytest.raises(SnapshotCorrupt, match="checksum mismatch"):
-        broker.restore("kept")
-    assert observe(broker) == before
-    broker.close()
+    original = digest(path)
+    with pytest.raises(DatabaseCorrupt, match="snapshot 'kept': checksum mismatch"):
+        open_broker(path)
+    assert digest(path) == original
     with closing(sqlite3.connect(path)) as c, c:
         c.execute("UPDATE checkpoints SET payload = zeroblob(length(payload))")
     original = digest(path)
-    with pytest.raises(SnapshotCorrupt, match="checkpoint"):
+    with pytest.raises(DatabaseCorrupt, match=r"b\.db: checkpoint 1: checksum mismatch"):
         open_broker(path)
     assert digest(path) == original
 
@@ -203,10 +199,21 @@ def test_a_checkpoint_of_an_older_snapshot_format_is_refused_with_a_clear_messag
     path = tmp_path / "old.db"
     broker, _ = open_broker(path, BrokerConfig.from_dict(CONFIG))
     trade(broker, 2)
+    broker.database.checkpoint(broker.inner)
     broker.close()
     with closing(sqlite3.connect(path)) as c, c:
         c.execute("UPDATE checkpoints SET format = 1")  # as a version of mockbroker before format 2 wrote it
+        _reseal_checkpoint(c)  # consistently: the file is only old, not damaged
+    (tmp_path / "old.db-mark").unlink()  # closed cleanly, so it opens without its mark
     original = digest(path)
     with pytest.raises(SnapshotVersionError, match="format 1 is older than this mockbroker reads"):
         open_broker(path)
     assert digest(path) == original
+
+
+def _reseal_checkpoint(c) -> None:
+    from mockbroker.integrity import checkpoint_seal
+
+    seal = checkpoint_seal(*c.execute("SELECT id, journal_seq, time_ns, format, checksum FROM checkpoints").fetchone())
+    c.execute("UPDATE checkpoints SET seal = ?", [seal])
+    c.execute("UPDATE meta SET value = ? WHERE key = 'last_link'", [seal])

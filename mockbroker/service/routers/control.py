@@ -8,14 +8,16 @@ from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ...config import AccountConfig, BrokerConfig
-from ...errors import BrokerError, ConfigurationError, InvalidArgument
+from ...errors import AlreadyExists, BrokerError, ConfigurationError, InvalidArgument
 from .. import serializers as ser
 from ..deps import get_state
 from ..errors import responses
 from ..models import ACCOUNT_PATTERN, SYMBOL_PATTERN, AccountIn, AdvanceIn
+from ..inject_schema import check_inject_body, inject_schema
+from ..strict import SNAPSHOT_NAME, whole_number
 from ..state import ServiceState
 
 log = logging.getLogger("mockbroker.service")
@@ -23,6 +25,8 @@ log = logging.getLogger("mockbroker.service")
 router = APIRouter(prefix="/mock", tags=["control"])
 """Included with ``require_admin`` as a dependency when the service has an admin key (see ``create_app``)."""
 State = Annotated[ServiceState, Depends(get_state)]
+SnapshotName = Annotated[str, Path(pattern=SNAPSHOT_NAME, description="a snapshot name: 1-64 letters, digits, "
+                                                                      "'.', '_', '-'")]
 CONTROL = (401, 422)
 
 
@@ -93,8 +97,6 @@ async def reset(state: State):
 async def advance(body: AdvanceIn, state: State):
     """``{"seconds": N}`` moves the virtual clock; ``{"untilOrderSettled": id, "account": a, "maxSeconds": 5}``
     runs it until that order is done (or the bound passes) and returns the order."""
-    if (body.seconds is None) == (body.until_order_settled is None):
-        raise InvalidArgument("body", body.model_dump(by_alias=True), "give exactly one of seconds, untilOrderSettled")
     with state.lock:
         if body.seconds is not None:
             state.broker.advance(body.seconds)
@@ -112,10 +114,12 @@ async def get_state_(state: State):
         return JSONResponse({**_now(state), "state": ser.jsonable(state.broker.state())})
 
 
-@router.post("/inject", response_model=Loose, responses=responses(400, 404, *CONTROL))
-async def inject(state: State, body: Annotated[dict[str, Any], Body(
+@router.post("/inject", response_model=Loose, responses=responses(400, 404, 409, *CONTROL))
+async def inject(state: State, body: Annotated[dict[str, Any], WithJsonSchema(inject_schema()), Body(
         openapi_examples={"halt": {"value": {"type": "halt", "symbol": "ACME"}}})]):
-    """Inject a market event or a fault; the body goes to the engine's ``inject`` as it is."""
+    """Inject a market event or a fault. The body is checked against the published schema, then goes to the
+    engine's ``inject`` as it is (an unknown symbol is a 404, a fault rule name in use a 409)."""
+    check_inject_body(body)
     with state.lock:
         result = _engine_call("inject", state.broker.inject, body)
         return JSONResponse({**_now(state), "result": ser.jsonable(result)})
@@ -163,9 +167,9 @@ async def open_account(body: AccountIn, state: State):
     account = AccountConfig.from_dict(data)
     with state.lock:
         if account.id in state.accounts:
-            raise InvalidArgument("id", account.id, "an account with this id exists")
+            raise AlreadyExists("id", account.id, "an account with this id exists")
         if account.api_key_id is not None and account.api_key_id in state.keys:
-            raise InvalidArgument("api_key_id", account.api_key_id, "this key id belongs to another account")
+            raise AlreadyExists("api_key_id", account.api_key_id, "this key id belongs to another account")
         account, result = _engine_call("open_account", state.open_account, account)
         out = next(a for a in state.account_list() if a["id"] == account.id)
     return JSONResponse({**out, "engine": ser.jsonable(result)}, status_code=201)
@@ -174,7 +178,7 @@ async def open_account(body: AccountIn, state: State):
 class SnapshotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]] = None
+    name: Optional[Annotated[str, Field(pattern=SNAPSHOT_NAME)]] = None
 
 
 @router.post("/snapshot", status_code=201, response_model=SnapshotOut, responses=responses(400, *CONTROL))
@@ -192,14 +196,14 @@ async def snapshots(state: State):
 
 
 @router.post("/snapshots/{snapshot_id}/restore", response_model=SnapshotOut, responses=responses(404, *CONTROL))
-async def restore(snapshot_id: Annotated[str, Path(max_length=64)], state: State):
+async def restore(snapshot_id: SnapshotName, state: State):
     with state.lock:
         return JSONResponse(ser.jsonable(state.restore(snapshot_id)))
 
 
 @router.delete("/snapshots/{snapshot_id}", status_code=204, response_class=Response,
                responses=responses(404, *CONTROL))
-async def delete_snapshot(snapshot_id: Annotated[str, Path(max_length=64)], state: State):
+async def delete_snapshot(snapshot_id: SnapshotName, state: State):
     """Forget a snapshot (404 ``snapshot_not_found`` when there is none by that name)."""
     with state.lock:
         state.delete_snapshot(snapshot_id)
@@ -209,13 +213,14 @@ async def delete_snapshot(snapshot_id: Annotated[str, Path(max_length=64)], stat
 class RewindIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_ns: Annotated[int, Field(strict=True, ge=0, le=2**62)]
+    to_ns: whole_number("to_ns", 0, description="a time in ns since the epoch, not later than now")
 
 
-@router.post("/rewind", response_model=NowOut, responses=responses(400, 404, *CONTROL))
+@router.post("/rewind", response_model=NowOut, responses=responses(400, 404, 409, *CONTROL))
 async def rewind(body: RewindIn, state: State):
     """Step the clock back to ``to_ns``: the latest snapshot at or before it is restored and the simulation runs
-    forward to ``to_ns`` (404 ``snapshot_not_found`` when no snapshot is that early)."""
+    forward to ``to_ns`` (404 ``snapshot_not_found`` when no snapshot is that early; 409 ``not_in_the_past``
+    when ``to_ns`` is later than now: go forward with ``/mock/advance``)."""
     with state.lock:
         if not hasattr(state.broker, "rewind"):
             raise InvalidArgument("to_ns", body.to_ns, "this engine cannot step back in time")
@@ -225,8 +230,8 @@ async def rewind(body: RewindIn, state: State):
 
 
 @router.get("/snapshots/{before}/diff", response_model=Loose, responses=responses(404, *CONTROL))
-async def diff(before: Annotated[str, Path(max_length=64)], state: State,
-               after: Annotated[Optional[str], Query(max_length=64)] = None):
+async def diff(before: SnapshotName, state: State,
+               after: Annotated[Optional[str], Query(pattern=SNAPSHOT_NAME)] = None):
     """What changed between snapshot ``before`` and ``after`` (or now)."""
     with state.lock:
         if not hasattr(state.broker, "diff_snapshots"):

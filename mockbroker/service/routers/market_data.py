@@ -19,6 +19,7 @@ from .. import serializers as ser
 from ..deps import current_account, get_state
 from ..errors import responses
 from ..models import SYMBOL_PATTERN
+from ..strict import SYMBOL_LIST
 from ..state import ServiceState
 from .trading import _parse_time
 
@@ -27,7 +28,10 @@ router = APIRouter(prefix="/v2/stocks", tags=["market data"])
 Account = Annotated[str, Depends(current_account)]
 State = Annotated[ServiceState, Depends(get_state)]
 Symbol = Annotated[str, Path(pattern=SYMBOL_PATTERN, description="symbol, e.g. ACME")]
-Symbols = Annotated[str, Query(min_length=1, max_length=1000, description="comma-separated symbols")]
+Symbols = Annotated[str, Query(min_length=1, max_length=1000, pattern=SYMBOL_LIST,
+                               description="comma-separated symbols, e.g. ACME,BETA")]
+Time = Annotated[Optional[str], Query(max_length=64, json_schema_extra={"format": "date-time"},
+                                      description="an RFC 3339 time, e.g. 2026-01-05T14:30:00Z")]
 Feed = Annotated[Optional[str], Query(max_length=16)]
 Timeframe = Annotated[str, Query(max_length=16, pattern=r"^[1-9][0-9]{0,3}(Min|T|Hour|H|Day|D|Week|W|Month|M)$",
                                  description="e.g. 1Min, 5Min, 1Hour, 1Day")]
@@ -84,13 +88,10 @@ class Book(Loose):
 
 
 def _symbols(raw: str) -> list[str]:
-    names = [s.strip() for s in raw.split(",") if s.strip()]
-    if not names:
-        raise InvalidArgument("symbols", raw, "name at least one symbol")
-    for name in names:
-        if not re.fullmatch(SYMBOL_PATTERN, name):
-            raise InvalidArgument("symbols", name, "not a symbol (1-10 capital letters or digits)")
-    return list(dict.fromkeys(names))
+    """The symbols of a ``symbols`` parameter (validated against ``SYMBOL_LIST`` already), each once."""
+    if not re.fullmatch(SYMBOL_LIST, raw):
+        raise InvalidArgument("symbols", raw, "comma-separated symbols without spaces, e.g. ACME,BETA")
+    return list(dict.fromkeys(raw.split(",")))
 
 
 def _timeframe_seconds(timeframe: str) -> int:
@@ -130,8 +131,7 @@ async def latest_trades(symbols: Symbols, account: Account, state: State, feed: 
 
 @router.get("/bars", response_model=MultiBars, responses=responses(*DATA))
 async def bars(symbols: Symbols, timeframe: Timeframe, account: Account, state: State,
-               start: Annotated[Optional[str], Query(max_length=64)] = None,
-               end: Annotated[Optional[str], Query(max_length=64)] = None,
+               start: Time = None, end: Time = None,
                limit: Limit = MAX_BARS, sort: Literal["asc", "desc"] = "asc",
                page_token: Annotated[Optional[str], Query(max_length=256)] = None,
                adjustment: Feed = None, feed: Feed = None, asof: Feed = None, currency: Feed = None):
@@ -206,8 +206,7 @@ async def latest_trade(symbol: Symbol, account: Account, state: State, feed: Fee
 
 @router.get("/{symbol}/bars", response_model=SingleBars, responses=responses(*DATA))
 async def symbol_bars(symbol: Symbol, timeframe: Timeframe, account: Account, state: State,
-                      start: Annotated[Optional[str], Query(max_length=64)] = None,
-                      end: Annotated[Optional[str], Query(max_length=64)] = None,
+                      start: Time = None, end: Time = None,
                       limit: Limit = MAX_BARS, sort: Literal["asc", "desc"] = "asc",
                       page_token: Annotated[Optional[str], Query(max_length=256)] = None,
                       adjustment: Feed = None, feed: Feed = None):

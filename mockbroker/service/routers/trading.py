@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +16,7 @@ from .. import serializers as ser
 from ..deps import current_account, get_state
 from ..errors import responses
 from ..models import SYMBOL_PATTERN, ConfigurationsIn, OrderIn, ReplaceIn
+from ..strict import DATE_TIME_SCHEMA, SYMBOL_LIST, parse_rfc3339
 from ..state import ServiceState
 
 router = APIRouter(prefix="/v2", tags=["trading"])
@@ -24,6 +25,10 @@ Account = Annotated[str, Depends(current_account)]
 State = Annotated[ServiceState, Depends(get_state)]
 OrderId = Annotated[str, Path(min_length=1, max_length=128, description="order id (UUID)")]
 Symbol = Annotated[str, Path(pattern=SYMBOL_PATTERN, description="symbol, e.g. ACME")]
+Time = Annotated[Optional[str], Query(max_length=64, json_schema_extra={"format": "date-time"},
+                                      description="an RFC 3339 time, e.g. 2026-01-05T14:30:00Z")]
+SymbolList = Annotated[Optional[str], Query(max_length=1000, pattern=SYMBOL_LIST,
+                                            description="comma-separated symbols, e.g. ACME,BETA")]
 
 AUTH = (401, 422, 429, 503, 504)
 
@@ -172,7 +177,7 @@ async def get_account(account: Account, state: State):
         return JSONResponse(ser.account_json(acct, state.broker.now_ns()))
 
 
-@router.post("/orders", response_model=OrderOut, responses=responses(400, 403, 404, *AUTH))
+@router.post("/orders", response_model=OrderOut, responses=responses(400, 403, 404, 409, *AUTH))
 async def submit_order(body: OrderIn, account: Account, state: State):
     request = _order_request(body)
     with state.lock:
@@ -181,31 +186,27 @@ async def submit_order(body: OrderIn, account: Account, state: State):
 
 
 def _parse_time(name: str, value: str | None) -> int | None:
+    """An RFC 3339 time (the schema's ``date-time``) in ns since the epoch; None when not given."""
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidArgument(name, value, "not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        raise InvalidArgument(name, value, "needs a timezone (e.g. Z)")
-    from ...clock import to_ns
-    return to_ns(moment)
+    ns = parse_rfc3339(value)
+    if ns is None:
+        raise InvalidArgument(name, value, "not an RFC 3339 time (e.g. 2026-01-05T14:30:00Z)")
+    return ns
 
 
 @router.get("/orders", response_model=list[OrderOut], responses=responses(*AUTH))
 async def list_orders(account: Account, state: State,
                       status: Literal["open", "closed", "all"] = "open",
                       limit: Annotated[int, Query(ge=1, le=10_000, description="Alpaca allows up to 500; the mock up to 10,000")] = 50,
-                      after: Annotated[Optional[str], Query(max_length=64)] = None,
-                      until: Annotated[Optional[str], Query(max_length=64)] = None,
+                      after: Time = None, until: Time = None,
                       direction: Literal["asc", "desc"] = "desc",
                       nested: Optional[bool] = None,
                       side: Optional[Literal["buy", "sell"]] = None,
-                      symbols: Annotated[Optional[str], Query(max_length=1000)] = None):
+                      symbols: SymbolList = None):
     after_ns = _parse_time("after", after)
     until_ns = _parse_time("until", until)
-    wanted = {s.strip() for s in symbols.split(",") if s.strip()} if symbols else None
+    wanted = set(symbols.split(",")) if symbols is not None else None
     with state.lock:
         orders = state.broker.list_orders(account, status=status)  # the engine's filter: no snapshots of the rest
         selected = []
@@ -244,9 +245,6 @@ async def get_order(order_id: OrderId, account: Account, state: State, nested: O
 
 @router.patch("/orders/{order_id}", response_model=OrderOut, responses=responses(400, 403, 404, *AUTH))
 async def replace_order(order_id: OrderId, body: ReplaceIn, account: Account, state: State):
-    if body.qty is None and body.limit_price is None and body.stop_price is None and body.time_in_force is None:
-        raise InvalidArgument("body", body.model_dump(), "give at least one of qty, limit_price, stop_price, "
-                              "time_in_force")
     with state.lock:
         order = state.broker.replace_order(
             state.ids.internal(order_id), account, qty=body.qty, limit_price=body.limit_price,

@@ -1,0 +1,46 @@
+"""The named scenarios' presets: how each one adjusts a configuration, and the market events it starts.
+
+A plain function of the configuration (no broker, no market objects), so the live broker (``broker.py``) and the
+vectorized generator (``market/generator.py``) apply the same presets without either importing the other's layer.
+The table of what each scenario means is in ``scenarios.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .config import BrokerConfig
+from .errors import ConfigurationError
+
+SCENARIOS = ("normal", "volatile", "trending", "range", "flash_crash", "no_liquidity", "failure")
+
+
+def apply_scenario(config: BrokerConfig, available_models: set[str] | frozenset[str] = frozenset()) -> tuple[BrokerConfig, list[dict]]:
+    """The configuration with the scenario's preset applied, and the market events it starts at time zero."""
+    name = config.scenario
+    market, execution = config.market, config.execution
+    events: list[dict] = []
+    if name == "normal":
+        pass
+    elif name == "volatile":
+        market = market.with_changes(volatility=max(4.0, market.volatility * 3), spread=market.spread * 2.5)
+    elif name == "trending":
+        if "momentum" in available_models and market.model in ("random_walk", "momentum"):
+            params = {"trend": 3.0, "trend_half_life": 1.0, **market.params}
+            market = market.with_changes(model="momentum", drift=market.drift or 1.5, params=params)
+        else:
+            market = market.with_changes(drift=market.drift or 1.5)
+    elif name == "range":
+        if "mean_reversion" in available_models and market.model in ("random_walk", "mean_reversion"):
+            market = market.with_changes(model="mean_reversion", drift=0.0)
+        else:
+            market = market.with_changes(volatility=market.volatility * 0.5, drift=0.0)
+    elif name == "flash_crash":
+        events.append({"type": "flash_crash"})  # shaped like 6 May 2010 (the event's defaults)
+    elif name == "no_liquidity":
+        events.append({"type": "liquidity_crisis", "liquidity_factor": 0.05, "spread_factor": 20.0})
+    elif name == "failure":
+        execution = execution.with_changes(rejection_rate=max(execution.rejection_rate, 0.25))
+    else:
+        raise ConfigurationError(f"scenario={name!r}: must be one of {', '.join(SCENARIOS)}")
+    return replace(config, market=market, execution=execution), events
