@@ -214,7 +214,7 @@ def test_serve_recover_prints_what_was_kept_and_dropped(tmp_path, capsys):
 
     path = tmp_path / "b.db"
     path.write_bytes(b"")
-    broker = _persistent_broker(str(path), BrokerConfig.from_dict(CONFIG), recover=True)
+    broker, _resumed = _persistent_broker(str(path), BrokerConfig.from_dict(CONFIG), recover=True)
     err = capsys.readouterr().err
     assert "problems found:" in err and "the file is empty (0 bytes)" in err
     assert "the broker starts from the configuration" in err and "b.db.damaged-" in err
