@@ -69,11 +69,16 @@ def lab(context) -> LoadLab:
     return existing
 
 
+def effective_headroom(context) -> float:
+    """``-D time_headroom=``, else 2 below full size and 1 at ``scale=1``."""
+    default = 1.0 if lab(context).scale >= 1 else CI_TIME_HEADROOM
+    return float(context.config.userdata.get("time_headroom", default))
+
+
 def time_limit(context, seconds: float) -> tuple[float, str]:
     """The wall-clock limit to check a stated one against, and how it was derived (for the failure message)."""
     here = lab(context)
-    default = 1.0 if here.scale >= 1 else CI_TIME_HEADROOM
-    headroom = float(context.config.userdata.get("time_headroom", default))
+    headroom = effective_headroom(context)
     if headroom == 1.0:
         return seconds, ""
     return seconds * headroom, f" (x{headroom:g} headroom at scale {here.scale:g}: limit {seconds * headroom * 1000:g} ms)"
