@@ -171,6 +171,7 @@ MOCKBROKER_TARGETS="$(1)" MOCKBROKER_HISTORY=$(HISTORY)/$(2).jsonl \
   MOCKBROKER_APPEND_HISTORY=$$(if [ -e $(ABORTED_MARK) ]; then echo 0; else echo 1; fi) \
   $(ALLURE) generate $(RESULTS) -o $(HTML) && \
 { test -f $(HTML)/index.html || { echo "error: Allure wrote no $(HTML)/index.html" >&2; false; }; } && \
+$(PY) tools/patch_report.py $(HTML) && \
 { if [ -e $(ABORTED_MARK) ]; then echo "a behave run was aborted: the report shows why; history left as it was" >&2; fi; }
 endef
 

@@ -12,8 +12,8 @@ folder. Every ``*-result.json`` without a ``target`` label is this run's, and ge
 - exactly one ``feature`` label, the Feature's title (allure-behave adds it; an ``@allure.label.feature:`` tag
   would make a second one and show every scenario twice in the tree), and at most one ``epic`` and one
   ``story`` (the scenario's own tag wins over the Feature's);
-- a message without the ``AssertionError: `` prefix (Allure's categories group failures by the message's first
-  ~75 characters: they should be the trader's words);
+- a message without the ``AssertionError: `` prefix, and a ``failure`` label with its first line (the trader's
+  words: tools/allure/categories.json groups failures by it, not by the whole message with its ids);
 - links ``@allure.issue:ID`` and ``@allure.tms:ID`` turned into URLs with the templates of allurerc.mjs
   (``linkTemplates``; environment variables MOCKBROKER_ISSUE_URL and MOCKBROKER_TMS_URL);
 - for targets other than ``inprocess``, a target-specific ``historyId``, so one scenario's trend in one target
@@ -87,6 +87,17 @@ def plain_message(data: dict) -> None:
         plain_message(step)
 
 
+def failure_label(data: dict) -> None:
+    """``failure``: the message's first line (the trader's words, no ids), which Categories group by: the whole
+    message holds the order's id and the rerun command, so it would make every failure a group of its own."""
+    if data.get("status") not in ("failed", "broken"):
+        return
+    message = (data.get("statusDetails") or {}).get("message") or ""
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    if first:
+        allure_files.set_label(data, "failure", first[:200])
+
+
 def resolve_links(data: dict, templates: dict[str, str]) -> None:
     for link in data.get("links", []):
         template = templates.get(link.get("type", ""))
@@ -110,6 +121,7 @@ def label_results(results: Path, target: str, shard: str = "main", host: str | N
         allure_files.set_label(data, "thread", shard)
         normalize_labels(data)
         plain_message(data)
+        failure_label(data)
         resolve_links(data, templates)
         if target != "inprocess" and data.get("historyId"):
             data["historyId"] = hashlib.md5(f"{data['historyId']}|target={target}".encode()).hexdigest()
