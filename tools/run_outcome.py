@@ -63,7 +63,7 @@ def record_abort(results: Path, target: str, message: str, not_run: int, already
     """A broken result for the run itself, and the same words as a global error (unless a hook reported one)."""
     start = allure_files.now_ms()
     scenarios = f"; {not_run} scenarios were not run" if not_run else ""
-    headline = f"the run against target={target} was aborted: {message}{scenarios}"
+    headline = f"{message} (target={target}{scenarios})"
     result = {
         "uuid": allure_files.new_uuid(),
         "historyId": f"run-aborted-{target}",
