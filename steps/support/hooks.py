@@ -14,7 +14,8 @@ What each hook adds to the Allure report (docs/report.md):
 - ``after_step``: the lens samples the market; a failed step's message gains the command that reruns exactly this
   scenario, and its traceback keeps the frames in ``steps/`` (plus where the error was raised);
 - ``after_scenario``: an error in ``before_scenario`` shown as the scenario's own (broken, not skipped), the
-  reason a scenario was skipped, and the evidence (``evidence.attach_scenario_evidence``).
+  reason a scenario was skipped, a load scenario's charts with the limits its steps checked, and the evidence
+  (``evidence.attach_scenario_evidence``).
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def steps_frames(tb):
 def after_scenario(context, scenario) -> None:
     show_hook_error(scenario)
     show_skip_reason(scenario)
+    attach_load_charts(context)
     desk = getattr(context, "desk", None)
     matchers.observe(None)
     if desk is None:
@@ -169,6 +171,19 @@ def after_scenario(context, scenario) -> None:
                              first_failure(scenario))
     if failed:
         sys.__stderr__.write(f"\n  {scenario.name}: {seed_note(desk, run_values(context))}")
+
+
+def attach_load_charts(context) -> None:
+    """A load scenario's charts, drawn once its Then steps have said which limits they checked."""
+    if getattr(context, "load_lab", None) is None:
+        return
+    from .performance import attach_charts
+
+    try:
+        attach_charts(context)
+    except Exception as problem:  # noqa: BLE001 - a chart must not fail the scenario
+        allure.attach(f"{type(problem).__name__}: {problem}", name="load charts (not drawn)",
+                      attachment_type=allure.attachment_type.TEXT)
 
 
 def first_failure(scenario) -> str | None:
