@@ -5,12 +5,14 @@ Usage: python tools/draw_charts.py RESULTS_DIR [--jobs N]
 The scenarios attach only their chart's data (a few broker reads, no drawing), so charts cost the suite nothing
 while it runs; this tool draws them afterwards, on ``--jobs`` processes (default: one per CPU, at most 4), and
 lists each PNG on its result: under the failed step for a failed scenario (next to its message), at the top of
-the scenario's attachments otherwise. Drawing twice is harmless: a result that has its chart is skipped.
+the scenario's attachments otherwise. Identical data (one scenario in two targets: same seed, same events) is
+drawn once. Drawing twice is harmless: a result that has its chart is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -61,8 +63,15 @@ def draw_all(results: Path, jobs: int) -> tuple[int, list[str]]:
     if not work:
         return 0, []
     problems: list[str] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(work)))) as pool:
-        drawn = list(pool.map(_safe_draw, [data_file for _path, _symbol, data_file in work], chunksize=4))
+    # the same scenario in two targets has the same data (same seed, same events): draw it once
+    by_content: dict[str, str] = {}
+    for _path, _symbol, data_file in work:
+        by_content.setdefault(hashlib.sha1(Path(data_file).read_bytes()).hexdigest(), data_file)
+    unique = list(by_content.items())
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(unique)))) as pool:
+        drawn_once = dict(zip((digest for digest, _f in unique),
+                              pool.map(_safe_draw, [data_file for _d, data_file in unique], chunksize=4)))
+    drawn = [drawn_once[hashlib.sha1(Path(data_file).read_bytes()).hexdigest()] for _p, _s, data_file in work]
     by_result: dict[Path, list[tuple[str, bytes]]] = {}
     for (path, symbol, data_file), (png, problem) in zip(work, drawn):
         if problem:

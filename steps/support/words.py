@@ -67,6 +67,13 @@ def order_essentials(order) -> str:
     """``buy 100 ACME limit $45.00 gtc``: side, shares, symbol, type with its prices, time in force."""
     kind = order.type.value.replace("_", " ")
     prices = ""
+    trail_price, trail_percent = getattr(order, "trail_price", None), getattr(order, "trail_percent", None)
+    if kind == "trailing stop":
+        trail = money(trail_price) if trail_price is not None else (
+            f"{trail_percent:g}%" if trail_percent is not None else "")
+        words = [order.side.value, shares(order.qty), order.symbol, f"trailing stop {trail}".strip(),
+                 order.time_in_force.value]
+        return " ".join(words)
     if order.stop_price is not None:
         prices += f" stop {money(order.stop_price)}"
     if order.limit_price is not None:

@@ -139,3 +139,31 @@ def test_tracebacks_keep_the_steps_frames_and_where_it_was_raised():
         tb = tb.tb_next
     assert kept[0].endswith("steps/order_steps.py") and "json" in kept[-1]
     assert not any(name.endswith("test_failure_words.py") for name in kept)
+
+
+def test_a_target_that_cannot_be_opened_refuses_the_run_naming_the_cause(tmp_path):
+    """An unreachable service or a broken factory: behave stops before any scenario, with the cause."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "behave", "-D", "target=no_such_module:broker", "-f", "null",
+                           "--junit", "--junit-directory", str(tmp_path), "tests/report/fixtures/features"],
+                          cwd=hooks.STEPS_DIR.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert ("HOOK-ERROR in before_all: RunRefused: target=no_such_module:broker: the broker could not be opened: "
+            "ModuleNotFoundError: No module named 'no_such_module'") in done.stdout
+    assert "5 untested" in done.stdout
+
+
+def test_a_before_scenario_error_shows_as_the_scenarios_own():
+    class Step:
+        exception = exc_traceback = None
+
+    class Scenario:
+        hook_failed = True
+        exception = RuntimeError("the desk could not be made")
+        exc_traceback = None
+        all_steps = [Step(), Step()]
+
+    scenario = Scenario()
+    hooks.show_hook_error(scenario)
+    assert scenario.all_steps[0].exception is scenario.exception and scenario.all_steps[1].exception is None
