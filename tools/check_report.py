@@ -163,9 +163,7 @@ def tree_stats(report_dir: Path, env_id: str) -> tuple[dict[str, int], list[str]
     statuses: Counter = Counter()
     twice = []
     for leaf_id, times in seen.items():
-        leaf = leaves.get(leaf_id, {})
-        if leaf.get("retry"):
-            continue
+        leaf = leaves.get(leaf_id, {})  # a leaf is a scenario's last attempt ("retry": it has earlier ones)
         statuses[leaf.get("status", "unknown")] += times
         if times > 1:
             twice.append(leaf.get("name", leaf_id))
@@ -176,7 +174,7 @@ def flaky_count(report_dir: Path, env_id: str) -> int:
     """Passed results marked flaky (they, and only they of the passed ones, have a category)."""
     tree = _widget(report_dir, env_id, "tree.json") or {}
     return sum(1 for leaf in tree.get("leavesById", {}).values()
-               if leaf.get("flaky") and leaf.get("status") == "passed" and not leaf.get("retry"))
+               if leaf.get("flaky") and leaf.get("status") == "passed")
 
 
 def search_count(report_dir: Path, env_id: str) -> int:
