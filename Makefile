@@ -40,6 +40,8 @@ TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http)
 FEATURES   ?=
 # Hard limits (seconds) so a hang fails the run with a message instead of eating the CI budget.
 BEHAVE_TIMEOUT ?= 150
+# the second run of failed @performance scenarios (a few load runs of ~2 s each at CI scale)
+RERUN_TIMEOUT ?= 90
 PYTEST_TIMEOUT ?= 480
 REPORT_CHECK_TIMEOUT ?= 300
 # a single pytest test running longer than this fails with its stack (pytest-timeout)
@@ -143,7 +145,7 @@ define run_behave
     done < $(RERUN)/$(1).txt; fi; \
   if [ $${#again[@]} -gt 0 ]; then \
     echo "=== behave -D target=$(1): failed @performance scenarios once more ==="; \
-    $(2) timeout -k 30 $(BEHAVE_TIMEOUT) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
+    $(2) timeout -k 30 $(RERUN_TIMEOUT) $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
       -D AllureFormatter.hide_excluded=true -f allure -o $(RESULTS) -f pretty --tags=@performance \
       --junit --junit-directory $(JUNIT)/$(1)/rerun $(BEHAVE_ARGS) "$${again[@]}" || true; \
     $(PY) tools/label_target.py $(RESULTS) $(1) --shard rerun; \

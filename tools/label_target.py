@@ -13,7 +13,8 @@ folder. Every ``*-result.json`` without a ``target`` label is this run's, and ge
   would make a second one and show every scenario twice in the tree), and at most one ``epic`` and one
   ``story`` (the scenario's own tag wins over the Feature's);
 - a message without the ``AssertionError: `` prefix, and a ``failure`` label with its first line (the trader's
-  words: tools/allure/categories.json groups failures by it, not by the whole message with its ids);
+  words: tools/allure/categories.json groups failures by it, not by the whole message with its ids); a skipped
+  scenario the run's tags left out says so (one a step skipped says why in its description);
 - links ``@allure.issue:ID`` and ``@allure.tms:ID`` turned into URLs with the templates of allurerc.mjs
   (``linkTemplates``; environment variables MOCKBROKER_ISSUE_URL and MOCKBROKER_TMS_URL);
 - for targets other than ``inprocess``, a target-specific ``historyId``, so one scenario's trend in one target
@@ -98,6 +99,14 @@ def failure_label(data: dict) -> None:
         allure_files.set_label(data, "failure", first[:200])
 
 
+def skip_note(data: dict) -> None:
+    """A scenario the run's tags left out has no word of why; one a step skipped says why in its description."""
+    if data.get("status") != "skipped" or (data.get("statusDetails") or {}).get("message"):
+        return
+    if not (data.get("description") or "").startswith("**Skipped:**"):
+        data.setdefault("statusDetails", {})["message"] = "not run in this environment: the run's tags left it out"
+
+
 def resolve_links(data: dict, templates: dict[str, str]) -> None:
     for link in data.get("links", []):
         template = templates.get(link.get("type", ""))
@@ -122,6 +131,7 @@ def label_results(results: Path, target: str, shard: str = "main", host: str | N
         normalize_labels(data)
         plain_message(data)
         failure_label(data)
+        skip_note(data)
         resolve_links(data, templates)
         if target != "inprocess" and data.get("historyId"):
             data["historyId"] = hashlib.md5(f"{data['historyId']}|target={target}".encode()).hexdigest()

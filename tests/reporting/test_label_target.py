@@ -72,3 +72,12 @@ def test_the_templates_come_from_allurerc(monkeypatch):
         label_target.link_templates.cache_clear()
     assert templates["issue"] == "https://jira.example/browse/%s"
     assert templates["tms"].count("%s") == 1
+
+
+def test_a_scenario_the_tags_left_out_says_so_and_one_a_step_skipped_keeps_its_reason(results, monkeypatch):
+    monkeypatch.setattr(label_target, "link_templates", lambda: {})
+    left_out = results.write("a", status="skipped")
+    skipped = results.write("b", status="skipped", description="**Skipped:** no HTTP service to load")
+    label_target.label_results(results, "http")
+    assert read(left_out)["statusDetails"]["message"] == "not run in this environment: the run's tags left it out"
+    assert "statusDetails" not in read(skipped)
