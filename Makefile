@@ -60,6 +60,7 @@ HISTORY    := $(REPORTS)/history
 # marks: a behave run was aborted (kept out of the history); the quality gate failed
 ABORTED_MARK := $(REPORTS)/.run-aborted
 GATE_MARK  := $(REPORTS)/.quality-gate-failed
+CHART_STOP := $(REPORTS)/.charts-stop
 
 # Coverage: every Python process started with COVERAGE_PROCESS_START set (pytest, behave and the
 # HTTP service subprocess) measures itself through the .pth hook installed into the venv.
@@ -155,8 +156,18 @@ define run_behave
 endef
 
 define fresh_results
-rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK)
+rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK) $(CHART_STOP)
 mkdir -p $(RESULTS) $(JUNIT) $(RERUN) $(HISTORY)
+endef
+
+# Charts are drawn while behave runs, by a watcher at the lowest CPU priority (the core behave leaves idle; it
+# yields to the real-time @performance scenarios); tools/draw_charts.py's final pass draws what it did not.
+define start_chart_watch
+$(PY) tools/draw_charts.py $(RESULTS) --watch --stop-file $(CHART_STOP) & chart_watch=$$!
+endef
+
+define stop_chart_watch
+touch $(CHART_STOP); wait $$chart_watch || true
 endef
 
 # $(call generate_report,TARGETS,COMMAND): metadata, executor and categories, the deferred charts, the quality
@@ -190,7 +201,9 @@ report: venv node
 	@$(call fresh_results)
 	rm -f $(GATE_MARK)
 	status=0
+	$(call start_chart_watch)
 	$(call run_behave,inprocess) || status=$$?
+	$(call stop_chart_watch)
 	{ $(call generate_report,inprocess,report); } || { echo "error: report generation failed" >&2; exit 1; }
 	$(call where_report)
 	if [ -e $(ABORTED_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
@@ -219,11 +232,13 @@ test: bootstrap
 	elif [ $$rc -eq 5 ]; then echo "warning: pytest collected no unit tests"
 	elif [ $$rc -ne 0 ]; then failed+=("pytest"); fi
 	stage pytest $$t0
+	$(call start_chart_watch)
 	for t in $(TARGETS); do
 	  t0=$$(date +%s)
 	  $(call run_behave,$$t,$(COV_ENV)) || failed+=("behave target=$$t")
 	  stage "behave $$t" $$t0
 	done
+	$(call stop_chart_watch)
 	if [ -e $(ABORTED_MARK) ]; then failed+=("aborted behave run"); fi
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	t0=$$(date +%s)

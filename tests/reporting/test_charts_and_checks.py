@@ -81,6 +81,36 @@ def test_charts_are_drawn_after_the_run_and_a_failed_ones_sits_under_its_failed_
     assert draw_charts.draw_all(results, jobs=2) == (0, []), "drawing twice adds nothing"
 
 
+def test_the_watcher_draws_in_the_background_and_the_final_pass_lists_its_charts(results):
+    import subprocess
+    import sys
+    import time
+
+    spec = scenario_spec(failed=False)
+    data_file = results / "spec-attachment.json"
+    data_file.write_text(json.dumps(spec), encoding="utf-8")
+    (results / "other-attachment.json").write_text('{"not": "a chart"}', encoding="utf-8")
+    stop = results.parent / "stop"
+    watcher = subprocess.Popen([sys.executable, str(Path(draw_charts.__file__)), str(results), "--watch",
+                                "--stop-file", str(stop)])
+    try:
+        deadline = time.monotonic() + 60
+        while not draw_charts.drawn_path(data_file).is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.touch()
+        assert watcher.wait(timeout=30) == 0
+    assert draw_charts.drawn_path(data_file).read_bytes()[:4] == b"\x89PNG"
+    assert not (results / "other-attachment.json.png").exists()
+    drawn_at = draw_charts.drawn_path(data_file).stat().st_mtime
+    entry = {"name": "price chart data (ACME).json", "source": data_file.name, "type": "application/json"}
+    result = results.write("passed", attachments=[entry])
+    assert draw_charts.draw_all(results, jobs=1) == (1, [])
+    assert read(result)["attachments"][0] == {"name": "price chart (ACME)", "source": "spec-attachment.json.png",
+                                              "type": "image/png"}
+    assert draw_charts.drawn_path(data_file).stat().st_mtime == drawn_at, "the final pass drew it again"
+
+
 # -- the report agrees with behave -----------------------------------------------------------------------------------
 
 def write_report(folder: Path, environments: dict[str, dict], leaves: dict[str, list[str]]) -> Path:
