@@ -1,4 +1,4 @@
-"""Draw the price charts of a run: one PNG per ``price chart data (SYMBOL).json`` attachment.
+"""Draw the price charts of a run: one SVG per ``price chart data (SYMBOL).json`` attachment.
 
 Usage: python tools/draw_charts.py RESULTS_DIR [--jobs N]                       # the final pass
        python tools/draw_charts.py RESULTS_DIR --watch --stop-file FILE        # in the background, during behave
@@ -6,8 +6,8 @@ Usage: python tools/draw_charts.py RESULTS_DIR [--jobs N]                       
 The scenarios attach only their chart's data (a few broker reads, no drawing), so drawing costs the suite
 nothing. The Makefile starts this tool with ``--watch`` at the lowest CPU priority while behave runs: it draws
 each chart as its data appears, on the core behave leaves idle (at ``nice 19`` it yields to behave, and to the
-real-time @performance scenarios), writing ``<data file>.png`` beside the data; it stops when FILE appears (or its
-parent is gone). The final pass then lists each PNG on its result, under the failed step for a failed scenario
+real-time @performance scenarios), writing ``<data file>.svg`` beside the data; it stops when FILE appears (or its
+parent is gone). The final pass then lists each chart on its result, under the failed step for a failed scenario
 (next to its message) and at the top of the scenario's attachments otherwise, drawing what the watcher did not, on
 ``--jobs`` processes. Identical data (one scenario in two targets: same seed, same events) is drawn once. Running
 either mode twice is harmless.
@@ -42,8 +42,8 @@ def chart_name(symbol: str) -> str:
 
 
 def drawn_path(data_file: Path) -> Path:
-    """Where a chart's PNG goes: beside its data, ``<uuid>-attachment.json.png``."""
-    return data_file.with_name(data_file.name + ".png")
+    """Where a chart goes: beside its data, ``<uuid>-attachment.json.svg``."""
+    return data_file.with_name(data_file.name + ".svg")
 
 
 def _digest(data_file: Path) -> str:
@@ -51,14 +51,14 @@ def _digest(data_file: Path) -> str:
 
 
 def _draw_to(data_file: Path) -> str | None:
-    """Draw one chart into its PNG; returns a problem, or None."""
+    """Draw one chart into its file; returns a problem, or None."""
     try:
-        png = order_chart.render(json.loads(data_file.read_text(encoding="utf-8")))
+        chart = order_chart.render(json.loads(data_file.read_text(encoding="utf-8")))
     except Exception as problem:  # noqa: BLE001 - one bad chart must not cost the others
         return f"{type(problem).__name__}: {problem}"
     partial = drawn_path(data_file).with_suffix(".part")
-    partial.write_bytes(png)
-    partial.replace(drawn_path(data_file))  # never a half-written PNG under the final name
+    partial.write_bytes(chart)
+    partial.replace(drawn_path(data_file))  # never a half-written chart under the final name
     return None
 
 
@@ -106,19 +106,19 @@ def draw_all(results: Path, jobs: int) -> tuple[int, list[str]]:
                     problems[digest] = problem
     by_result: dict[Path, list[tuple[str, Path]]] = {}
     for path, symbol, data_file in work:
-        png = drawn_path(data_file)
-        if not png.is_file():
+        chart = drawn_path(data_file)
+        if not chart.is_file():
             twin = by_content.get(_digest(data_file))
             if twin is not None and drawn_path(twin).is_file():
-                shutil.copyfile(drawn_path(twin), png)
-        if png.is_file():
-            by_result.setdefault(path, []).append((symbol, png))
+                shutil.copyfile(drawn_path(twin), chart)
+        if chart.is_file():
+            by_result.setdefault(path, []).append((symbol, chart))
     for path, charts in by_result.items():
         data = json.loads(path.read_text(encoding="utf-8"))
         holder = _failed_step(data) or data
-        for symbol, png in reversed(charts):
-            holder.setdefault("attachments", []).insert(0, {"name": chart_name(symbol), "source": png.name,
-                                                            "type": "image/png"})
+        for symbol, chart in reversed(charts):
+            holder.setdefault("attachments", []).insert(0, {"name": chart_name(symbol), "source": chart.name,
+                                                            "type": "image/svg+xml"})
         allure_files.save(path, data)
     return sum(len(c) for c in by_result.values()), sorted(problems.values())
 

@@ -1,4 +1,4 @@
-"""Draw a scenario's price chart (PNG) from its chart data (``steps/support/chart_data.py``, schema
+"""Draw a scenario's price chart (SVG, or PNG) from its chart data (``steps/support/chart_data.py``, schema
 ``mockbroker.price-chart/1``).
 
 What the picture shows, over the scenario's own window (time from the scenario's start):
@@ -45,10 +45,13 @@ def _y_range(spec: dict) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def render(spec: dict) -> bytes:
+def render(spec: dict, kind: str = "svg") -> bytes:
+    """The chart as SVG (default: text kept as text, about half the drawing time of a PNG) or PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    matplotlib.rcParams["svg.hashsalt"] = "mockbroker"  # the same chart gives the same bytes
     from matplotlib.figure import Figure
 
     divisor, unit = _unit(max(spec["end_ms"], 1.0))
@@ -139,5 +142,8 @@ def render(spec: dict) -> bytes:
         figure.legend(handles, labels, loc="lower left", ncol=2, fontsize=7.5, frameon=False,
                       bbox_to_anchor=(0.06, 0.0))
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    if kind == "png":
+        figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    else:
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()

@@ -188,8 +188,13 @@ def test_screenshots_of_the_failing_run(failing, failing_site, tmp_path):
 
     chart = next(link for link in attachment_links(limit) if link.get("name") == "price chart (ACME)")
     drawn = report / "data" / "attachments" / f"{chart['id']}{chart['ext']}"
-    assert drawn.is_file() and drawn.read_bytes()[:4] == b"\x89PNG", f"no chart file for {chart}"
-    shutil.copyfile(drawn, SHOTS / "fixture-chart-limit-order.png")
+    assert drawn.is_file() and b"<svg" in drawn.read_bytes(), f"no chart file for {chart}"
+    chart_url = f"{failing_site}/report/data/attachments/{chart['id']}{chart['ext']}"
+    chart_text = page_text(chart_url, tmp_path / "chart")
+    for shown in ("FAILED: buy 100 ACME limit $45.00 gtc: expected filled", "#1 buy 100 ACME limit $45.00 gtc (new)",
+                  "after the scenario's start"):
+        assert shown in chart_text, f"the chart does not say {shown!r}: {chart_text[:600]}"
+    screenshot(chart_url, SHOTS / "fixture-chart-limit-order.png", tmp_path, size="980,520")
 
     categories = page_text(f"{failing_site}/open.html#/categories", tmp_path / "categories")
     for shown in ("Product defects (failed assertions)", "Broken tests: undefined or ambiguous steps",

@@ -58,8 +58,15 @@ def test_the_chart_data_covers_the_scenarios_own_window():
     assert band["edge"] > spec["orders"][1]["arrival_mid"]
 
 
-def test_a_chart_is_a_png_with_every_element():
-    png = order_chart.render(scenario_spec(failed=True))
+def test_a_chart_is_an_svg_with_its_words_as_text_or_a_png():
+    spec = scenario_spec(failed=True)
+    svg = order_chart.render(spec).decode("utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for words in ("#1 buy 100 ACME limit $49.00 gtc (new): limit $49.00", "#2 300 @ $", "asserted: slippage below",
+                  "FAILED: buy 100 ACME limit $49.00 gtc: expected filled", "min after the scenario's start"):
+        assert words in svg.replace("\\$", "$"), f"{words!r} is not in the chart"
+    assert order_chart.render(spec) == order_chart.render(spec), "the same chart gives the same bytes"
+    png = order_chart.render(spec, "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
@@ -76,8 +83,9 @@ def test_charts_are_drawn_after_the_run_and_a_failed_ones_sits_under_its_failed_
     then_step = read(failed)["steps"][1]
     assert then_step["attachments"][0]["name"] == "price chart (ACME)"
     assert read(passed)["attachments"][0]["name"] == "price chart (ACME)"
-    png = allure_files.attachment_path(results, read(passed)["attachments"][0]).read_bytes()
-    assert png[:4] == b"\x89PNG"
+    assert read(passed)["attachments"][0]["type"] == "image/svg+xml"
+    chart = allure_files.attachment_path(results, read(passed)["attachments"][0]).read_bytes()
+    assert b"<svg" in chart
     assert draw_charts.draw_all(results, jobs=2) == (0, []), "drawing twice adds nothing"
 
 
@@ -100,14 +108,14 @@ def test_the_watcher_draws_in_the_background_and_the_final_pass_lists_its_charts
     finally:
         stop.touch()
         assert watcher.wait(timeout=30) == 0
-    assert draw_charts.drawn_path(data_file).read_bytes()[:4] == b"\x89PNG"
-    assert not (results / "other-attachment.json.png").exists()
+    assert b"<svg" in draw_charts.drawn_path(data_file).read_bytes()
+    assert not (results / "other-attachment.json.svg").exists()
     drawn_at = draw_charts.drawn_path(data_file).stat().st_mtime
     entry = {"name": "price chart data (ACME).json", "source": data_file.name, "type": "application/json"}
     result = results.write("passed", attachments=[entry])
     assert draw_charts.draw_all(results, jobs=1) == (1, [])
-    assert read(result)["attachments"][0] == {"name": "price chart (ACME)", "source": "spec-attachment.json.png",
-                                              "type": "image/png"}
+    assert read(result)["attachments"][0] == {"name": "price chart (ACME)", "source": "spec-attachment.json.svg",
+                                              "type": "image/svg+xml"}
     assert draw_charts.drawn_path(data_file).stat().st_mtime == drawn_at, "the final pass drew it again"
 
 
