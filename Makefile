@@ -60,7 +60,6 @@ HISTORY    := $(REPORTS)/history
 # marks: a behave run was aborted (kept out of the history); the quality gate failed
 ABORTED_MARK := $(REPORTS)/.run-aborted
 GATE_MARK  := $(REPORTS)/.quality-gate-failed
-CHART_STOP := $(REPORTS)/.charts-stop
 
 # Coverage: every Python process started with COVERAGE_PROCESS_START set (pytest, behave and the
 # HTTP service subprocess) measures itself through the .pth hook installed into the venv.
@@ -156,28 +155,17 @@ define run_behave
 endef
 
 define fresh_results
-rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK) $(CHART_STOP)
+rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK)
 mkdir -p $(RESULTS) $(JUNIT) $(RERUN) $(HISTORY)
 endef
 
-# Charts are drawn while behave runs, by a watcher at the lowest CPU priority (the core behave leaves idle; it
-# yields to the real-time @performance scenarios); tools/draw_charts.py's final pass draws what it did not.
-define start_chart_watch
-$(PY) tools/draw_charts.py $(RESULTS) --watch --stop-file $(CHART_STOP) & chart_watch=$$!
-endef
 
-define stop_chart_watch
-touch $(CHART_STOP); wait $$chart_watch || true
-endef
-
-# $(call generate_report,TARGETS,COMMAND): metadata, executor and categories, the deferred charts, the quality
-# gate (its verdict goes into the report as a global error; the caller reads $(GATE_MARK)), then the HTML report
+# $(call generate_report,TARGETS,COMMAND): metadata, executor and categories, the quality gate (its verdict goes into the report as a global error; the caller reads $(GATE_MARK)), then the HTML report
 # with the COMMAND's own history (reports/history/COMMAND.jsonl), not appended to when a run was aborted.
 define generate_report
 $(PY) tools/allure_environment.py --results $(RESULTS) --targets "$(1)" --seed "$(SEED)" \
   --behave-args="$(BEHAVE_ARGS)" --command $(2) --coverage $(REPORTS)/coverage && \
 cp tools/allure/categories.json $(RESULTS)/categories.json && \
-$(PY) tools/draw_charts.py $(RESULTS) && \
 { $(PY) tools/quality_gate.py $(RESULTS) || touch $(GATE_MARK); } && \
 rm -rf $(HTML) && \
 MOCKBROKER_TARGETS="$(1)" MOCKBROKER_HISTORY=$(HISTORY)/$(2).jsonl \
@@ -201,9 +189,7 @@ report: venv node
 	@$(call fresh_results)
 	rm -f $(GATE_MARK)
 	status=0
-	$(call start_chart_watch)
 	$(call run_behave,inprocess) || status=$$?
-	$(call stop_chart_watch)
 	{ $(call generate_report,inprocess,report); } || { echo "error: report generation failed" >&2; exit 1; }
 	$(call where_report)
 	if [ -e $(ABORTED_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
@@ -232,13 +218,11 @@ test: bootstrap
 	elif [ $$rc -eq 5 ]; then echo "warning: pytest collected no unit tests"
 	elif [ $$rc -ne 0 ]; then failed+=("pytest"); fi
 	stage pytest $$t0
-	$(call start_chart_watch)
 	for t in $(TARGETS); do
 	  t0=$$(date +%s)
 	  $(call run_behave,$$t,$(COV_ENV)) || failed+=("behave target=$$t")
 	  stage "behave $$t" $$t0
 	done
-	$(call stop_chart_watch)
 	if [ -e $(ABORTED_MARK) ]; then failed+=("aborted behave run"); fi
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	t0=$$(date +%s)

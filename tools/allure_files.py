@@ -1,7 +1,7 @@
 """Reading and writing the files of an Allure results folder (allure-behave's format, read by Allure 3).
 
 Shared by the tools that finish a behave run before `allure generate`: label_target.py (labels), run_outcome.py
-(aborted runs), draw_charts.py (deferred charts), quality_gate.py, flaky_rerun.py. Each of them changes result
+(aborted runs), quality_gate.py, flaky_rerun.py. Each of them changes result
 files in place; this module only knows the file format:
 
 - ``<uuid>-result.json``: one test result (a scenario, or an example of an outline);
@@ -49,21 +49,6 @@ def now_ms() -> int:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
-
-
-def add_attachment(folder: Path, data: dict, name: str, body: bytes, mime: str, extension: str,
-                   first: bool = False) -> str:
-    """Write an attachment file and list it on the result (at the top with ``first``); returns its file name."""
-    source = f"{new_uuid()}-attachment.{extension}"
-    (Path(folder) / source).write_bytes(body)
-    entry = {"name": name, "source": source, "type": mime}
-    attachments = data.setdefault("attachments", [])
-    attachments.insert(0, entry) if first else attachments.append(entry)
-    return source
-
-
-def attachment_path(folder: Path, entry: dict) -> Path:
-    return Path(folder) / entry["source"]
 
 
 def write_global_error(folder: Path, message: str, trace: str | None = None) -> Path:

@@ -14,7 +14,8 @@ folder. Every ``*-result.json`` without a ``target`` label is this run's, and ge
   ``story`` (the scenario's own tag wins over the Feature's);
 - a message without the ``AssertionError: `` prefix, and a ``failure`` label with its first line (the trader's
   words: tools/allure/categories.json groups failures by it, not by the whole message with its ids); a skipped
-  scenario the run's tags left out says so (one a step skipped says why in its description);
+  scenario the run's tags left out says so (one a step skipped says why in its description); a failed
+  scenario's price chart moves under its failed step, next to the message;
 - links ``@allure.issue:ID`` and ``@allure.tms:ID`` turned into URLs with the templates of allurerc.mjs
   (``linkTemplates``; environment variables MOCKBROKER_ISSUE_URL and MOCKBROKER_TMS_URL);
 - for targets other than ``inprocess``, a target-specific ``historyId``, so one scenario's trend in one target
@@ -41,6 +42,7 @@ import allure_files  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 ONE_EACH = ("epic", "story")
 ASSERTION_PREFIX = "AssertionError: "
+CHART_PREFIX = "price chart ("
 
 
 @functools.lru_cache(maxsize=1)
@@ -107,6 +109,18 @@ def skip_note(data: dict) -> None:
         data.setdefault("statusDetails", {})["message"] = "not run in this environment: the run's tags left it out"
 
 
+def chart_to_failed_step(data: dict) -> None:
+    """A failed scenario's price chart goes under its failed step, next to the message it explains."""
+    if data.get("status") not in ("failed", "broken"):
+        return
+    step = next((st for st in data.get("steps", []) if st.get("status") in ("failed", "broken")), None)
+    charts = [a for a in data.get("attachments", []) if a.get("name", "").startswith(CHART_PREFIX)]
+    if step is None or not charts:
+        return
+    data["attachments"] = [a for a in data["attachments"] if a not in charts]
+    step["attachments"] = charts + step.get("attachments", [])
+
+
 def resolve_links(data: dict, templates: dict[str, str]) -> None:
     for link in data.get("links", []):
         template = templates.get(link.get("type", ""))
@@ -132,6 +146,7 @@ def label_results(results: Path, target: str, shard: str = "main", host: str | N
         plain_message(data)
         failure_label(data)
         skip_note(data)
+        chart_to_failed_step(data)
         resolve_links(data, templates)
         if target != "inprocess" and data.get("historyId"):
             data["historyId"] = hashlib.md5(f"{data['historyId']}|target={target}".encode()).hexdigest()

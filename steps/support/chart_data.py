@@ -1,8 +1,7 @@
 """The data of a scenario's price chart: its own window, its orders and fills, the bounds its steps asserted.
 
-Collected after the scenario (cheap: a few broker reads) and attached as JSON; ``tools/draw_charts.py`` draws the
-PNG from it after the run, so charts cost the suite nothing while it runs (``tools/order_chart.py`` draws). One
-chart per symbol the scenario ordered in (or, for a failed scenario without orders, each symbol of its scene).
+Collected after the scenario (a few broker reads), drawn by ``order_chart`` and attached with the chart. One chart
+per symbol the scenario ordered in (or, for a failed scenario without orders, each symbol of its scene).
 
 All times are milliseconds from the scenario's start (when the scene was set), with the start in ISO 8601.
 """

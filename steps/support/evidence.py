@@ -4,8 +4,8 @@ a readable timeline, the orders, fills, events and markets as JSON, and the data
 - Times in the JSON are ISO 8601 with milliseconds (``created_at``) and milliseconds from the scenario's start
   (``created_ms``), in place of the broker's nanosecond integers.
 - The order timeline lists each event at its offset: status changes, and fills with price and quantity.
-- A scenario that placed orders, or failed, gets ``price chart data (SYMBOL).json``; ``tools/draw_charts.py``
-  draws the PNG from it after the run (``chart_data`` says what is in it).
+- A scenario that placed orders, or failed, gets ``price chart (SYMBOL)``, an SVG of its own window
+  (``order_chart``), and the chart's data, ``price chart data (SYMBOL).json`` (``chart_data``).
 
 Attaching never fails a scenario: a broker that cannot answer (the scenario broke before the scene was set, or the
 service is gone) leaves a note in place of the JSON.
@@ -18,6 +18,7 @@ import shlex
 
 import allure
 
+from . import order_chart
 from .chart_data import chart_specs
 from .desk import Desk
 from .words import iso_ms, offset_ms, order_essentials, shares, money
@@ -143,5 +144,7 @@ def attach_scenario_evidence(desk: Desk, lens, values: dict[str, str], title: st
                       attachment_type=allure.attachment_type.TEXT)
         return
     for spec in specs:
+        allure.attach(order_chart.render(spec), name=f"price chart ({spec['symbol']})",
+                      attachment_type=allure.attachment_type.SVG)
         allure.attach(_json(spec), name=f"price chart data ({spec['symbol']}).json",
                       attachment_type=allure.attachment_type.JSON)
