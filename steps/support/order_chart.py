@@ -192,13 +192,18 @@ def render(spec: dict) -> bytes:
                 anchor="middle")
     canvas.text(18, TOP + plot_h / 2, "price ($)", 11, anchor="middle",
                 extra=f'transform="rotate(-90 18 {TOP + plot_h / 2:.1f})"')
-    entries = canvas.legend[:10]
-    for n, (kind, colour, words) in enumerate(entries):
-        column, row = n % 2, n // 2
-        legend_rows = max(legend_rows, row + 1)
+    row, column = 0, 0
+    for kind, colour, words in canvas.legend:  # two columns; an entry too long for one takes a whole row
+        wide = len(words) > 62
+        if wide and column:
+            row, column = row + 1, 0
+        if row >= 5:
+            break
         x, y = LEFT + column * (plot_w / 2), bottom + 56 + row * 17
         canvas.add(_swatch(kind, colour, x, y))
-        canvas.text(x + 24, y + 4, words if len(words) <= 70 else words[:67] + "...", 10.5)
+        canvas.text(x + 24, y + 4, words if len(words) <= 135 else words[:132] + "...", 10.5)
+        legend_rows = row + 1
+        row, column = (row + 1, 0) if wide or column else (row, 1)
     height = bottom + 56 + legend_rows * 17 + 6
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
