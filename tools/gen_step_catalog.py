@@ -25,6 +25,28 @@ KEYWORDS = ("Given", "When", "Then", "And", "But")
 DOMAIN_ORDER = ("account_steps.py", "market_steps.py", "order_steps.py", "time_steps.py", "scenario_steps.py")
 
 
+REPORT_TAGS = [
+    "## Tags for the report", "",
+    "Tags on a Feature or a Scenario become labels and links in the Allure report (how to read it: docs/report.md).",
+    "The Feature's title is its `feature` label; an `@allure.label.feature:` tag is not needed (it would be dropped).",
+    "",
+    "| tag | what it does | example |",
+    "| --- | --- | --- |",
+    "| `@allure.label.epic:<area>` | groups the report's tree by area (put it on the Feature) | "
+    "`@allure.label.epic:execution` |",
+    "| `@allure.label.story:<story>` | groups a Feature's scenarios | `@allure.label.story:limit-orders` |",
+    "| `@allure.severity:critical` | must never break: when such a scenario fails, the quality gate fails "
+    "`make report` and the report says why | `@allure.severity:critical` |",
+    "| `@allure.issue:<ID>` | links the issue in your tracker; the URL template is `MOCKBROKER_ISSUE_URL` "
+    "(allurerc.mjs), `%s` is the ID | `@allure.issue:MB-13` |",
+    "| `@allure.tms:<ID>` | links the test case in your test management system; template `MOCKBROKER_TMS_URL` | "
+    "`@allure.tms:TC-42` |",
+    "| `@allure.label.owner:<name>` | who answers for the scenario (shown on its page) | "
+    "`@allure.label.owner:qa-lead` |",
+    "",
+]
+
+
 def _load_registry():
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -95,6 +117,7 @@ def render() -> str:
             out += ["", f"Example: `{example}`", ""]
             out += _words_taken(entry["phrasings"], PARAMETER_TYPES)
             out += _table_shape(func)
+    out += REPORT_TAGS
     out += ["## Parameter types", "", "| type | examples | meaning | steps that take it |", "| --- | --- | --- | --- |"]
     for name, (converter, examples) in PARAMETER_TYPES.items():
         meaning = " ".join((converter.__doc__ or "").split()).replace("|", "/")
