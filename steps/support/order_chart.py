@@ -166,10 +166,10 @@ def render(spec: dict) -> bytes:
                    ": ".join([words[0], ", ".join(words[1:])]) if len(words) > 1 else words[0])
 
     fills = spec["fills"]
-    biggest = max((f["qty"] for f in fills), default=1)
+    biggest = float(max((f["qty"] for f in fills), default=1))
     for count, fill in enumerate(fills):
         x, y = px(fill["t_ms"]), py(fill["price"])
-        size = 6 + 6 * fill["qty"] / biggest
+        size = 6 + 6 * float(fill["qty"]) / biggest
         up = fill["side"] == "buy"
         tip, base = (y - size, y + size * 0.6) if up else (y + size, y - size * 0.6)
         canvas.add(f'<polygon points="{x:.1f},{tip:.1f} {x - size * 0.8:.1f},{base:.1f} {x + size * 0.8:.1f},{base:.1f}" '

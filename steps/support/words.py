@@ -64,7 +64,8 @@ def offset_ms(ns: int, start_ns: int) -> float:
 
 
 def order_essentials(order) -> str:
-    """``buy 100 ACME limit $45.00 gtc``: side, shares, symbol, type with its prices, time in force."""
+    """``buy 100 ACME limit $45.00 gtc``: side, shares (or dollars: ``buy $1,000.00 of ACME``), symbol, type with its
+    prices, time in force."""
     kind = order.type.value.replace("_", " ")
     prices = ""
     trail_price, trail_percent = getattr(order, "trail_price", None), getattr(order, "trail_percent", None)
@@ -80,7 +81,9 @@ def order_essentials(order) -> str:
         prices += f" limit {money(order.limit_price)}"
     if kind in ("limit", "stop", "stop limit") and prices:
         kind = ""  # "limit $45.00" says it already
-    words = [order.side.value, shares(order.qty), order.symbol, kind + prices, order.time_in_force.value]
+    notional = getattr(order, "notional", None)
+    amount = f"{money(notional)} of" if notional is not None else shares(order.qty)  # "buy $1,000.00 of ACME"
+    words = [order.side.value, amount, order.symbol, kind + prices, order.time_in_force.value]
     return " ".join(w.strip() for w in words if w.strip())
 
 

@@ -179,3 +179,22 @@ def test_a_rerun_counts_its_last_attempt(tmp_path):
         '<testsuite><testcase classname="c" name="s1"/></testsuite>')
     assert check_report.read_junit(tmp_path / "junit")["inprocess"].stats() == {
         "passed": 2, "failed": 0, "broken": 0, "skipped": 0, "total": 2}
+
+
+def test_fractional_and_dollar_orders_chart_and_read_in_their_own_units():
+    """Fills of fractional shares (Decimal quantities) draw like whole ones, and a dollar order reads in dollars."""
+    from mockbroker.broker import MockBroker
+    from mockbroker.config import BrokerConfig
+    from mockbroker.domain import OrderRequest
+    from steps.support.words import order_essentials
+
+    desk = Desk(broker=MockBroker(BrokerConfig()), seed=7, master_seed=2109, target="inprocess", location="x:1")
+    lens = MarketLens(desk)
+    dollars = tasks.place(desk, "I", OrderRequest("ACME", None, Side.BUY, OrderType.MARKET, notional=Decimal("1000")))
+    tasks.place(desk, "I", OrderRequest("ACME", Decimal("2.5"), Side.BUY, OrderType.MARKET))
+    lens.sample()
+    [spec] = chart_specs(desk, lens, desk.broker.list_orders(account="default", status="all"),
+                         desk.broker.list_fills(account="default"), "fractions", False, None)
+    svg = order_chart.render(spec).decode("utf-8")
+    assert "2.5 @ $" in svg
+    assert order_essentials(dollars).startswith("buy $1,000.00 of ACME market")
