@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from behave import given, then  # noqa: F401
 
+from steps.support.capabilities import needs
 from steps.support import questions
 from steps.support.matchers import assert_that, compares, money, shares
 from steps.support.tables import (ACCOUNTS_TABLE, HOLDINGS_EXACTLY_TABLE, POSITIONS_TABLE, account as account_cell,
@@ -21,6 +22,7 @@ from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types re
 
 @given('the account "{name}" with {cash:Money} cash')
 @given('an account "{name}" with {cash:Money} cash')
+@needs("control")
 def step_account_with_cash(context, name, cash):
     """Opens an account with cash. Example: Given the account "alice" with $1,000,000 cash"""
     context.desk.scene.add_account(name, cash=cash)
@@ -29,6 +31,7 @@ def step_account_with_cash(context, name, cash):
 @given("these accounts")
 @given("these accounts:")
 @takes_table(ACCOUNTS_TABLE)
+@needs("control")
 def step_these_accounts(context):
     """Opens each account of the table, with its cash, and whether it may sell short. Example: Given these accounts:"""
     for row in rows(context.table, ACCOUNTS_TABLE.required, ACCOUNTS_TABLE.optional):
@@ -37,6 +40,7 @@ def step_these_accounts(context):
 
 
 @given('the account "{name}" may not sell short')
+@needs("control")
 def step_account_may_not_sell_short(context, name):
     """Forbids short selling for the account. Example: Given the account "carol" may not sell short"""
     context.desk.scene.add_account(name, shorting=False)
@@ -44,6 +48,7 @@ def step_account_may_not_sell_short(context, name):
 
 @given("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
 @given("{actor:Actor} hold {qty:Shares} {symbol:Symbol}")
+@needs("control")
 def step_holds_at_start(context, actor, qty, symbol):
     """Starts the account with a long position at the symbol's starting price (granted, not bought: cash is unchanged). Example: Given alice holds 500 ACME"""
     context.desk.scene.open_position(actor, symbol, qty)
@@ -51,6 +56,7 @@ def step_holds_at_start(context, actor, qty, symbol):
 
 @given("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
 @given("{actor:Actor} am short {qty:Shares} {symbol:Symbol}")
+@needs("control")
 def step_is_short_at_start(context, actor, qty, symbol):
     """Starts the account with a short position at the symbol's starting price (granted, not sold: cash is unchanged). Example: Given bob is short 200 ACME"""
     context.desk.scene.open_position(actor, symbol, -qty)
@@ -59,6 +65,7 @@ def step_is_short_at_start(context, actor, qty, symbol):
 @given("these positions")
 @given("these positions:")
 @takes_table(POSITIONS_TABLE)
+@needs("control")
 def step_these_positions(context):
     """Starts accounts with positions, granted at each symbol's starting price without a trade (negative shares: short). Example: Given these positions:"""
     scene = context.desk.scene
@@ -71,6 +78,7 @@ def step_these_positions(context):
 
 @then("{actor:Actor} has {cash:Money} cash")
 @then("{actor:Actor} have {cash:Money} cash")
+@needs()
 def step_has_cash(context, actor, cash):
     """Checks the account's cash to the cent. Example: Then alice has $100,000.00 cash"""
     account = questions.balances(context.desk, actor)
@@ -78,6 +86,7 @@ def step_has_cash(context, actor, cash):
 
 
 @then("{actor:Owner} cash reconciles with the fills")
+@needs()
 def step_cash_reconciles(context, actor):
     """Checks cash = cash at the start - cost of the buys + proceeds of the sells - fees, to the cent. Example: Then alice's cash reconciles with the fills"""
     account, expected, working = questions.cash_expected_from_fills(context.desk, actor)
@@ -85,6 +94,7 @@ def step_cash_reconciles(context, actor):
 
 
 @then("{actor:Owner} cash fell by the cost of {whose:Possessive} fills")
+@needs()
 def step_cash_fell_by_cost(context, actor, whose):
     """Checks that the account's cash fell, since the start, by exactly what its fills cost: buys' price x shares, less sells' proceeds, plus fees. Example: Then alice's cash fell by the cost of her fills"""
     account, change, working = questions.cash_change_and_fill_flow(context.desk, actor, whose)
@@ -94,6 +104,7 @@ def step_cash_fell_by_cost(context, actor, whose):
 
 
 @then("{actor:Owner} cash rose by the proceeds of {whose:Possessive} fills")
+@needs()
 def step_cash_rose_by_proceeds(context, actor, whose):
     """Checks that the account's cash rose, since the start, by exactly what its fills brought in: sells' price x shares, less buys' cost, less fees. Example: Then bob's cash rose by the proceeds of his fills"""
     account, change, working = questions.cash_change_and_fill_flow(context.desk, actor, whose)
@@ -103,6 +114,7 @@ def step_cash_rose_by_proceeds(context, actor, whose):
 
 
 @then("{actor:Owner} buying power is {bound:Bound} {amount:Money}")
+@needs()
 def step_buying_power_is(context, actor, bound, amount):
     """Checks the account's buying power against an amount. Example: Then alice's buying power is below $95,100.00"""
     account = questions.balances(context.desk, actor)
@@ -111,6 +123,7 @@ def step_buying_power_is(context, actor, bound, amount):
 
 
 @then("{actor:Owner} buying power has dropped by at least {amount:Money}")
+@needs()
 def step_buying_power_dropped(context, actor, amount):
     """Checks how much buying power open orders and trades took since the start. Example: Then alice's buying power has dropped by at least $4,900.00"""
     desk = context.desk
@@ -121,6 +134,7 @@ def step_buying_power_dropped(context, actor, amount):
 
 
 @then("{actor:Owner} cash is unchanged")
+@needs()
 def step_cash_is_unchanged(context, actor):
     """Checks that the account's cash is what it was when the scene was set. Example: Then alice's cash is unchanged"""
     desk = context.desk
@@ -130,6 +144,7 @@ def step_cash_is_unchanged(context, actor):
 
 @then("{actor:Actor} holds {qty:Shares} {symbol:Symbol}")
 @then("{actor:Actor} hold {qty:Shares} {symbol:Symbol}")
+@needs()
 def step_holds(context, actor, qty, symbol):
     """Checks the account's long position. Example: Then alice holds 100 ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -138,6 +153,7 @@ def step_holds(context, actor, qty, symbol):
 
 @then("{actor:Actor} is short {qty:Shares} {symbol:Symbol}")
 @then("{actor:Actor} am short {qty:Shares} {symbol:Symbol}")
+@needs()
 def step_is_short(context, actor, qty, symbol):
     """Checks the account's short position. Example: Then bob is short 200 ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -146,6 +162,7 @@ def step_is_short(context, actor, qty, symbol):
 
 @then("{actor:Actor} has no {symbol:Symbol} position")
 @then("{actor:Actor} have no {symbol:Symbol} position")
+@needs()
 def step_has_no_position(context, actor, symbol):
     """Checks that the account is flat in the symbol. Example: Then alice has no ACME position"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -157,6 +174,7 @@ def step_has_no_position(context, actor, symbol):
 @then("{actor:Actor} holds exactly these positions:")
 @then("{actor:Actor} hold exactly these positions:")
 @takes_table(HOLDINGS_EXACTLY_TABLE)
+@needs()
 def step_holds_exactly(context, actor):
     """Checks all of the account's positions, no more, no fewer. Example: Then alice holds exactly these positions:"""
     expected = {cell(row, "symbol", symbol_cell): cell(row, "shares", shares_cell)
@@ -167,6 +185,7 @@ def step_holds_exactly(context, actor):
 
 @then("{actor:Actor} has realized a {outcome:Outcome}")
 @then("{actor:Actor} have realized a {outcome:Outcome}")
+@needs()
 def step_has_realized(context, actor, outcome):
     """Checks the sign of the account's realized P&L. Example: Then alice has realized a profit"""
     account = questions.balances(context.desk, actor)
@@ -176,6 +195,7 @@ def step_has_realized(context, actor, outcome):
 
 @then("{actor:Actor} has an unrealized {outcome:Outcome}")
 @then("{actor:Actor} have an unrealized {outcome:Outcome}")
+@needs()
 def step_has_unrealized(context, actor, outcome):
     """Checks the sign of the account's unrealized P&L. Example: Then bob has an unrealized loss"""
     account = questions.balances(context.desk, actor)
@@ -185,6 +205,7 @@ def step_has_unrealized(context, actor, outcome):
 
 @then("{actor:Actor} has paid {amount:Money} in fees")
 @then("{actor:Actor} have paid {amount:Money} in fees")
+@needs()
 def step_has_paid_fees(context, actor, amount):
     """Checks the fees the account has paid since it opened. Example: Then alice has paid $1.00 in fees"""
     account = questions.balances(context.desk, actor)
@@ -192,6 +213,7 @@ def step_has_paid_fees(context, actor, amount):
 
 
 @then("{actor:Owner} equity is within {tolerance:Money} of {amount:Money}")
+@needs()
 def step_equity_within(context, actor, tolerance, amount):
     """Checks equity (cash + market value of positions) is near an amount. Example: Then alice's equity is within $500.00 of $1,000,000.00"""
     account = questions.balances(context.desk, actor)

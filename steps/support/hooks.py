@@ -17,7 +17,8 @@ from mockbroker.seeds import DEFAULT_SEED, derive_seed
 from .desk import Desk
 from . import streaming
 from .evidence import attach_scenario_evidence, seed_note
-from .target import check_contract, opener_for
+from .target import check_contract, opener_for, profile_of
+from . import capabilities, cleanup
 from .suggestions import after_scenario as suggest_for_undefined_steps
 from .plain_errors import install as explain_step_errors_in_trading_words
 
@@ -36,14 +37,21 @@ def before_all(context) -> None:
     context.master_seed = userdata.getint("seed", DEFAULT_SEED)
     explain_step_errors_in_trading_words(context)
     context.broker = use_fixture(_broker_fixture, context, context.target)
+    context.profile = profile_of(context.target, context.broker, userdata)
+    context.run_token = cleanup.run_token()
+    capabilities.install(context)  # what the target lacks: skipped scenarios are reported, with their reason
+    capabilities.announce(context.profile)
 
 
 def before_scenario(context, scenario) -> None:
+    if capabilities.skip_if_unmet(context, scenario):  # the target lacks a capability the scenario needs
+        context.desk = None
+        return
     location = f"{scenario.filename}:{scenario.line}"
     seed_name = f"{scenario.filename}:{scenario.name}"
     seed = derive_seed(context.master_seed, seed_name)
     context.desk = Desk(broker=context.broker, seed=seed, master_seed=context.master_seed, target=context.target,
-                        location=location, seed_name=seed_name)
+                        location=location, seed_name=seed_name, profile=context.profile, run_token=context.run_token)
 
 
 def after_scenario(context, scenario) -> None:
@@ -52,6 +60,7 @@ def after_scenario(context, scenario) -> None:
     if desk is None:
         return
     streaming.close_all(desk)  # a scenario's stream clients never outlive it
+    cleanup.after_scenario(desk)  # a target that keeps its state: cancel what the scenario left open
     attach_scenario_evidence(desk)
     if scenario.status.name in ("failed", "error"):
         sys.__stderr__.write(f"\n  {scenario.name}: {seed_note(desk)}")
