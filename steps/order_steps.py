@@ -4,17 +4,19 @@
 time, until the venue has processed it; "sends an order" does not wait (the order is then accepted, in flight).
 """
 
+from decimal import Decimal
+
 from behave import given, then, when  # noqa: F401
 
 from mockbroker.domain import OrderStatus, OrderType, Side, TimeInForce
 from steps.support.capabilities import needs
-from steps.support import questions, tasks
+from steps.support import questions, tasks, waiting
 from steps.support.matchers import (assert_that, bps, compares, describe_order, has_filled, is_partially_filled,
-                                    is_refused_for, is_status, money, shares)
-from steps.support.tables import (EVENTS_TABLE, ORDER_TABLE, ORDERS_SUMMARY_TABLE, cell, order_requests, rows,
-                                  side as side_cell, shares as shares_cell, status, symbol as symbol_cell,
-                                  takes_table)
-from steps.types import REFUSAL_WORDS, REQUEST_REFUSAL_WORDS  # importing steps.types registers the types
+                                    is_refused_for, is_status, money, percent, shares)
+from steps.support.tables import (EVENTS_TABLE, ORDER_TABLE, ORDERS_SUMMARY_TABLE, UPDATES_TABLE, cell,
+                                  order_requests, rows, side as side_cell, shares as shares_cell, status,
+                                  symbol as symbol_cell, takes_table)
+from steps.types import REFUSAL_WORDS, REQUEST_REFUSAL_WORDS, check_share_word  # importing registers the types
 
 
 
@@ -162,22 +164,141 @@ def step_closes_the_position(context, actor, symbol):
     tasks.close_position(context.desk, actor, symbol)
 
 
+# -- When: orders any broker takes (the conformance profile: no ticker named, prices set from the market) ----------
+
+UNLISTED_SYMBOL = "NOTLISTED"
+"""A ticker no exchange lists (US tickers have at most five letters, plus a class suffix)."""
+SAFE_LIMIT = Decimal("1.00")
+"""The limit of an order for an unlisted symbol: far from any price, should a broker take the order after all."""
+
+
+def _far(desk, side, where):
+    """The limit of a buy far below, or a sell far above, the market; the other way round is a mistake of the
+    feature (it would fill at once)."""
+    wanted = "below" if side is Side.BUY else "above"
+    if where != wanted:
+        raise AssertionError(f'a {side.value} with a limit far {where} the market would fill at once: write '
+                             f'"{side.value}s 1 share with a limit far {wanted} the market"')
+    return tasks.far_limit(desk, side)
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} with a limit far {where:FarSide} the market")
+@when("{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} with a limit far {where:FarSide} the market, "
+      "{tif:TimeInForce}")
+@when('{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} with a limit far {where:FarSide} the market and '
+      'client order id "{client_order_id}"')
+@needs()
+def step_trades_far_from_market(context, actor, side, qty, unit, where, tif=TimeInForce.DAY, client_order_id=None):
+    """Sends a limit order of the scenario's symbol that cannot fill: a buy at half the bid, a sell at half as much again as the ask (whole cents); waits until the broker has it. On a broker that remembers every order, a client order id goes out with the run's token appended. Example: When alice buys 1 share with a limit far below the market"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    limit = _far(desk, side, where)
+    sent_id = desk.client_order_id(client_order_id) if client_order_id is not None else None
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, side, OrderType.LIMIT, tif, limit=limit,
+                                                 client_order_id=sent_id))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} with a limit far {where:FarSide} the market, in "
+      "fractions of a cent")
+@needs()
+def step_trades_far_sub_penny(context, actor, side, qty, unit, where):
+    """Sends a limit order far from the market whose price has half a cent more than whole cents (brokers take whole cents above $1.00). Example: When alice buys 1 share with a limit far below the market, in fractions of a cent"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    limit = _far(desk, side, where) + Decimal("0.005")
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, side, OrderType.LIMIT, limit=limit))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} of a symbol no exchange lists")
+@needs()
+def step_trades_unlisted_symbol(context, actor, side, qty, unit):
+    """Sends a limit order (at $1.00) for a ticker no exchange lists. Example: When alice buys 1 share of a symbol no exchange lists"""
+    check_share_word(qty, unit)
+    tasks.place(context.desk, actor, tasks.order_request(UNLISTED_SYMBOL, qty, side, OrderType.LIMIT,
+                                                         limit=SAFE_LIMIT))
+
+
+@when("{actor:Actor} sends a limit order for {qty:Shares} {unit:ShareUnit} without a limit price")
+@when("{actor:Actor} send a limit order for {qty:Shares} {unit:ShareUnit} without a limit price")
+@needs()
+def step_sends_limit_without_price(context, actor, qty, unit):
+    """Sends a buy limit order of the scenario's symbol with no limit price. Example: When alice sends a limit order for 1 share without a limit price"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, Side.BUY, OrderType.LIMIT))
+
+
+@when("{actor:Actor} sends a stop order for {qty:Shares} {unit:ShareUnit} without a stop price")
+@when("{actor:Actor} send a stop order for {qty:Shares} {unit:ShareUnit} without a stop price")
+@needs()
+def step_sends_stop_without_price(context, actor, qty, unit):
+    """Sends a buy stop order of the scenario's symbol with no stop price. Example: When alice sends a stop order for 1 share without a stop price"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, Side.BUY, OrderType.STOP))
+
+
+@when("{actor:Actor} tries to buy more shares than {whose:Possessive} buying power covers")
+@when("{actor:Actor} try to buy more shares than {whose:Possessive} buying power covers")
+@needs()
+def step_buys_beyond_buying_power(context, actor, whose):
+    """Sends a buy limit far below the market for one share more than the account's buying power pays for at that limit. Example: When alice tries to buy more shares than her buying power covers"""
+    desk = context.desk.ready()
+    if whose is not None and desk.account_of(whose) != desk.account_of(actor):
+        raise AssertionError(f"an account buys with its own buying power: write \"When {actor} tries to buy more "
+                             "shares than their buying power covers\"")
+    limit = tasks.far_limit(desk, Side.BUY)
+    qty = tasks.shares_beyond_buying_power(desk, actor, limit)
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, Side.BUY, OrderType.LIMIT, limit=limit))
+
+
+@when("{actor:Actor} {side:Side} {qty:Shares} {unit:ShareUnit} at market")
+@needs("fills")
+def step_trades_shares_at_market(context, actor, side, qty, unit):
+    """Sends a market order of the scenario's symbol and waits until the broker has it (it fills: only where fills are allowed). Example: When alice buys 1 share at market"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    tasks.place(desk, actor, tasks.order_request(desk.symbol(), qty, side, OrderType.MARKET))
+
+
+@when("{actor:Actor} {move:LimitMove} the limit by {pct:Percent}")
+@needs()
+def step_moves_the_limit(context, actor, move, pct):
+    """Replaces the order, as that account, with one whose limit is that much lower or higher (whole cents); the new one becomes "the order". Example: When alice lowers the limit by 10%"""
+    desk = context.desk
+    current = tasks.last_placed(desk).request.limit_price
+    if current is None:
+        raise AssertionError("only a limit order has a limit to move: place one first, e.g. When alice buys 1 share "
+                             "with a limit far below the market")
+    new = (current * (1 + move * pct / 100)).quantize(tasks.CENT)
+    tasks.replace(desk, actor, limit=new)
+
+
+@when("{actor:Actor} looks up an order that does not exist")
+@when("{actor:Actor} look up an order that does not exist")
+@needs()
+def step_looks_up_missing_order(context, actor):
+    """Reads, as that account, an order id no broker gave out (it is not found). Example: When alice looks up an order that does not exist"""
+    tasks.look_up_unknown(context.desk, actor)
+
+
 # -- Then: what became of the order ------------------------------------------------------------------------------
 
 @then("the order is {state:Status}")
 @needs()
 def step_order_is(context, state):
     """Checks the order's status: filled, canceled, rejected, accepted, expired, replaced, resting. Example: Then the order is filled"""
-    order = questions.the_order(context.desk)
-    assert_that(order, is_status(state), describe_order(order, questions.fills_of(context.desk, order)))
+    desk = context.desk
+    order = questions.the_order(desk, until=lambda o: o.status is state)
+    assert_that(order, is_status(state), describe_order(order, questions.fills_of(desk, order)) + waiting.note(desk))
 
 
 @then("the order is partially filled")
 @needs()
 def step_order_is_partially_filled(context):
     """Checks that some, but not all, shares filled (the rest may still work or be canceled). Example: Then the order is partially filled"""
-    order = questions.the_order(context.desk)
-    assert_that(order, is_partially_filled(), "the order should have filled in part")
+    order = questions.the_order(context.desk, until=lambda o: 0 < o.filled_qty < o.qty)
+    assert_that(order, is_partially_filled(), "the order should have filled in part" + waiting.note(context.desk))
 
 
 @then("the order is still open")
@@ -193,8 +314,9 @@ def step_order_is_still_open(context):
 @needs()
 def step_shares_are_filled(context, qty):
     """Checks how many shares of the order filled. Example: Then 1,000 shares are filled"""
-    order = questions.the_order(context.desk)
-    assert_that(order, has_filled(qty), describe_order(order, questions.fills_of(context.desk, order)))
+    desk = context.desk
+    order = questions.the_order(desk, until=lambda o: o.filled_qty == qty)
+    assert_that(order, has_filled(qty), describe_order(order, questions.fills_of(desk, order)) + waiting.note(desk))
 
 
 @then("nothing is filled")
@@ -209,8 +331,8 @@ def step_nothing_is_filled(context):
 @needs()
 def step_unfilled_rest_is_canceled(context):
     """Checks that what did not fill was canceled (status canceled, some shares filled). Example: Then the unfilled rest is canceled"""
-    order = questions.the_order(context.desk)
-    assert_that(order, is_status(OrderStatus.CANCELED), "the rest should be canceled")
+    order = questions.the_order(context.desk, until=lambda o: o.status is OrderStatus.CANCELED)
+    assert_that(order, is_status(OrderStatus.CANCELED), "the rest should be canceled" + waiting.note(context.desk))
     assert_that(order, is_partially_filled(), "only the unfilled rest should be canceled")
 
 
@@ -297,9 +419,10 @@ def step_order_goes_through_events(context):
     desk = context.desk
     order = questions.the_order(desk)
     expected = [row["event"] for row in rows(context.table, EVENTS_TABLE.required)]
-    actual = [e.event.value for e in questions.events_of(desk, order)]
+    actual = [e.event.value for e in questions.events_of(desk, order, until=lambda events: [e.event.value for e in
+                                                                                        events] == expected)]
     assert_that(actual, compares("the events", "exactly", expected, lambda v: " -> ".join(v)),
-                describe_order(order))
+                describe_order(order) + waiting.note(desk))
 
 
 @then("{actor:Owner} orders are")
@@ -311,8 +434,194 @@ def step_orders_are(context, actor):
     expected = sorted((cell(r, "symbol", symbol_cell, context.desk.symbol()), cell(r, "side", side_cell).value,
                        cell(r, "shares", shares_cell), _status_word(cell(r, "status", status)))
                       for r in rows(context.table, ORDERS_SUMMARY_TABLE.required, ORDERS_SUMMARY_TABLE.optional))
-    actual = questions.order_summary(context.desk, actor)
-    assert_that(actual, compares(f"{actor}'s orders", "exactly", expected, _order_rows))
+    actual = questions.order_summary(context.desk, actor, until=lambda summary: summary == expected)
+    assert_that(actual, compares(f"{actor}'s orders", "exactly", expected, _order_rows), waiting.note(context.desk))
+
+
+@then("the order is for {qty:Shares} {unit:ShareUnit}")
+@needs()
+def step_order_is_for(context, qty, unit):
+    """Checks how many shares the order is for. Example: Then the order is for 2 shares"""
+    check_share_word(qty, unit)
+    order = questions.the_order(context.desk)
+    assert_that(order.qty, compares("the shares the order is for", "exactly", qty, shares), describe_order(order))
+
+
+@then("the order shows what was sent")
+@needs()
+def step_order_shows_what_was_sent(context):
+    """Checks the order as the broker reports it: symbol, side, shares, type, time in force, limit and stop price, and the client order id, each as it was sent. Example: Then the order shows what was sent"""
+    desk = context.desk
+    sent = tasks.last_placed(desk).request
+    order = questions.the_order(desk)
+    wanted = {"symbol": sent.symbol, "side": Side(sent.side), "shares": sent.qty, "type": OrderType(sent.type),
+              "time in force": TimeInForce(sent.time_in_force), "limit price": sent.limit_price,
+              "stop price": sent.stop_price}
+    shown = {"symbol": order.symbol, "side": order.side, "shares": order.qty, "type": order.type,
+             "time in force": order.time_in_force, "limit price": order.limit_price, "stop price": order.stop_price}
+    if sent.client_order_id is not None:
+        wanted["client order id"], shown["client order id"] = sent.client_order_id, order.client_order_id
+    wrong = {k: (wanted[k], shown[k]) for k in wanted if not _same(wanted[k], shown[k])}
+    assert_that(_fields(wrong), compares("the fields that differ from what was sent", "exactly", "none"),
+                describe_order(order))
+
+
+@then('the order carries the client order id "{client_order_id}"')
+@needs()
+def step_order_carries_client_order_id(context, client_order_id):
+    """Checks the order reports the client order id it was sent with (with the run's token, on a broker that remembers every order). Example: Then the order carries the client order id "desk-1\""""
+    desk = context.desk
+    order = questions.the_order(desk)
+    assert_that(order.client_order_id, compares("the order's client order id", "exactly",
+                                                desk.client_order_id(client_order_id), repr), describe_order(order))
+
+
+@then("the order has a client order id from the broker")
+@needs()
+def step_order_has_broker_client_order_id(context):
+    """Checks that an order sent without a client order id was given one by the broker. Example: Then the order has a client order id from the broker"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    if tasks.last_placed(desk).request.client_order_id is not None:
+        raise AssertionError("the order was sent with a client order id: use Then the order carries the client "
+                             "order id \"...\"")
+    assert_that(bool(order.client_order_id), compares("the order having a client order id", "exactly", True),
+                describe_order(order))
+
+
+@then('only one of {actor:Owner} orders has the client order id "{client_order_id}"')
+@needs()
+def step_one_order_per_client_order_id(context, actor, client_order_id):
+    """Checks that exactly one of the account's orders carries the client order id (a second order with it was refused). Example: Then only one of alice's orders has the client order id "desk-1\""""
+    desk = context.desk.ready()
+    account = desk.account_of(actor)
+    wanted = desk.client_order_id(client_order_id)
+    carrying = [o for o in desk.broker.list_orders(account=account, status="all") if o.client_order_id == wanted]
+    assert_that(len(carrying), compares(f"{account}'s orders with client order id {wanted!r}", "exactly", 1),
+                "; ".join(describe_order(o) for o in carrying))
+
+
+@then("{actor:Owner} open orders include the order")
+@needs()
+def step_open_orders_include(context, actor):
+    """Checks the order is among the account's open orders, as the account lists them. Example: Then alice's open orders include the order"""
+    desk = context.desk
+    order_id = tasks.last_placed(desk).order_id
+    found = questions.open_order_ids(desk, actor, until=lambda ids: order_id in ids)
+    assert_that(order_id in found, compares(f"order {order_id} being among {actor}'s open orders", "exactly", True),
+                f"{len(found)} open orders" + waiting.note(desk))
+
+
+@then("{actor:Owner} open orders do not include the order")
+@needs()
+def step_open_orders_exclude(context, actor):
+    """Checks the order is not among the account's open orders (it is done, or another account's). Example: Then bob's open orders do not include the order"""
+    desk = context.desk
+    order_id = tasks.last_placed(desk).order_id
+    found = questions.open_order_ids(desk, actor, until=lambda ids: order_id not in ids)
+    assert_that(order_id in found, compares(f"order {order_id} being among {actor}'s open orders", "exactly", False),
+                f"{len(found)} open orders" + waiting.note(desk))
+
+
+@then("the order ends without a fill")
+@needs()
+def step_order_ends_without_fill(context):
+    """Checks the order is done (canceled or expired) with nothing filled. Example: Then the order ends without a fill"""
+    desk = context.desk
+    order = questions.the_order(desk, until=lambda o: not o.is_open)
+    assert_that(order.status in (OrderStatus.CANCELED, OrderStatus.EXPIRED),
+                compares("the order being canceled or expired", "exactly", True),
+                describe_order(order) + waiting.note(desk))
+    assert_that(order, has_filled(0), describe_order(order))
+
+
+@then("the order's time in force is {tif:TimeInForce}")
+@needs()
+def step_order_time_in_force(context, tif):
+    """Checks the time in force the broker reports for the order. Example: Then the order's time in force is good till canceled"""
+    order = questions.the_order(context.desk)
+    assert_that(order.time_in_force, compares("the order's time in force", "exactly", tif, lambda t: t.value),
+                describe_order(order))
+
+
+@then("the order rests at the new limit")
+@needs()
+def step_order_rests_at_new_limit(context):
+    """Checks the order (the replacement) is at the venue, unfilled, at the limit it was changed to. Example: Then the order rests at the new limit"""
+    desk = context.desk
+    wanted = tasks.last_placed(desk).request.limit_price
+    order = questions.the_order(desk, until=lambda o: o.status is OrderStatus.NEW)
+    assert_that(order, is_status(OrderStatus.NEW), describe_order(order) + waiting.note(desk))
+    assert_that(order.limit_price, compares("the order's limit", "exactly", wanted, money), describe_order(order))
+
+
+@then("the original order is replaced")
+@needs()
+def step_original_order_replaced(context):
+    """Checks the order a change replaced has the status replaced. Example: Then the original order is replaced"""
+    desk = context.desk
+    original = questions.the_changed_order(desk, until=lambda o: o.status is OrderStatus.REPLACED)
+    assert_that(original, is_status(OrderStatus.REPLACED), describe_order(original) + waiting.note(desk))
+
+
+@then("it fills within {pct:Percent} of the market price")
+@needs()
+def step_fills_near_market(context, pct):
+    """Checks the order filled completely at an average price within that distance of the current mid. Example: Then it fills within 5% of the market price"""
+    desk = context.desk
+    order = questions.the_order(desk, until=lambda o: o.status is OrderStatus.FILLED)
+    assert_that(order, is_status(OrderStatus.FILLED), describe_order(order) + waiting.note(desk))
+    mid = desk.broker.get_quote(order.symbol).mid
+    distance = abs(order.filled_avg_price - mid) / mid * 100
+    assert_that(distance, compares(f"the distance of the average fill price from the mid {money(mid)}", "at most",
+                                   pct, percent), describe_order(order))
+
+
+@then("the order's fills add up to {qty:Shares} {unit:ShareUnit}")
+@needs()
+def step_fills_add_up_to(context, qty, unit):
+    """Checks the account's fills of the order, added up, come to that many shares. Example: Then the order's fills add up to 1 share"""
+    desk = context.desk
+    check_share_word(qty, unit)
+    order = questions.the_order(desk)
+    fills = waiting.eventually(desk, lambda: questions.fills_of(desk, order), lambda f: sum(x.qty for x in f) == qty)
+    assert_that(sum(f.qty for f in fills), compares("the shares of the order's fills", "exactly", qty, shares),
+                describe_order(order, fills) + waiting.note(desk))
+
+
+@then("the order's updates include, in this order")
+@then("the order's updates include, in this order:")
+@needs()
+@takes_table(UPDATES_TABLE)
+def step_updates_include_in_order(context):
+    """Checks the order's updates (the event log, or the broker's stream) include these, in this order, other updates allowed between them. Example: Then the order's updates include, in this order:"""
+    desk = context.desk
+    order = questions.the_order(desk)
+    expected = [row["event"] for row in rows(context.table, UPDATES_TABLE.required)]
+    events = questions.events_of(desk, order, until=lambda got: _in_order(expected, [e.event.value for e in got]))
+    actual = [e.event.value for e in events]
+    assert_that(_in_order(expected, actual), compares(f"the updates {' -> '.join(expected)} in this order",
+                                                      "exactly", True),
+                f"updates received: {' -> '.join(actual) or 'none'}; " + describe_order(order) + waiting.note(desk))
+
+
+def _in_order(expected: list[str], actual: list[str]) -> bool:
+    remaining = iter(actual)
+    return all(any(event == got for got in remaining) for event in expected)
+
+
+def _same(wanted, shown) -> bool:
+    if wanted is None or shown is None:
+        return wanted is shown
+    if isinstance(wanted, (int, Decimal)) and isinstance(shown, (int, Decimal)):
+        return Decimal(wanted) == Decimal(shown)
+    return wanted == shown
+
+
+def _fields(wrong: dict) -> str:
+    def word(value) -> str:
+        return value.value if hasattr(value, "value") else str(value)
+    return "; ".join(f"{name}: sent {word(sent)}, shown {word(shown)}" for name, (sent, shown) in wrong.items()) or "none"
 
 
 def _status_word(value) -> str:

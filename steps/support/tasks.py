@@ -119,7 +119,7 @@ def look_up(desk: Desk, actor: str, client_order_id: str | None = None, by_clien
     def read(account: str, placed: PlacedOrder):
         if not by_client_id and client_order_id is None:
             return desk.broker.get_order(placed.order_id, account=account)
-        wanted = client_order_id or client_order_id_of(desk, placed)
+        wanted = desk.client_order_id(client_order_id) if client_order_id else client_order_id_of(desk, placed)
         return desk.broker.get_order_by_client_id(wanted, account=account)
     return ask(desk, "look-up", actor, read)
 
