@@ -177,6 +177,12 @@ class Desk:
         self.target_accounts[name] = account
         return account
 
+    def named(self, account: str) -> str:
+        """An account as the feature names it: "bob", or "bob (the target's secondary)" on a target whose accounts
+        have names of their own."""
+        name = next((n for n, a in self.target_accounts.items() if a == account), account)
+        return name if name == account else f"{name} (the target's {account})"
+
     def symbol(self, symbol: str | None = None) -> str:
         if symbol:
             return symbol

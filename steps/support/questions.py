@@ -167,15 +167,15 @@ _REQUEST_EXAMPLES = {"cancel": "When alice cancels the order", "change": "When a
 def describe_request(desk: Desk, request: Request) -> str:
     """Who asked about which order, whose order it is, and what the broker answered, in a tester's words."""
     owner = next((p.account for p in desk.orders if p.order_id == request.order_id), None)
-    whose = f"{owner}'s order" if owner is not None else "an order id the scenario never placed"
+    whose = f"{desk.named(owner)}'s order" if owner is not None else "an order id the scenario never placed"
     answer = ("it was refused: " + describe_refusal(request.refusal) if request.refusal is not None
               else "it went through")
-    return f"{request.account} asked for a {request.kind} of order {request.order_id} ({whose}); {answer}"
+    return f"{desk.named(request.account)} asked for a {request.kind} of order {request.order_id} ({whose}); {answer}"
 
 
 def check_refused(desk: Desk, request: Request, why: str, codes: tuple[str, ...]) -> None:
     """Fail, with who asked and what came, unless the request was refused with one of ``codes``."""
     if request.refusal is not None and request.refusal.code in codes:
         return
-    raise AssertionError(f"Expected: {request.account}'s {request.kind} refused because {why} "
+    raise AssertionError(f"Expected: {desk.named(request.account)}'s {request.kind} refused because {why} "
                          f"({' or '.join(codes)})\n     but: {describe_request(desk, request)}")
