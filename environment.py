@@ -18,3 +18,7 @@ def before_scenario(context, scenario):
 
 def after_scenario(context, scenario):
     hooks.after_scenario(context, scenario)
+
+
+def after_all(context):
+    hooks.after_all(context)

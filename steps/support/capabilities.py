@@ -125,8 +125,24 @@ def skip_if_unmet(context, scenario) -> bool:
         return False
     reason = skip_reason(profile, missing)
     _reasons.note(reason)
+    print(f"skipped: {reason}")  # captured with the scenario: behave's JUnit keeps it beside the <skipped/>
+    _skipped.setdefault(tuple(c.value for c in missing), []).append(scenario.name)
     scenario.skip(reason)
     return True
+
+
+_skipped: dict[tuple[str, ...], list[str]] = {}
+
+
+def summarize(profile, out=None) -> None:
+    """At the end of a run: how many scenarios each missing capability (or set of them) skipped."""
+    if not _skipped:
+        return
+    total = sum(len(names) for names in _skipped.values())
+    lines = [f"{total} scenarios skipped on target {profile.name}, which offers {describe(profile.capabilities)}:"]
+    for missing, names in sorted(_skipped.items(), key=lambda item: -len(item[1])):
+        lines.append(f"  {len(names):4d} lacking {', '.join(missing)}")
+    (out or sys.__stdout__).write("\n".join(lines) + "\n")
 
 
 def announce(profile, out=None) -> None:

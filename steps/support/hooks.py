@@ -54,6 +54,10 @@ def before_scenario(context, scenario) -> None:
                         location=location, seed_name=seed_name, profile=context.profile, run_token=context.run_token)
 
 
+def after_all(context) -> None:
+    capabilities.summarize(context.profile)  # how many scenarios each missing capability skipped
+
+
 def after_scenario(context, scenario) -> None:
     suggest_for_undefined_steps(context, scenario)  # undefined steps: the nearest catalog steps, printed and in the report
     desk = getattr(context, "desk", None)
