@@ -26,6 +26,14 @@ RAN = ("passed", "failed", "broken")
 ATTACHMENT_NAME = "results on every target"
 
 
+MOCK_TARGETS = ("inprocess", "http")
+"""The mock's own targets come first in every table, the adapters after them (by name)."""
+
+
+def _order(target: str | None) -> tuple:
+    return (MOCK_TARGETS.index(target) if target in MOCK_TARGETS else len(MOCK_TARGETS), target or "")
+
+
 def _target(result: dict) -> str | None:
     return next((label.get("value") for label in result.get("labels", []) if label.get("name") == "target"), None)
 
@@ -56,8 +64,9 @@ def differences(groups) -> list[list[tuple[Path, dict]]]:
 
 
 def describe(members) -> list[tuple[str, str, str]]:
-    """(target, status, message) for each target of one scenario, in the order the targets ran."""
-    return [(_target(data) or "?", data.get("status", "?"), _message(data)) for _path, data in members]
+    """(target, status, message) for each target of one scenario: the mock's targets first."""
+    ordered = sorted(members, key=lambda member: _order(_target(member[1])))
+    return [(_target(data) or "?", data.get("status", "?"), _message(data)) for _path, data in ordered]
 
 
 def attach(results: Path, members) -> None:
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no results folder {args.results}", file=sys.stderr)
         return 2
     groups = load(args.results)
-    targets = list(dict.fromkeys(_target(d) for members in groups.values() for _p, d in members))
+    targets = sorted({_target(d) for members in groups.values() for _p, d in members}, key=_order)
     found = differences(groups)
     on_several = sum(1 for members in groups.values() if len({_target(d) for _p, d in members}) > 1)
     if not found:

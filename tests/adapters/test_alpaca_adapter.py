@@ -59,14 +59,3 @@ def test_connect_without_keys_starts_a_stand_in_and_with_keys_uses_them(monkeypa
     monkeypatch.setenv(alpaca.ENV_KEY, "PKTEST")
     assert alpaca.connect() == "env"
     assert calls == ["stand-in", "PKTEST"]
-
-
-def test_the_stand_in_offers_fills_and_two_accounts_and_is_a_broker():
-    from mockbroker.capabilities import Capability
-    from mockbroker.interface import Broker, SimulationControl
-
-    with alpaca.stand_in(seed=7) as broker:
-        assert isinstance(broker, Broker) and not isinstance(broker, SimulationControl)
-        assert broker.capabilities == {Capability.FILLS, Capability.TWO_ACCOUNTS}
-        assert broker.accounts == ("primary", "secondary") and broker.symbols == ("ACME",)
-        assert broker.get_account("secondary").cash == Decimal("100000")
