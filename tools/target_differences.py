@@ -106,10 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     groups = load(args.results)
     targets = sorted({_target(d) for members in groups.values() for _p, d in members}, key=_order)
     found = differences(groups)
-    on_several = sum(1 for members in groups.values() if len({_target(d) for _p, d in members}) > 1)
+    on_several = sum(1 for members in groups.values()
+                     if len({_target(d) for _p, d in members if d.get("status") in RAN}) > 1)
     if not found:
-        print(f"no scenario differs between targets ({on_several} scenarios ran on more than one of "
-              f"{', '.join(targets) or 'no targets'})")
+        print(f"no scenario differs between targets: {on_several} scenarios ran (not skipped) on more than one of "
+              f"{', '.join(targets) or 'no targets'}")
         args.out.unlink(missing_ok=True)
         return 0
     for members in found:
