@@ -2,6 +2,9 @@
 
 Userdata (``-D name=value`` or ``[behave.userdata]``):
 - ``target``: ``inprocess`` (default), ``http``, or ``package.module:factory`` (see ``steps.support.target``);
+- ``without``, ``symbol``, ``wait_timeout``: narrow what the target offers, pick the symbol a target without
+  control trades, and how long steps wait for it in real time (see ``steps.support.target.profile_of`` and
+  docs/conformance.md);
 - ``seed``: the master seed (default 2109). Each scenario gets ``derive_seed(master, "<feature file>:<scenario
   name>")``, so one scenario reruns alone with the same numbers.
 """
@@ -55,7 +58,9 @@ def before_scenario(context, scenario) -> None:
 
 
 def after_all(context) -> None:
-    capabilities.summarize(context.profile)  # how many scenarios each missing capability skipped
+    profile = getattr(context, "profile", None)  # none when before_all failed
+    if profile is not None:
+        capabilities.summarize(profile)  # how many scenarios each missing capability skipped
 
 
 def after_scenario(context, scenario) -> None:
