@@ -8,8 +8,9 @@
 #
 # Variables you may override:
 #   SEED=2109            seed handed to behave (-D seed=); defaults to $MOCKBROKER_SEED, else 2109
-#   TARGETS="inprocess"  behave targets for `make test` (default: inprocess, plus http when
-#                        mockbroker/service/ is a package)
+#   TARGETS="inprocess"  behave targets for `make test` (default: inprocess, plus http and alpaca when
+#                        mockbroker/service/ is a package; alpaca = the alpaca-py adapter against a
+#                        service of its own, running the @conformance profile, docs/conformance.md)
 #   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
 #   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
 #   BEHAVE_TIMEOUT=150   seconds per behave run (per target) before it is killed as hung
@@ -37,7 +38,7 @@ MOCKBROKER_SEED ?= 2109
 SEED       ?= $(MOCKBROKER_SEED)
 export MOCKBROKER_SEED := $(SEED)
 
-TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http)
+TARGETS    ?= inprocess $(if $(wildcard mockbroker/service/__init__.py),http alpaca)
 FEATURES   ?=
 # Hard limits (seconds) so a hang fails the run with a message instead of eating the CI budget.
 BEHAVE_TIMEOUT ?= 150
@@ -137,10 +138,12 @@ browser:
 # Skipped scenarios are shown (--show-skipped), so each environment counts what it did not run.
 # ---------------------------------------------------------------------------------------------
 # The @performance scenarios load-test a real-time service of their own whatever the target, so they run once:
-# with the in-process target (other targets would only repeat them).
+# with the in-process target (http would only repeat them; a target without the engine capability skips them).
+# The alpaca target never sees a real account's keys here: it talks to a service of its own.
 define run_behave
 ( echo "=== behave -D target=$(1) (seed $(SEED)) ===" ; \
-  only=(); if [ "$(1)" != inprocess ]; then only=(--tags="not @performance"); fi; \
+  only=(); if [ "$(1)" = http ]; then only=(--tags="not @performance"); fi; \
+  if [ "$(1)" = alpaca ]; then unset APCA_API_KEY_ID APCA_API_SECRET_KEY APCA_API_KEY_ID_2 APCA_API_SECRET_KEY_2; fi; \
   limit=$$(( $(BEHAVE_TIMEOUT) * $(stretch) )); \
   started=$$(date +%s%3N); rc=0; \
   $(2) timeout -k 30 $$limit $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
@@ -238,6 +241,7 @@ test: bootstrap
 	  stage "behave $$t" $$t0
 	done
 	if [ -e $(ABORTED_MARK) ]; then failed+=("aborted behave run"); fi
+	$(PY) tools/target_differences.py $(RESULTS) || true
 	echo "=== coverage of mockbroker/ (pytest + behave + service subprocess) ==="
 	t0=$$(date +%s)
 	{ $(COV_ENV) $(PY) -m coverage combine -q && \

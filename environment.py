@@ -22,3 +22,7 @@ def after_step(context, step):
 
 def after_scenario(context, scenario):
     hooks.after_scenario(context, scenario)
+
+
+def after_all(context):
+    hooks.after_all(context)

@@ -13,6 +13,7 @@ from behave import given, then, when  # noqa: F401
 
 from mockbroker.domain import OrderClass, OrderRequest, OrderType, Side
 from mockbroker.errors import PositionNotFound
+from steps.support.capabilities import needs
 from steps.support import questions, tasks
 from steps.support.desk import PlacedOrder
 from steps.support.matchers import assert_that, compares, describe_order, is_status, money, shares
@@ -20,6 +21,7 @@ from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types re
 
 
 @given("{symbol:Symbol} trades around {price:Money} and is not fractionable")
+@needs("control")
 def step_not_fractionable(context, symbol, price):
     """Lists a symbol that trades in whole shares only (no fractional or dollar orders). Example: Given BOLT trades around $20.00 and is not fractionable"""
     context.desk.scene.add_symbol(symbol, price=price, fractionable=False)
@@ -29,6 +31,7 @@ def step_not_fractionable(context, symbol, price):
 
 @when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market with a take profit at {take_profit:Money} "
       "and a stop loss at {stop_loss:Money}")
+@needs("fills")
 def step_bracket_at_market(context, actor, side, qty, symbol, take_profit, stop_loss):
     """Sends a bracket order: a market entry, then (once it fills) a take-profit limit and a stop-loss on the other side; whichever exit fills first cancels the other. Example: When alice buys 100 ACME at market with a take profit at $55.00 and a stop loss at $47.00"""
     request = OrderRequest(symbol, qty, side, OrderType.MARKET, order_class=OrderClass.BRACKET,
@@ -38,6 +41,7 @@ def step_bracket_at_market(context, actor, side, qty, symbol, take_profit, stop_
 
 @when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} with a limit of {limit:Money}, a take profit at "
       "{take_profit:Money} and a stop loss at {stop_loss:Money}")
+@needs("fills")
 def step_bracket_with_limit(context, actor, side, qty, symbol, limit, take_profit, stop_loss):
     """Sends a bracket order whose entry is a limit order (good till canceled); its exits wait, held, until the entry fills. Example: When alice buys 100 ACME with a limit of $49.00, a take profit at $55.00 and a stop loss at $47.00"""
     request = OrderRequest(symbol, qty, side, OrderType.LIMIT, limit_price=limit, time_in_force="gtc",
@@ -46,6 +50,7 @@ def step_bracket_with_limit(context, actor, side, qty, symbol, limit, take_profi
 
 
 @when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market with a stop loss at {stop_loss:Money}")
+@needs("fills")
 def step_oto_with_stop_loss(context, actor, side, qty, symbol, stop_loss):
     """Sends an OTO order: a market entry that, once filled, triggers a stop-loss on the other side. Example: When alice buys 100 ACME at market with a stop loss at $47.00"""
     request = OrderRequest(symbol, qty, side, OrderType.MARKET, order_class=OrderClass.OTO, stop_loss=stop_loss)
@@ -56,6 +61,7 @@ def step_oto_with_stop_loss(context, actor, side, qty, symbol, stop_loss):
       "at {stop_loss:Money}")
 @when("{actor:Actor} protect {qty:Shares} {symbol:Symbol} with a take profit at {take_profit:Money} and a stop loss "
       "at {stop_loss:Money}")
+@needs("fills")
 def step_oco_protects(context, actor, qty, symbol, take_profit, stop_loss):
     """Sends an OCO order that exits a long position: a take-profit limit and a stop-loss sell, both working; the first to fill cancels the other. Example: When alice protects 100 ACME with a take profit at $55.00 and a stop loss at $47.00"""
     request = OrderRequest(symbol, qty, Side.SELL, OrderType.LIMIT, time_in_force="gtc", order_class=OrderClass.OCO,
@@ -65,6 +71,7 @@ def step_oco_protects(context, actor, qty, symbol, take_profit, stop_loss):
 
 @when("{actor:Actor} moves the stop loss to {stop:Money}")
 @when("{actor:Actor} move the stop loss to {stop:Money}")
+@needs("fills")
 def step_moves_the_stop_loss(context, actor, stop):
     """Replaces the stop-loss leg of the order with one at a new stop price (it keeps its place in the group). Example: When alice moves the stop loss to $49.00"""
     desk = context.desk
@@ -76,12 +83,14 @@ def step_moves_the_stop_loss(context, actor, stop):
 # -- When: dollars and fractions ------------------------------------------------------------------------------------
 
 @when("{actor:Actor} {side:Side} {amount:Money} of {symbol:Symbol} at market")
+@needs("fills")
 def step_notional_order(context, actor, side, amount, symbol):
     """Sends a dollar (notional) market order: the venue works out the (fractional) shares at the price it finds. Example: When alice buys $1,000.00 of ACME at market"""
     tasks.place(context.desk, actor, OrderRequest(symbol, None, side, OrderType.MARKET, notional=amount))
 
 
 @when("{actor:Actor} {side:Side} {qty:Quantity} shares of {symbol:Symbol} at market")
+@needs("fills")
 def step_fractional_order(context, actor, side, qty, symbol):
     """Sends a market order for a fractional (or whole) number of shares, up to 9 decimal places. Example: When alice buys 2.5 shares of ACME at market"""
     tasks.place(context.desk, actor, OrderRequest(symbol, qty, side, OrderType.MARKET))
@@ -91,6 +100,7 @@ def step_fractional_order(context, actor, side, qty, symbol):
 
 @when("{actor:Actor} closes {pct:Percent} of the {symbol:Symbol} position")
 @when("{actor:Actor} close {pct:Percent} of the {symbol:Symbol} position")
+@needs("fills")
 def step_closes_percent(context, actor, pct, symbol):
     """Closes a percentage of the position at market (whole shares, rounded down, unless the position is fractional). Example: When alice closes 25% of the ACME position"""
     _close(context.desk, actor, symbol, percentage=pct)
@@ -98,6 +108,7 @@ def step_closes_percent(context, actor, pct, symbol):
 
 @when("{actor:Actor} closes {qty:Quantity} shares of the {symbol:Symbol} position")
 @when("{actor:Actor} close {qty:Quantity} shares of the {symbol:Symbol} position")
+@needs("fills")
 def step_closes_shares(context, actor, qty, symbol):
     """Closes that many shares of the position at market. Example: When alice closes 40 shares of the ACME position"""
     _close(context.desk, actor, symbol, qty=qty)
@@ -105,6 +116,7 @@ def step_closes_shares(context, actor, qty, symbol):
 
 @when("{actor:Actor} closes all positions")
 @when("{actor:Actor} close all positions")
+@needs("fills")
 def step_closes_all_positions(context, actor):
     """Closes every position of the account at market; open orders stay. Example: When alice closes all positions"""
     _close_all(context.desk, actor, cancel_orders=False)
@@ -112,6 +124,7 @@ def step_closes_all_positions(context, actor):
 
 @when("{actor:Actor} closes all positions, canceling open orders first")
 @when("{actor:Actor} close all positions, canceling open orders first")
+@needs("fills")
 def step_cancels_and_closes_all(context, actor):
     """Cancels every open order of the account, then closes every position at market. Example: When alice closes all positions, canceling open orders first"""
     _close_all(context.desk, actor, cancel_orders=True)
@@ -130,6 +143,7 @@ def _close_all(desk, actor: str, cancel_orders: bool) -> None:
 
 
 @then("every position was closed")
+@needs()
 def step_every_position_closed(context):
     """Checks the answer to closing all positions: one order per position, none refused. Example: Then every position was closed"""
     results = getattr(context.desk, "closing_results", None)
@@ -168,6 +182,7 @@ def _leg(desk, which: str):
 
 
 @then("the {which:Leg} is {state:Status}")
+@needs()
 def step_leg_is(context, which, state):
     """Checks the status of a leg of the bracket, OCO or OTO order: "take profit" or "stop loss". Example: Then the stop loss is filled"""
     leg = _leg(context.desk, which)
@@ -175,6 +190,7 @@ def step_leg_is(context, which, state):
 
 
 @then("the take profit and the stop loss are {state:Status}")
+@needs()
 def step_both_legs_are(context, state):
     """Checks both exits of the bracket or OCO order. Example: Then the take profit and the stop loss are held"""
     for which in ("take profit", "stop loss"):
@@ -183,6 +199,7 @@ def step_both_legs_are(context, state):
 
 
 @then("the take profit and the stop loss are for {qty:Shares} shares")
+@needs()
 def step_legs_are_for(context, qty):
     """Checks the exits' quantity: they follow what the entry filled. Example: Then the take profit and the stop loss are for 100 shares"""
     for which in ("take profit", "stop loss"):
@@ -192,6 +209,7 @@ def step_legs_are_for(context, qty):
 
 @then("{actor:Actor} holds {qty:Quantity} shares of {symbol:Symbol}")
 @then("{actor:Actor} hold {qty:Quantity} shares of {symbol:Symbol}")
+@needs()
 def step_holds_fractional(context, actor, qty, symbol):
     """Checks the account's position to the last decimal place (fractional shares included). Example: Then alice holds 2.5 shares of ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -200,6 +218,7 @@ def step_holds_fractional(context, actor, qty, symbol):
 
 @then("{actor:Actor} holds a fraction of a share of {symbol:Symbol}")
 @then("{actor:Actor} hold a fraction of a share of {symbol:Symbol}")
+@needs()
 def step_holds_a_fraction(context, actor, symbol):
     """Checks that the account's position has a fractional part (not whole shares). Example: Then alice holds a fraction of a share of ACME"""
     held = questions.shares_held(context.desk, actor, symbol)
@@ -209,6 +228,7 @@ def step_holds_a_fraction(context, actor, symbol):
 
 @then("{actor:Actor} has no positions")
 @then("{actor:Actor} have no positions")
+@needs()
 def step_has_no_positions(context, actor):
     """Checks that the account is flat in every symbol. Example: Then alice has no positions"""
     held = questions.holdings(context.desk, actor)
@@ -217,6 +237,7 @@ def step_has_no_positions(context, actor):
 
 
 @then("the order's value is within {tolerance:Money} of {amount:Money}")
+@needs()
 def step_order_value_within(context, tolerance, amount):
     """Checks what the order traded (shares x price, over its fills) against a dollar amount. Example: Then the order's value is within $1.00 of $1,000.00"""
     desk = context.desk
@@ -229,6 +250,7 @@ def step_order_value_within(context, tolerance, amount):
 
 
 @then("closing {symbol:Symbol} is refused because {actor:Actor} holds none")
+@needs()
 def step_closing_refused(context, symbol, actor):
     """Checks that closing a position the account does not hold is refused. Example: Then closing ACME is refused because alice holds none"""
     desk = context.desk

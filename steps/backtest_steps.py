@@ -19,6 +19,7 @@ import allure
 from behave import given, then, when  # noqa: F401
 
 from mockbroker.backtest import Backtest, BacktestResult, RealisticExecution, load_history
+from steps.support.capabilities import needs
 from steps.support.matchers import assert_that, compares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
@@ -85,24 +86,28 @@ def _choose(context, name: str, symbol: str, parameters: dict) -> None:
 
 
 @given('the strategy "{name}" on {symbol:Symbol} history')
+@needs("engine")
 def step_strategy_on_history(context, name, symbol):
     """Chooses a strategy, with its default parameters, and the history it runs over. Example: Given the strategy "sma_crossover" on GOOG history"""
     _choose(context, name, symbol, {})
 
 
 @given('the strategy "{name}" with fast {fast:Count} and slow {slow:Count} on {symbol:Symbol} history')
+@needs("engine")
 def step_strategy_with_fast_and_slow(context, name, fast, slow, symbol):
     """Chooses a moving-average strategy with its fast and slow windows (in bars), and the history. Example: Given the strategy "sma_crossover" with fast 10 and slow 20 on GOOG history"""
     _choose(context, name, symbol, {"fast": fast, "slow": slow})
 
 
 @given("the backtest starts with {cash:Money} cash")
+@needs("engine")
 def step_backtest_starts_with_cash(context, cash):
     """Sets the starting cash of the backtest (default $10,000). Example: Given the backtest starts with $100,000 cash"""
     _desk(context).cash = cash
 
 
 @when("I run the backtest with {mode:BacktestMode} execution")
+@needs("engine")
 def step_run_backtest(context, mode):
     """Replays the history through the strategy: ideal execution fills at the next bar's open and pays nothing but commission; realistic execution goes through the mock's latency, book, slippage, impact and fees. Example: When I run the backtest with realistic execution"""
     desk = _desk(context)
@@ -113,12 +118,14 @@ def step_run_backtest(context, mode):
 
 
 @then("the backtest made {count:Count} trades")
+@needs("engine")
 def step_backtest_made_trades(context, count):
     """Checks the number of round trips closed during the backtest. Example: Then the backtest made 93 trades"""
     assert_that(_desk(context).result.trade_count, compares("closed trades", "exactly", count))
 
 
 @then("the backtest's return is {bound:Bound} {limit:Percent}")
+@needs("engine")
 def step_backtest_return_is(context, bound, limit):
     """Checks the return over the whole history. Example: Then the backtest's return is above 700%"""
     result = _desk(context).result
@@ -127,6 +134,7 @@ def step_backtest_return_is(context, bound, limit):
 
 
 @then("the backtest paid no fees and no slippage")
+@needs("engine")
 def step_backtest_paid_nothing(context):
     """Checks that execution cost nothing (ideal execution without commission). Example: Then the backtest paid no fees and no slippage"""
     result = _desk(context).result
@@ -134,6 +142,7 @@ def step_backtest_paid_nothing(context):
 
 
 @then("the return is lower than with ideal execution by the slippage and fees paid")
+@needs("engine")
 def step_return_lower_by_costs(context):
     """Runs the ideal backtest too and checks the shortfall: the realistic final equity is the ideal one less the compounded cost of the slippage and fees paid (within a fifth of that cost). Example: Then the return is lower than with ideal execution by the slippage and fees paid"""
     desk = _desk(context)
@@ -158,6 +167,7 @@ def step_return_lower_by_costs(context):
 
 
 @then("the backtest's equity chart is attached")
+@needs("engine")
 def step_equity_chart_attached(context):
     """Draws the price with the trades, the equity (beside the ideal run's, when there is one) and the drawdown, and attaches the chart to the report. Example: Then the backtest's equity chart is attached"""
     import tempfile

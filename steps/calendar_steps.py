@@ -12,6 +12,7 @@ from behave import given, then  # noqa: F401
 
 from mockbroker.clock import to_datetime
 from mockbroker.market import session
+from steps.support.capabilities import needs
 from steps.support import questions
 from steps.support.matchers import assert_that, compares, describe_order
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
@@ -19,6 +20,7 @@ from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types re
 
 @given("the trading day is {day:Date}")
 @given("the date is {day:Date}")
+@needs("control")
 def step_the_trading_day_is(context, day):
     """Starts the simulation at 09:30 New York on that date (on a holiday or a weekend the market stays closed). Example: Given the trading day is 2026-11-27"""
     context.desk.scene.set_start(day.isoformat())
@@ -29,12 +31,14 @@ def _new_york(ns: int) -> datetime:
 
 
 @then("the market is open")
+@needs("clock")
 def step_the_market_is_open(context):
     """Checks that the regular session is open now on the broker's clock. Example: Then the market is open"""
     _market_is(context.desk, "open")
 
 
 @then("the market is closed")
+@needs("clock")
 def step_the_market_is_closed(context):
     """Checks that the regular session is closed now (a night, a weekend, a holiday). Example: Then the market is closed"""
     _market_is(context.desk, "closed")
@@ -48,6 +52,7 @@ def _market_is(desk, expected: str) -> None:
 
 
 @then("the next session opens on {day:Date} at {hhmm:ClockTime}")
+@needs("clock")
 def step_next_session_opens(context, day, hhmm):
     """Checks the next regular open after now (New York time; holidays and weekends skipped). Example: Then the next session opens on 2026-07-06 at 09:30"""
     now = context.desk.ready().broker.now_ns()
@@ -57,6 +62,7 @@ def step_next_session_opens(context, day, hhmm):
 
 
 @then("today's session closes at {hhmm:ClockTime}")
+@needs("clock")
 def step_session_closes_at(context, hhmm):
     """Checks the close of the session open now, or of the next one (New York time: 16:00, or 13:00 on an early-close day). Example: Then today's session closes at 13:00"""
     now = context.desk.ready().broker.now_ns()
@@ -66,6 +72,7 @@ def step_session_closes_at(context, hhmm):
 
 
 @then("the order expired at {hhmm:ClockTime} New York time")
+@needs("clock")
 def step_order_expired_at(context, hhmm):
     """Checks when the order expired (a day order expires at the session's close). Example: Then the order expired at 13:00 New York time"""
     order = questions.the_order(context.desk)

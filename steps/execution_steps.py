@@ -15,6 +15,7 @@ from behave import given, then, when  # noqa: F401
 from mockbroker.config import FeeConfig
 from mockbroker.domain import EventType, OrderRequest, OrderType, Side
 from mockbroker.market import session
+from steps.support.capabilities import needs
 from steps.support import questions, tasks
 from steps.support.matchers import assert_that, bps, compares, describe_order, money, shares
 from steps.types import REFUSAL_WORDS  # importing steps.types registers the parameter types
@@ -25,6 +26,7 @@ MS = 1_000_000
 # -- Given: the venue's habits ------------------------------------------------------------------------------------
 
 @given("orders take between {fastest:Duration} and {slowest:Duration} to reach the venue, with a heavy tail")
+@needs("control")
 def step_latency_with_heavy_tail(context, fastest, slowest):
     """Most orders arrive within the range, some take much longer (lognormal latency, capped at 2 s). Example: Given orders take between 20 ms and 60 ms to reach the venue, with a heavy tail"""
     context.desk.scene.set_execution(latency_min=fastest * 1000, latency_max=slowest * 1000,
@@ -32,24 +34,28 @@ def step_latency_with_heavy_tail(context, fastest, slowest):
 
 
 @given("resting orders keep their place in the queue")
+@needs("control")
 def step_queue_position(context):
     """A resting limit the market only touches fills once the shares queued ahead of it at its price have traded. Example: Given resting orders keep their place in the queue"""
     context.desk.scene.set_execution(queue_position=True)
 
 
 @given("trades leave no market impact")
+@needs("control")
 def step_no_market_impact(context):
     """Orders pay only the book's prices: no square-root impact, and the price does not remember trades. Example: Given trades leave no market impact"""
     context.desk.scene.set_execution(impact_coefficient=0.0, permanent_impact_coefficient=0.0)
 
 
 @given("a trade's lasting impact on the price is {share:Percent} of the square-root law")
+@needs("control")
 def step_lasting_impact(context, share):
     """Sets how much of the square-root impact stays in the price after a trade (the default is 10%). Example: Given a trade's lasting impact on the price is 100% of the square-root law"""
     context.desk.scene.set_execution(permanent_impact_coefficient=float(share) / 100)
 
 
 @given("a commission of {rate:Bps} of the traded value")
+@needs("control")
 def step_commission_in_bps(context, rate):
     """Charges every fill a fee in basis points of its value ("10 bps" or "0.1%"), at the broker and in backtests (both modes). Example: Given a commission of 10 bps of the traded value"""
     context.desk.scene.set_execution(fees=FeeConfig(bps=rate))
@@ -59,6 +65,7 @@ def step_commission_in_bps(context, rate):
 
 
 @given("prices update once a {milliseconds:UpdatePace}")
+@needs("control")
 def step_prices_update_once_a(context, milliseconds):
     """Slows the market's updates (a second, a minute), so that scenarios may let whole sessions pass. Example: Given prices update once a minute"""
     context.desk.scene.set_market(update_frequency=milliseconds)
@@ -68,6 +75,7 @@ def step_prices_update_once_a(context, milliseconds):
 
 @when("{actor:Actor} sells {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Money} below the market")
 @when("{actor:Actor} sell {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Money} below the market")
+@needs("fills")
 def step_trailing_stop_by_amount(context, actor, qty, symbol, trail):
     """Sends a sell stop that follows the bid up, a fixed amount below it, and never moves down. Example: When alice sells 100 ACME on a trailing stop $1.00 below the market"""
     request = OrderRequest(symbol=symbol, qty=qty, side=Side.SELL, type=OrderType.TRAILING_STOP, trail_price=trail)
@@ -76,6 +84,7 @@ def step_trailing_stop_by_amount(context, actor, qty, symbol, trail):
 
 @when("{actor:Actor} sells {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Percent} below the market")
 @when("{actor:Actor} sell {qty:Shares} {symbol:Symbol} on a trailing stop {trail:Percent} below the market")
+@needs("fills")
 def step_trailing_stop_by_percent(context, actor, qty, symbol, trail):
     """Sends a sell stop that follows the bid up, a percentage below it, and never moves down. Example: When alice sells 100 ACME on a trailing stop 2% below the market"""
     request = OrderRequest(symbol=symbol, qty=qty, side=Side.SELL, type=OrderType.TRAILING_STOP, trail_percent=trail)
@@ -83,6 +92,7 @@ def step_trailing_stop_by_percent(context, actor, qty, symbol, trail):
 
 
 @when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market {count:Count} times")
+@needs("fills")
 def step_trades_at_market_repeatedly(context, actor, side, qty, symbol, count):
     """Sends the same market order several times, each after the one before has reached the venue. Example: When alice buys 100 ACME at market 50 times"""
     for _ in range(count):
@@ -90,18 +100,21 @@ def step_trades_at_market_repeatedly(context, actor, side, qty, symbol, count):
 
 
 @when("the market closes")
+@needs("clock")
 def step_the_market_closes(context):
     """Lets simulated time pass to one minute after the session's close (16:00 New York); day orders expire. A whole session at the default 100 ms updates takes the machine some 30 s: add "Given prices update once a minute" to scenarios about the close. Example: When the market closes"""
     tasks.pass_time_to(context.desk, session.next_close, 60)
 
 
 @when("the close is {left:Duration} away")
+@needs("clock")
 def step_the_close_is_away(context, left):
     """Lets simulated time pass until the session's close (16:00 New York) is that far away. Example: When the close is 10 ms away"""
     tasks.pass_time_to(context.desk, session.next_close, -left)
 
 
 @when("the market opens")
+@needs("clock")
 def step_the_market_opens(context):
     """Lets simulated time pass to one minute after the next session's open (09:30 New York); as with the close, add "Given prices update once a minute" so the night passes quickly. Example: When the market opens"""
     tasks.pass_time_to(context.desk, session.next_open, 60)
@@ -110,6 +123,7 @@ def step_the_market_opens(context):
 # -- Then: what it cost, and how long it took --------------------------------------------------------------------
 
 @then("it fills with slippage between {low:Bps} and {high:Bps}")
+@needs()
 def step_slippage_between(context, low, high):
     """Checks the order's slippage (share-weighted, against the mid when it was sent) lies in a range. Example: Then it fills with slippage between 18 bps and 24 bps"""
     desk = context.desk
@@ -121,6 +135,7 @@ def step_slippage_between(context, low, high):
 
 
 @then("every fill reports its slippage against the mid when the order was sent")
+@needs()
 def step_every_fill_reports_slippage(context):
     """Checks each fill's slippage is its price against the order's arrival mid, in bps, to the hundredth. Example: Then every fill reports its slippage against the mid when the order was sent"""
     desk = context.desk
@@ -135,6 +150,7 @@ def step_every_fill_reports_slippage(context):
 
 
 @then("the first fill is for {qty:Shares} shares")
+@needs()
 def step_first_fill_is_for(context, qty):
     """Checks the size of the order's first fill. Example: Then the first fill is for 500 shares"""
     desk = context.desk
@@ -145,6 +161,7 @@ def step_first_fill_is_for(context, qty):
 
 
 @then("at least {qty:Shares} shares are filled")
+@needs()
 def step_at_least_shares_filled(context, qty):
     """Checks that at least this many shares of the order have filled so far. Example: Then at least 5,000 shares are filled"""
     desk = context.desk
@@ -153,6 +170,7 @@ def step_at_least_shares_filled(context, qty):
 
 
 @then("it fills at a better price than its limit")
+@needs()
 def step_fills_better_than_limit(context):
     """Checks price improvement: a buy's average price below its limit, a sell's above. Example: Then it fills at a better price than its limit"""
     desk = context.desk
@@ -164,6 +182,7 @@ def step_fills_better_than_limit(context):
 
 
 @then("the order's fees are {amount:Money}")
+@needs()
 def step_order_fees_are(context, amount):
     """Checks the fees charged on the order's fills, added up. Example: Then the order's fees are $1.00"""
     desk = context.desk
@@ -174,6 +193,7 @@ def step_order_fees_are(context, amount):
 
 
 @then("the cancel loses the race with the fill")
+@needs()
 def step_cancel_loses_race(context):
     """Checks that the cancel reached the venue after the order had filled, and was refused as too late. Example: Then the cancel loses the race with the fill"""
     desk = context.desk
@@ -190,6 +210,7 @@ def step_cancel_loses_race(context):
 
 
 @then("the change is refused as too late")
+@needs()
 def step_change_refused_too_late(context):
     """Checks that the change (a replace) reached the venue after the order it changes had ended, and was refused as too late. Example: Then the change is refused as too late"""
     desk = context.desk
@@ -202,6 +223,7 @@ def step_change_refused_too_late(context):
 
 
 @then("the venue rejects the order because of {refusal:Refusal}")
+@needs()
 def step_venue_rejects_because(context, refusal):
     """Checks that the order reached the venue and was rejected there, for the given reason. Example: Then the venue rejects the order because of a trading halt"""
     order = questions.the_order(context.desk)
@@ -211,6 +233,7 @@ def step_venue_rejects_because(context, refusal):
 
 
 @then("every order of {actor:Actor} reached the venue within {limit:Duration}")
+@needs()
 def step_every_order_within(context, actor, limit):
     """Checks the slowest latency (accepted to new) of the orders the actor placed. Example: Then every order of alice reached the venue within 2 seconds"""
     latencies = _latencies(context.desk, actor)
@@ -219,6 +242,7 @@ def step_every_order_within(context, actor, limit):
 
 
 @then("no order of {actor:Actor} reached the venue in less than {limit:Duration}")
+@needs()
 def step_no_order_faster_than(context, actor, limit):
     """Checks the fastest latency (accepted to new) of the orders the actor placed. Example: Then no order of alice reached the venue in less than 20 ms"""
     latencies = _latencies(context.desk, actor)
@@ -227,6 +251,7 @@ def step_no_order_faster_than(context, actor, limit):
 
 
 @then("at least one order of {actor:Actor} took longer than {limit:Duration} to reach the venue")
+@needs()
 def step_some_order_slower_than(context, actor, limit):
     """Checks the heavy tail: some order's latency (accepted to new) exceeds a duration. Example: Then at least one order of alice took longer than 60 ms to reach the venue"""
     latencies = _latencies(context.desk, actor)

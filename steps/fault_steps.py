@@ -10,6 +10,7 @@ from behave import given, then, when  # noqa: F401
 from mockbroker.domain import OrderType
 from mockbroker.errors import (AuthenticationFailed, ConnectionFailed, InvalidOrder, RateLimited,
                                ServiceUnavailable, Timeout)
+from steps.support.capabilities import needs
 from steps.support import streaming, tasks
 from steps.support.matchers import assert_that
 from steps.types import FAILURE_WORDS, OPERATION_WORDS  # importing steps.types registers the parameter types
@@ -25,6 +26,7 @@ FAILURE_CLASSES = {"connection_reset": ConnectionFailed, "empty_response": Conne
 
 @given("{operation:Operation} fail {count:Count} times with {failure:Failure}, then succeed")
 @given("{operation:Operation} fail once with {failure:Failure}, then succeed")
+@needs("faults")
 def step_requests_fail_n_times(context, operation, failure, count=1):
     """Fails the first N matching requests, then lets them through. Example: Given order submissions fail 2 times with a connection error, then succeed"""
     streaming.add_rule(context.desk, operation=OPERATION_WORDS[operation], outcome=FAILURE_WORDS[failure],
@@ -32,6 +34,7 @@ def step_requests_fail_n_times(context, operation, failure, count=1):
 
 
 @given("{operation:Operation} fail with {failure:Failure}")
+@needs("faults")
 def step_requests_always_fail(context, operation, failure):
     """Fails every matching request. Example: Given quote requests fail with a server error"""
     streaming.add_rule(context.desk, operation=OPERATION_WORDS[operation], outcome=FAILURE_WORDS[failure],
@@ -39,6 +42,7 @@ def step_requests_always_fail(context, operation, failure):
 
 
 @given("{operation:Operation} fail with {failure:Failure} {share:Percent} of the time")
+@needs("faults")
 def step_requests_fail_sometimes(context, operation, failure, share):
     """Fails a share of the matching requests, drawn from the scenario's seed. Example: Given order submissions fail with a connection error 50% of the time"""
     streaming.add_rule(context.desk, operation=OPERATION_WORDS[operation], outcome=FAILURE_WORDS[failure],
@@ -46,6 +50,7 @@ def step_requests_fail_sometimes(context, operation, failure, share):
 
 
 @given('the fault rule "{name}" makes {operation:Operation} fail with {failure:Failure}')
+@needs("faults")
 def step_named_rule(context, name, operation, failure):
     """A named rule, so a Then step can say whether it fired. Example: Given the fault rule "cancel outage" makes order cancels fail with a server error"""
     streaming.add_rule(context.desk, name=name, operation=OPERATION_WORDS[operation],
@@ -53,6 +58,7 @@ def step_named_rule(context, name, operation, failure):
 
 
 @given("{operation:Operation} fail with {failure:Failure} from {start:Duration} to {end:Duration} from now")
+@needs("faults", "clock")
 def step_requests_fail_in_window(context, operation, failure, start, end):
     """Fails matching requests only in a window of simulated time. Example: Given account requests fail with a server error from 1 minute to 2 minutes from now"""
     streaming.add_rule(context.desk, operation=OPERATION_WORDS[operation], outcome=FAILURE_WORDS[failure],
@@ -60,6 +66,7 @@ def step_requests_fail_in_window(context, operation, failure, start, end):
 
 
 @given("the broker allows {count:Count} requests per minute")
+@needs("faults")
 def step_rate_limit(context, count):
     """A per-account rate limit (the real API allows 200 a minute). Example: Given the broker allows 5 requests per minute"""
     streaming.add_rule(context.desk, outcome="rate_limit", limit=count, period_seconds=60)
@@ -68,6 +75,7 @@ def step_rate_limit(context, count):
 # -- When: requests that may fail -------------------------------------------------------------------------------
 
 @when("{actor:Actor} {side:Side} {qty:Shares} {symbol:Symbol} at market, retrying on failures")
+@needs("fills", "clock")
 def step_trades_with_retries(context, actor, side, qty, symbol):
     """Sends a market order, trying again after each failure, as a careful client does. Example: When alice buys 100 ACME at market, retrying on failures"""
     streaming.place_with_retries(context.desk, actor, tasks.order_request(symbol, qty, side, OrderType.MARKET))
@@ -75,6 +83,7 @@ def step_trades_with_retries(context, actor, side, qty, symbol):
 
 @when("{actor:Actor} tries to {side:Side} {qty:Shares} {symbol:Symbol} at market")
 @when("{actor:Actor} try to {side:Side} {qty:Shares} {symbol:Symbol} at market")
+@needs("fills")
 def step_tries_to_trade(context, actor, side, qty, symbol):
     """Sends a market order once and does not wait for the venue; a failure (a fault rule, the rate limit) is noted for "Then the request fails with ...", not fatal ("When alice buys 100 ACME at market, retrying on failures" retries and waits). Example: When alice tries to buy 100 ACME at market"""
     streaming.try_to_place(context.desk, actor, tasks.order_request(symbol, qty, side))
@@ -84,6 +93,7 @@ def step_tries_to_trade(context, actor, side, qty, symbol):
 @when("{actor:Actor} check the account")
 @when("{actor:Actor} checks the account {count:Count} times")
 @when("{actor:Actor} check the account {count:Count} times")
+@needs()
 def step_checks_account(context, actor, count=1):
     """Reads the account's balances once, or N times in a row; a failure (a fault rule, the rate limit) is noted for "Then the request fails with ...", not fatal. Example: When alice checks the account 5 times"""
     desk = context.desk.ready()
@@ -94,6 +104,7 @@ def step_checks_account(context, actor, count=1):
 
 @when("{actor:Actor} asks for the {symbol:Symbol} quote")
 @when("{actor:Actor} ask for the {symbol:Symbol} quote")
+@needs()
 def step_asks_for_quote(context, actor, symbol):
     """Reads the latest quote once; a failure (a fault rule, the rate limit) is noted for "Then the request fails with ...", not fatal. Example: When I ask for the ACME quote"""
     desk = context.desk.ready()
@@ -103,6 +114,7 @@ def step_asks_for_quote(context, actor, symbol):
 
 @when("{actor:Actor} tries to cancel the order")
 @when("{actor:Actor} try to cancel the order")
+@needs()
 def step_tries_to_cancel(context, actor):
     """Asks once, as that account, to cancel the order and does not wait (no time passes: the cancel may still be on its way; "When alice cancels the order" waits for it to land). A connection error, timeout or server error is noted for "Then the request fails with ..."; "not found" or "already done" for "Then alice's cancel is refused because ...". Example: When alice tries to cancel the order"""
     desk = context.desk
@@ -112,6 +124,7 @@ def step_tries_to_cancel(context, actor):
 # -- Then: what failed ------------------------------------------------------------------------------------------
 
 @then("the request fails with {failure:Failure}")
+@needs()
 def step_request_failed_with(context, failure):
     """The last request met this failure, as its typed error. Example: Then the request fails with a timeout"""
     found = streaming.failures(context.desk)
@@ -121,12 +134,14 @@ def step_request_failed_with(context, failure):
 
 
 @then("the order went through on attempt {count:Count}")
+@needs()
 def step_went_through_on_attempt(context, count):
     """How many tries the retrying client needed. Example: Then the order went through on attempt 3"""
     assert_that(streaming.attempts(context.desk), equal_to(count), "attempts")
 
 
 @then("{count:Count} requests failed with {failure:Failure}")
+@needs()
 def step_n_requests_failed(context, count, failure):
     """Counts the failures of one kind. Example: Then 2 requests failed with a connection error"""
     wanted = FAILURE_CLASSES[FAILURE_WORDS[failure]]
@@ -135,12 +150,14 @@ def step_n_requests_failed(context, count, failure):
 
 
 @then("no request failed")
+@needs()
 def step_no_request_failed(context):
     """Nothing the actor asked for failed. Example: Then no request failed"""
     assert_that(streaming.failures(context.desk), equal_to([]))
 
 
 @then("the next request is refused as rate limited and may retry after {wait:Duration}")
+@needs("faults")
 def step_next_request_rate_limited(context, wait):
     """One more request meets the rate limit, with Retry-After. Example: Then the next request is refused as rate limited and may retry after 12 seconds"""
     desk = context.desk.ready()
@@ -155,6 +172,7 @@ def step_next_request_rate_limited(context, wait):
 
 
 @then('the fault rule "{name}" never fired')
+@needs("faults")
 def step_rule_never_fired(context, name):
     """A rule set up for the scenario was never needed. Example: Then the fault rule "cancel outage" never fired"""
     rule = streaming.rule(context.desk, name)
@@ -162,6 +180,7 @@ def step_rule_never_fired(context, name):
 
 
 @then('the fault rule "{name}" fired {count:Count} times')
+@needs("faults")
 def step_rule_fired(context, name, count):
     """How often a named rule fired. Example: Then the fault rule "cancel outage" fired 1 times"""
     rule = streaming.rule(context.desk, name)

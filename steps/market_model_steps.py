@@ -16,6 +16,7 @@ from behave import given, then, when  # noqa: F401
 
 from mockbroker.market.models import TRADING_SECONDS_PER_DAY, read_history
 from mockbroker.scenarios import load_scenario_file
+from steps.support.capabilities import needs
 from steps.support import tasks
 from steps.support.matchers import assert_that, compares, money, percent
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
@@ -39,36 +40,42 @@ def _use_model(context, model: str, **params) -> None:
 
 @given("prices follow a random walk")
 @given("prices follow a random walk drifting {drift:Percent} a day")
+@needs("control")
 def step_prices_follow_a_random_walk(context, drift=None):
     """Prices take independent normal log-returns, with an optional expected daily return. Example: Given prices follow a random walk drifting 0.5% a day"""
     context.desk.scene.set_market(model="random_walk", params={}, **({} if drift is None else {"drift": float(drift)}))
 
 
 @given("prices revert to {level:Money} with a half-life of {half_life:Duration}")
+@needs("control")
 def step_prices_revert(context, level, half_life):
     """Mean reversion: a price away from the level moves back, half the distance in each half-life. Example: Given prices revert to $50.00 with a half-life of 30 minutes"""
     _use_model(context, "mean_reversion", level=float(level), half_life=half_life / TRADING_SECONDS_PER_DAY)
 
 
 @given("prices trend {direction:Direction} {pct:Percent} a day, fading with a half-life of {half_life:Duration}")
+@needs("control")
 def step_prices_trend(context, direction, pct, half_life):
     """Momentum: a trend that carries prices one way and fades, while new trends come and go. Example: Given prices trend up 20% a day, fading with a half-life of 6 hours"""
     _use_model(context, "momentum", trend=float(direction * pct), trend_half_life=half_life / TRADING_SECONDS_PER_DAY)
 
 
 @given("volatility clusters")
+@needs("control")
 def step_volatility_clusters(context):
     """GARCH at every update: wild moves come in bunches and shocks have fat (Student-t) tails. Example: Given volatility clusters"""
     _use_model(context, "garch", alpha=0.15, beta=0.8, nu=4)
 
 
 @given("volatility clusters from minute to minute")
+@needs("control")
 def step_volatility_clusters_by_minute(context):
     """GARCH with one-minute periods: each minute has its own volatility, wild minutes come in bunches, fat tails. Example: Given volatility clusters from minute to minute"""
     _use_model(context, "garch", alpha=0.15, beta=0.8, nu=4, period_seconds=60)
 
 
 @given("prices move like a real stock market")
+@needs("control")
 def step_prices_move_like_a_real_market(context):
     """The realistic model, fitted to the S&P 500: fat-tailed days with negative skew, calm and wild spells that last for months, falls that raise volatility; within the day wild at the open, calmer at midday, lively into the close, with spreads and volume shaped alike (docs/market-simulation.md). Example: Given prices move like a real stock market"""
     _use_model(context, "realistic")
@@ -76,12 +83,14 @@ def step_prices_move_like_a_real_market(context):
 
 @given("prices update every second")
 @given("prices update every {interval:Duration}")
+@needs("control")
 def step_prices_update_every(context, interval=1.0):
     """Sets how often the market moves (the broker's update frequency). Example: Given prices update every second"""
     context.desk.scene.set_market(update_frequency=max(1, int(round(interval * 1000))))
 
 
 @given('{symbol:Symbol} replays the history in "{name}"')
+@needs("control")
 def step_replays_history(context, symbol, name):
     """Replays real bars (time, open, high, low, close, volume) or prints (time, price, size) from a CSV file, one recorded minute per market minute. Example: Given ACME replays the history in "ACME-1min.csv\""""
     path = _find(name)
@@ -97,6 +106,7 @@ def step_replays_history(context, symbol, name):
 
 
 @given("{symbol:Symbol} replays the S&P 500's daily history")
+@needs("control")
 def step_replays_sp500(context, symbol):
     """Replays the daily S&P 500 of 1999-2018 (shipped with the arch package), four market updates per day. Example: Given ACME replays the S&P 500's daily history"""
     import tempfile
@@ -112,6 +122,7 @@ def step_replays_sp500(context, symbol):
 
 
 @given('the market conditions in the scenario file "{name}"')
+@needs("control")
 def step_scenario_file(context, name):
     """Sets the market from a team's scenario file (YAML or JSON): preset, model, settings, symbols and timed events. Example: Given the market conditions in the scenario file "choppy-open.yaml\""""
     spec = load_scenario_file(_find(name))
@@ -129,6 +140,7 @@ def step_scenario_file(context, name):
 
 @given("a flash crash of {drop:Percent} over {duration:Duration}")
 @when("{symbol:Symbol} crashes {drop:Percent} over {duration:Duration}")
+@needs("control")
 def step_flash_crash_of_over(context, drop, duration, symbol=None):
     """A flash crash of a given depth and duration, accelerating as it goes (as in May 2010); half the fall is won back over the next 5 minutes. Example: Given a flash crash of 8% over 3 minutes"""
     tasks.happen(context.desk, {"type": "flash_crash", "symbol": context.desk.symbol(symbol), "drop_pct": float(drop),
@@ -136,18 +148,21 @@ def step_flash_crash_of_over(context, drop, duration, symbol=None):
 
 
 @given("trading in {symbol:Symbol} halts after {delay:Duration} for {duration:Duration}")
+@needs("control")
 def step_halt_later(context, symbol, delay, duration):
     """A trading halt that starts later and lifts by itself. Example: Given trading in ACME halts after 1 minute for 5 minutes"""
     tasks.happen(context.desk, {"type": "halt", "symbol": symbol, "at_seconds": delay, "duration_seconds": duration})
 
 
 @when("{symbol:Symbol} splits {new:Count}-for-{old:Count}")
+@needs("control")
 def step_splits(context, symbol, new, old):
     """A stock split: holders get new shares for old (a fraction of a share is paid in cash) and prices divide. Example: When ACME splits 2-for-1"""
     tasks.happen(context.desk, {"type": "split", "symbol": symbol, "ratio": new / old})
 
 
 @when("{symbol:Symbol} pays a dividend of {amount:Money} a share")
+@needs("control")
 def step_pays_dividend(context, symbol, amount):
     """The stock goes ex-dividend: holders are paid, shorts pay, and the price drops by the amount. Example: When ACME pays a dividend of $0.50 a share"""
     desk = context.desk.ready()
@@ -159,6 +174,7 @@ def step_pays_dividend(context, symbol, amount):
 
 @then("{actor:Actor} is paid {amount:Money} in dividends")
 @then("{actor:Actor} am paid {amount:Money} in dividends")
+@needs("control")
 def step_paid_dividends(context, actor, amount):
     """Checks the cash a dividend brought a holder. Example: Then alice is paid $50.00 in dividends"""
     _check_dividend_cash(context, actor, amount)
@@ -166,6 +182,7 @@ def step_paid_dividends(context, actor, amount):
 
 @then("{actor:Actor} pays {amount:Money} in dividends")
 @then("{actor:Actor} pay {amount:Money} in dividends")
+@needs("control")
 def step_pays_dividends(context, actor, amount):
     """Checks the cash a dividend cost a short seller. Example: Then bob pays $50.00 in dividends"""
     _check_dividend_cash(context, actor, -amount)
@@ -186,6 +203,7 @@ def _minute_returns(context, symbol: str) -> list[float]:
 
 
 @then("{symbol:Symbol}'s one-minute returns have fat tails")
+@needs("control", "clock")
 def step_fat_tails(context, symbol):
     """Checks the excess kurtosis of the one-minute returns since the start is above 1 (a normal market's is 0). Example: Then ACME's one-minute returns have fat tails"""
     returns = _minute_returns(context, symbol)
@@ -198,6 +216,7 @@ def step_fat_tails(context, symbol):
 
 
 @then("{symbol:Symbol} has replayed the recorded closes")
+@needs("control", "clock")
 def step_replayed_closes(context, symbol):
     """Checks each minute's close since the start against the recorded history, within 0.15% (the quote's half spread and one replay step). Example: Then ACME has replayed the recorded closes"""
     data, _ticks = context.market_history[symbol]
@@ -211,6 +230,7 @@ def step_replayed_closes(context, symbol):
 
 
 @then("{symbol:Symbol} trades more near the open and the close than at midday")
+@needs("control", "clock")
 def step_u_shaped_volume(context, symbol):
     """Checks the intraday volume profile: the first and the last half hour each trade more than the middle one. Example: Then ACME trades more near the open and the close than at midday"""
     from mockbroker.market import session
@@ -227,6 +247,7 @@ def step_u_shaped_volume(context, symbol):
 
 
 @then("a price chart of {symbol:Symbol} is attached to the report")
+@needs("clock")
 def step_price_chart_attached(context, symbol):
     """Draws the symbol's one-minute bars (range, close, volume), marking where the scenario started, and attaches the PNG to the report. Example: Then a price chart of ACME is attached to the report"""
     import allure

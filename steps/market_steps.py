@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from behave import given, then, when  # noqa: F401
 
+from steps.support.capabilities import needs
 from steps.support import questions, tasks
 from steps.support.matchers import assert_that, bps, compares, money, percent, shares
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
@@ -25,12 +26,14 @@ def _event(context, template: dict, symbol: str | None, **changes) -> dict:
 # -- Given: symbols -------------------------------------------------------------------------------------------------
 
 @given("{symbol:Symbol} trades around {price:Money}")
+@needs("control")
 def step_trades_around(context, symbol, price):
     """Lists a symbol at a starting price. Example: Given ACME trades around $50.00"""
     context.desk.scene.add_symbol(symbol, price=price)
 
 
 @given("{symbol:Symbol} trades around {price:Money} with a spread of {cents:Count} cents")
+@needs("control")
 def step_trades_around_with_spread_in_cents(context, symbol, price, cents):
     """Lists a symbol at a starting price with a bid-ask spread in cents. Example: Given ACME trades around $50.00 with a spread of 2 cents"""
     scene = context.desk.scene
@@ -39,6 +42,7 @@ def step_trades_around_with_spread_in_cents(context, symbol, price, cents):
 
 
 @given("{symbol:Symbol} may not be sold short")
+@needs("control")
 def step_may_not_be_sold_short(context, symbol):
     """Makes a symbol hard to borrow: nobody may sell it short. Example: Given ACME may not be sold short"""
     context.desk.scene.add_symbol(symbol, shortable=False)
@@ -47,18 +51,21 @@ def step_may_not_be_sold_short(context, symbol):
 # -- Given: market conditions ---------------------------------------------------------------------------------------
 
 @given("the spread is {spread:Bps}")
+@needs("control")
 def step_the_spread_is(context, spread):
     """Sets the bid-ask spread of every symbol, in basis points of the price. Example: Given the spread is 10 bps"""
     context.desk.scene.set_market(spread=float(spread))
 
 
 @given("prices move about {pct:Percent} on a typical day")
+@needs("control")
 def step_prices_move_daily(context, pct):
     """Sets the daily volatility of prices. Example: Given prices move about 2% on a typical day"""
     context.desk.scene.set_market(volatility=float(pct))
 
 
 @given("{qty:Shares} shares are displayed at the best price")
+@needs("control")
 def step_shares_displayed(context, qty):
     """Sets the depth shown at the best bid and offer (deeper levels hold more). Example: Given 500 shares are displayed at the best price"""
     context.desk.scene.set_market(liquidity=qty)
@@ -66,6 +73,7 @@ def step_shares_displayed(context, qty):
 
 @given("only {qty:Shares} {symbol:Symbol} are offered")
 @when("only {qty:Shares} {symbol:Symbol} are offered")
+@needs("control")
 def step_only_shares_offered(context, qty, symbol):
     """Thins the book to a total number of shares on each side, which does not replenish. Example: Given only 1,000 ACME are offered"""
     tasks.happen(context.desk, {"type": "offered_liquidity", "symbol": symbol, "shares": qty})
@@ -74,18 +82,21 @@ def step_only_shares_offered(context, qty, symbol):
 @given("a flash crash")
 @given("a flash crash on {symbol:Symbol}")
 @when("a flash crash hits {symbol:Symbol}")
+@needs("control")
 def step_a_flash_crash(context, symbol=None):
     """A flash crash shaped like 6 May 2010: the spread blows out 40 times and the book thins to a tenth at once; the price falls 5% over 13.5 minutes, slowly then faster and faster, while volume surges; then 90% of the fall comes back over 23 minutes, fast at first. Example: Given a flash crash"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol))
 
 
 @given("a flash crash with stub-quote prints")
+@needs("control")
 def step_a_flash_crash_with_stubs(context):
     """A flash crash shaped like 6 May 2010 in which, around the bottom, some trades print at stub quotes ($0.01), as thousands did that day; the quotes and the book stay sane. Example: Given a flash crash with stub-quote prints"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, None, stub_prints=True))
 
 
 @given("a flash crash on {symbol:Symbol} of {drop:Percent}")
+@needs("control")
 def step_a_flash_crash_of(context, symbol, drop):
     """A flash crash with its own depth, otherwise shaped like 6 May 2010 (13.5 minutes down, 23 back up). Example: Given a flash crash on ACME of 15%"""
     tasks.happen(context.desk, _event(context, FLASH_CRASH, symbol, drop_pct=float(drop)))
@@ -94,6 +105,7 @@ def step_a_flash_crash_of(context, symbol, drop):
 @given("a liquidity crisis")
 @given("a liquidity crisis on {symbol:Symbol}")
 @when("a liquidity crisis hits {symbol:Symbol}")
+@needs("control")
 def step_a_liquidity_crisis(context, symbol=None):
     """The book keeps 5% of its depth and the spread widens 20 times. Example: Given a liquidity crisis on ACME"""
     tasks.happen(context.desk, _event(context, LIQUIDITY_CRISIS, symbol))
@@ -101,6 +113,7 @@ def step_a_liquidity_crisis(context, symbol=None):
 
 @given("a volatility spike on {symbol:Symbol}")
 @when("a volatility spike hits {symbol:Symbol}")
+@needs("control")
 def step_a_volatility_spike(context, symbol):
     """Volatility triples for 10 minutes. Example: Given a volatility spike on ACME"""
     tasks.happen(context.desk, _event(context, VOLATILITY_SPIKE, symbol))
@@ -108,12 +121,14 @@ def step_a_volatility_spike(context, symbol):
 
 @given("trading in {symbol:Symbol} is halted")
 @when("trading in {symbol:Symbol} is halted")
+@needs("control")
 def step_trading_is_halted(context, symbol):
     """Halts trading in a symbol: new orders are refused. Example: Given trading in ACME is halted"""
     tasks.happen(context.desk, {"type": "halt", "symbol": symbol})
 
 
 @when("trading in {symbol:Symbol} resumes")
+@needs("control")
 def step_trading_resumes(context, symbol):
     """Resumes trading in a halted symbol. Example: When trading in ACME resumes"""
     tasks.happen(context.desk, {"type": "resume", "symbol": symbol})
@@ -121,6 +136,7 @@ def step_trading_resumes(context, symbol):
 
 @given("{symbol:Symbol} gaps {direction:Direction} {pct:Percent}")
 @when("{symbol:Symbol} gaps {direction:Direction} {pct:Percent}")
+@needs("control")
 def step_gaps(context, symbol, direction, pct):
     """The price jumps at once, with no trading in between. Example: When ACME gaps down 5%"""
     tasks.happen(context.desk, {"type": "gap", "symbol": symbol, "pct": float(direction * pct)})
@@ -129,6 +145,7 @@ def step_gaps(context, symbol, direction, pct):
 # -- Then: what the market shows -------------------------------------------------------------------------------------
 
 @then("the {symbol:Symbol} spread is {bound:Bound} {limit:Bps}")
+@needs()
 def step_spread_is(context, symbol, bound, limit):
     """Checks the quoted bid-ask spread in basis points of the mid. Example: Then the ACME spread is below 10 bps"""
     quote = questions.quote(context.desk, symbol)
@@ -137,6 +154,7 @@ def step_spread_is(context, symbol, bound, limit):
 
 
 @then("the {symbol:Symbol} bid is below the ask")
+@needs()
 def step_bid_below_ask(context, symbol):
     """Checks the quote is not crossed or locked and shows size on both sides. Example: Then the ACME bid is below the ask"""
     quote = questions.quote(context.desk, symbol)
@@ -145,6 +163,7 @@ def step_bid_below_ask(context, symbol):
 
 
 @then("{symbol:Symbol} trades within {pct:Percent} of {price:Money}")
+@needs("control")
 def step_trades_within(context, symbol, pct, price):
     """Checks the mid price is near a price. Example: Then ACME trades within 1% of $50.00"""
     mid = questions.market(context.desk, symbol).mid
@@ -154,6 +173,7 @@ def step_trades_within(context, symbol, pct, price):
 
 
 @then("{symbol:Symbol} has fallen by at least {pct:Percent}")
+@needs("control")
 def step_has_fallen(context, symbol, pct):
     """Checks how far the mid fell since the scene was set. Example: Then ACME has fallen by at least 4%"""
     desk = context.desk
@@ -163,6 +183,7 @@ def step_has_fallen(context, symbol, pct):
 
 
 @then("{symbol:Symbol} has risen by at least {pct:Percent}")
+@needs("control")
 def step_has_risen(context, symbol, pct):
     """Checks how far the mid rose since the scene was set. Example: Then ACME has risen by at least 4%"""
     desk = context.desk
@@ -172,6 +193,7 @@ def step_has_risen(context, symbol, pct):
 
 
 @then("the {symbol:Symbol} order book shows at least {levels:Count} price levels on each side")
+@needs()
 def step_book_shows_levels(context, symbol, levels):
     """Checks the depth of the order book. Example: Then the ACME order book shows at least 5 price levels on each side"""
     book = context.desk.ready().broker.get_order_book(symbol, depth=levels)
@@ -180,6 +202,7 @@ def step_book_shows_levels(context, symbol, levels):
 
 
 @then("the {symbol:Symbol} order book lists the best prices first")
+@needs()
 def step_book_best_first(context, symbol):
     """Checks bids fall and asks rise away from the top of the book. Example: Then the ACME order book lists the best prices first"""
     book = context.desk.ready().broker.get_order_book(symbol, depth=10)
@@ -190,6 +213,7 @@ def step_book_best_first(context, symbol):
 
 
 @then("at most {qty:Shares} {symbol:Symbol} are offered")
+@needs()
 def step_at_most_offered(context, qty, symbol):
     """Checks the shares displayed on the ask side of the book. Example: Then at most 1,000 ACME are offered"""
     book = context.desk.ready().broker.get_order_book(symbol, depth=50)
@@ -197,6 +221,7 @@ def step_at_most_offered(context, qty, symbol):
 
 
 @then("{symbol:Symbol} has at least {count:Count} one-minute bars")
+@needs()
 def step_has_bars(context, symbol, count):
     """Checks the one-minute bars of a symbol. Example: Then ACME has at least 5 one-minute bars"""
     bars = context.desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
@@ -204,6 +229,7 @@ def step_has_bars(context, symbol, count):
 
 
 @then("every {symbol:Symbol} bar's high and low contain its open and close")
+@needs()
 def step_bars_are_consistent(context, symbol):
     """Checks each bar: low <= open, close <= high, and volume is not negative. Example: Then every ACME bar's high and low contain its open and close"""
     bars = context.desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
@@ -214,6 +240,7 @@ def step_bars_are_consistent(context, symbol):
 
 
 @then("some {symbol:Symbol} trades printed at {price:Money}")
+@needs("engine")
 def step_trades_printed_at(context, symbol, price):
     """Checks the tape (the one-minute bars' highs and lows) shows trades at a price, such as a stub quote's. Example: Then some ACME trades printed at $0.01"""
     bars = context.desk.ready().broker.get_bars(symbol, timeframe_seconds=60, limit=1000)
@@ -224,6 +251,7 @@ def step_trades_printed_at(context, symbol, price):
 
 
 @then("{symbol:Symbol} is halted")
+@needs("control")
 def step_is_halted(context, symbol):
     """Checks that trading in the symbol is halted. Example: Then ACME is halted"""
     state = questions.market(context.desk, symbol)
@@ -231,6 +259,7 @@ def step_is_halted(context, symbol):
 
 
 @then("{symbol:Symbol} is trading")
+@needs("control")
 def step_is_trading(context, symbol):
     """Checks that trading in the symbol is not halted. Example: Then ACME is trading"""
     state = questions.market(context.desk, symbol)
@@ -238,6 +267,7 @@ def step_is_trading(context, symbol):
 
 
 @then("{symbol:Symbol} is more volatile than at the start")
+@needs("control")
 def step_more_volatile(context, symbol):
     """Checks the symbol's volatility rose since the scene was set. Example: Then ACME is more volatile than at the start"""
     desk = context.desk

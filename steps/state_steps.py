@@ -15,6 +15,7 @@ from decimal import Decimal
 from behave import given, then, when  # noqa: F401
 
 from mockbroker import fixtures
+from steps.support.capabilities import needs
 from steps.support.tables import CHANGES_TABLE, HOLDINGS_TABLE, cell, rows, shares as shares_cell, symbol as symbol_cell, takes_table
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
@@ -123,6 +124,7 @@ def _same(actual: str | None, wanted: str) -> bool:
 @given('the account "{name}" with {cash:Money} cash and these positions')
 @given('the account "{name}" with {cash:Money} cash and these positions:')
 @takes_table(HOLDINGS_TABLE)
+@needs("control")
 def step_account_with_cash_and_positions(context, name, cash):
     """Opens an account with exactly that cash and these holdings (negative shares: short), granted at each symbol's starting price without a trade. Example: Given the account "alice" with $100,000 cash and these positions:"""
     scene = context.desk.scene
@@ -132,6 +134,7 @@ def step_account_with_cash_and_positions(context, name, cash):
 
 
 @given('the broker state from snapshot "{name}"')
+@needs("control", "snapshots")
 def step_broker_state_from_snapshot(context, name):
     """Loads a saved state (tests/fixtures/snapshots/<name>.yaml: accounts, positions, orders, time) and saves it as snapshot <name>; put it after the other Given steps. Example: Given the broker state from snapshot "before-close\""""
     load_state(context, name)
@@ -140,12 +143,14 @@ def step_broker_state_from_snapshot(context, name):
 # -- When -----------------------------------------------------------------------------------------------------------
 
 @when('I save a snapshot "{name}"')
+@needs("snapshots")
 def step_save_snapshot(context, name):
     """Saves the whole simulation under a name (saving a name again replaces it). Example: When I save a snapshot "before-news\""""
     save_snapshot(context, name)
 
 
 @when('I go back to the snapshot "{name}"')
+@needs("snapshots")
 def step_go_back_to_snapshot(context, name):
     """Puts the whole simulation back as it was when the snapshot was saved; what follows replays exactly. Example: When I go back to the snapshot "before-news\""""
     context.desk.ready().broker.restore(name)
@@ -154,6 +159,7 @@ def step_go_back_to_snapshot(context, name):
 # -- Then -----------------------------------------------------------------------------------------------------------
 
 @then('nothing changed since snapshot "{name}"')
+@needs("snapshots")
 def step_nothing_changed(context, name):
     """Checks that the simulation is exactly as saved: clock, cash, positions, orders, prices. Example: Then nothing changed since snapshot "x\""""
     check_changes(context, name, None)
@@ -162,6 +168,7 @@ def step_nothing_changed(context, name):
 @then('nothing changed since snapshot "{name}" except')
 @then('nothing changed since snapshot "{name}" except:')
 @takes_table(CHANGES_TABLE)
+@needs("snapshots")
 def step_nothing_changed_except(context, name):
     """Checks that only what the table names changed (a row with from/to must have changed that way). Example: Then nothing changed since snapshot "x" except:"""
     check_changes(context, name, context.table)

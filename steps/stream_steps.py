@@ -10,6 +10,7 @@ from behave import given, then, when  # noqa: F401
 from hamcrest import equal_to, greater_than_or_equal_to, has_item, instance_of, less_than_or_equal_to
 
 from mockbroker.errors import AuthenticationFailed, PermissionDenied
+from steps.support.capabilities import needs
 from steps.support import streaming, tasks
 from steps.support.matchers import assert_that
 from steps.types import STREAM_REFUSAL_WORDS  # importing steps.types registers the parameter types
@@ -21,6 +22,7 @@ def _kinds(messages, kind):
 # -- Given: stream faults and limits ----------------------------------------------------------------------------
 
 @given("the market data stream drops after {count:Count} quotes")
+@needs("streams", "faults")
 def step_market_stream_drops(context, count):
     """The market-data connection is closed once the client has had N quotes. Example: Given the market data stream drops after 20 quotes"""
     streaming.add_rule(context.desk, operation="market_data_stream", outcome="disconnect", after_messages=count,
@@ -28,12 +30,14 @@ def step_market_stream_drops(context, count):
 
 
 @given("the order update stream drops after {count:Count} updates")
+@needs("streams", "faults")
 def step_order_stream_drops(context, count):
     """The order-updates connection is closed after N updates. Example: Given the order update stream drops after 2 updates"""
     streaming.add_rule(context.desk, operation="trade_updates_stream", outcome="disconnect", after_messages=count)
 
 
 @given("the market data stream finds my client too slow after {count:Count} quotes")
+@needs("streams", "faults")
 def step_market_stream_slow_client(context, count):
     """The market-data connection drops the client as too slow (as the real feed does). Example: Given the market data stream finds my client too slow after 10 quotes"""
     streaming.add_rule(context.desk, operation="market_data_stream", outcome="slow_client", after_messages=count,
@@ -41,12 +45,14 @@ def step_market_stream_slow_client(context, count):
 
 
 @given("the market data stream refuses my credentials")
+@needs("streams", "faults")
 def step_market_stream_refuses_keys(context):
     """Authentication on the market-data stream fails. Example: Given the market data stream refuses my credentials"""
     streaming.add_rule(context.desk, operation="market_data_stream", outcome="auth_failure")
 
 
 @given("a market data connection may follow at most {count:Count} symbols")
+@needs("streams")
 def step_symbol_limit(context, count):
     """The symbol limit per market-data connection (30 by default, as the free feed). Example: Given a market data connection may follow at most 2 symbols"""
     streaming.set_stream_limits(context.desk, max_symbols=count)
@@ -54,6 +60,7 @@ def step_symbol_limit(context, count):
 
 @given("an account may open at most {count:Count} market data connection")
 @given("an account may open at most {count:Count} market data connections")
+@needs("streams")
 def step_connection_limit(context, count):
     """The connection limit per account and stream. Example: Given an account may open at most 1 market data connection"""
     streaming.set_stream_limits(context.desk, max_connections=count)
@@ -63,6 +70,7 @@ def step_connection_limit(context, count):
 
 @when("{actor:Actor} watches {symbol:Symbol} {feeds:Feeds}")
 @when("{actor:Actor} watch {symbol:Symbol} {feeds:Feeds}")
+@needs("streams")
 def step_watches_market_data(context, actor, symbol, feeds):
     """Opens a market-data stream for a symbol's channels. Example: When I watch ACME quotes, trades and bars"""
     streaming.watch(context.desk, actor, streaming.MARKET_DATA, **{f: [symbol] for f in feeds})
@@ -70,6 +78,7 @@ def step_watches_market_data(context, actor, symbol, feeds):
 
 @when("{actor:Actor} watches the quotes of {count:Count} symbols")
 @when("{actor:Actor} watch the quotes of {count:Count} symbols")
+@needs("streams", "control")
 def step_watches_many_symbols(context, actor, count):
     """Asks for the quotes of N symbols on one connection. Example: When I watch the quotes of 3 symbols"""
     streaming.watch(context.desk, actor, streaming.MARKET_DATA, quotes=[f"S{i:03d}" for i in range(count)])
@@ -77,6 +86,7 @@ def step_watches_many_symbols(context, actor, count):
 
 @when("{actor:Actor} watches {whose:Possessive} order updates")
 @when("{actor:Actor} watch {whose:Possessive} order updates")
+@needs("streams")
 def step_watches_order_updates(context, actor, whose):
     """Opens the order-updates stream of the actor's own account ("my", "her", "his", "their"; the stream shows only the account's own orders, so naming another account is a mistake in the feature). Example: When I watch my order updates"""
     streaming.watch(context.desk, actor, streaming.ORDER_UPDATES, owner=whose)
@@ -85,6 +95,7 @@ def step_watches_order_updates(context, actor, whose):
 # -- Then: what the client received -----------------------------------------------------------------------------
 
 @then("my client receives a {event:UpdateEvent} update for the order within {limit:Duration} of simulated time")
+@needs("streams", "clock")
 def step_receives_update_within(context, event, limit):
     """The order-updates stream told the client about the order, promptly. Example: Then my client receives a fill update for the order within 100 ms of simulated time"""
     desk = context.desk
@@ -103,6 +114,7 @@ def step_receives_update_within(context, event, limit):
 
 
 @then("my client receives these updates for the order: {events}")
+@needs("streams")
 def step_receives_updates_in_order(context, events):
     """The order's updates, in this order (others may come between). Example: Then my client receives these updates for the order: new, fill"""
     desk = context.desk
@@ -115,6 +127,7 @@ def step_receives_updates_in_order(context, events):
 
 
 @then("my client receives at least {count:Count} {symbol:Symbol} {kind:StreamData}")
+@needs("streams")
 def step_receives_at_least(context, count, symbol, kind):
     """Counts what a market-data client received (quotes, trades or bars). Example: Then my client receives at least 10 ACME quotes"""
     got = [m for m in streaming.received(context.desk, streaming.MARKET_DATA) if m.kind == kind and m.symbol == symbol]
@@ -122,6 +135,7 @@ def step_receives_at_least(context, count, symbol, kind):
 
 
 @then("every {symbol:Symbol} quote my client receives has the bid below the ask")
+@needs("streams")
 def step_quotes_sane(context, symbol):
     """Streamed quotes are sane. Example: Then every ACME quote my client receives has the bid below the ask"""
     quotes = [m.data for m in streaming.received(context.desk, streaming.MARKET_DATA)
@@ -132,6 +146,7 @@ def step_quotes_sane(context, symbol):
 
 
 @then("my client receives exactly {count:Count} quotes and then loses the market data connection")
+@needs("streams")
 def step_quotes_then_drop(context, count):
     """The connection dropped right after the Nth quote. Example: Then my client receives exactly 20 quotes and then loses the market data connection"""
     messages = streaming.received(context.desk, streaming.MARKET_DATA)
@@ -142,6 +157,7 @@ def step_quotes_then_drop(context, count):
 
 
 @then("my client loses the order update connection after {count:Count} updates")
+@needs("streams")
 def step_updates_then_drop(context, count):
     """The order-updates connection dropped after N updates. Example: Then my client loses the order update connection after 2 updates"""
     messages = streaming.received(context.desk, streaming.ORDER_UPDATES)
@@ -151,6 +167,7 @@ def step_updates_then_drop(context, count):
 
 
 @then("my client reconnects and receives {kind:StreamData} again")
+@needs("streams")
 def step_reconnects(context, kind):
     """After a drop, the client reconnected and data flows again. Example: Then my client reconnects and receives quotes again"""
     name = streaming.ORDER_UPDATES if kind == "order_update" else streaming.MARKET_DATA
@@ -163,6 +180,7 @@ def step_reconnects(context, kind):
 
 
 @then("my client is dropped as a slow client")
+@needs("streams")
 def step_dropped_slow(context):
     """The stream said "slow client" (407) and closed. Example: Then my client is dropped as a slow client"""
     messages = streaming.received(context.desk, streaming.MARKET_DATA)
@@ -173,6 +191,7 @@ def step_dropped_slow(context):
 
 
 @then("my client sees trading in {symbol:Symbol} halt")
+@needs("streams")
 def step_sees_halt(context, symbol):
     """A halt arrives as a trading status message. Example: Then my client sees trading in ACME halt"""
     statuses = [m.data for m in streaming.received(context.desk, streaming.MARKET_DATA)
@@ -181,6 +200,7 @@ def step_sees_halt(context, symbol):
 
 
 @then("my client sees trading in {symbol:Symbol} resume")
+@needs("streams")
 def step_sees_resume(context, symbol):
     """A resumption arrives as a trading status message. Example: Then my client sees trading in ACME resume"""
     statuses = [m.data for m in streaming.received(context.desk, streaming.MARKET_DATA)
@@ -189,6 +209,7 @@ def step_sees_resume(context, symbol):
 
 
 @then("the stream is refused because of {why:StreamRefusal}")
+@needs("streams")
 def step_stream_refused(context, why):
     """Opening the stream was refused, and why: "bad credentials", "the symbol limit", "the connection limit". Example: Then the stream is refused because of the symbol limit"""
     refusal = streaming.stream_refusal(context.desk)
@@ -203,6 +224,7 @@ def step_stream_refused(context, why):
 
 @then("my client receives {count:Count} {event:UpdateEvent} updates in all")
 @then("my client receives {count:Count} {event:UpdateEvent} update in all")
+@needs("streams")
 def step_receives_n_updates(context, count, event):
     """Counts order updates of one kind, for every order of the account. Example: Then my client receives 1 replaced update in all"""
     got = [m for m in streaming.received(context.desk, streaming.ORDER_UPDATES)

@@ -8,12 +8,14 @@ that shows each one in full; ``python -m mockbroker sweep`` does the same for wh
 
 from behave import then  # noqa: F401
 
+from steps.support.capabilities import needs
 from steps.support import seed_sweep
 from steps.support.matchers import assert_that, compares, percent
 from steps.types import PARAMETER_TYPES  # noqa: F401 - importing steps.types registers the parameter types
 
 
 @then("in at least {rate:Percent} of {seeds:Shares} seeds {outcome}")
+@needs("control", "clock")
 def step_in_at_least_share_of_seeds(context, rate, seeds, outcome):
     """Replays the scenario's Given and When steps under that many seeds and checks the outcome (a Then step) held in at least that share of them. Example: Then in at least 95% of 200 seeds it fills with slippage above 50 bps"""
     found = seed_sweep.sweep(context, rate, seeds, outcome)

@@ -174,6 +174,7 @@ REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
     "a stop loss on the wrong side of the market": (RejectReason.INVALID_LEG_PRICE, ()),
     "fractional shares not allowed": (RejectReason.FRACTIONAL_NOT_ALLOWED, ()),
     "an amount below one dollar": (RejectReason.NOTIONAL_TOO_SMALL, ()),
+    "a client order id already used": (RejectReason.DUPLICATE_CLIENT_ORDER_ID, ()),
 }
 parse_refusal = TypeBuilder.make_choice(list(REFUSAL_WORDS))
 parse_refusal.__doc__ = "Why an order is refused: " + ", ".join(f'"{w}"' for w in REFUSAL_WORDS) + "."
@@ -264,6 +265,25 @@ parse_backtest_mode.__doc__ = ('How a backtest executes: "ideal" (the next bar\'
 parse_update_pace = TypeBuilder.make_enum({"second": 1_000, "minute": 60_000})
 parse_update_pace.__doc__ = 'How often prices update: "second" or "minute".'
 
+parse_share_unit = TypeBuilder.make_choice(["share", "shares"])
+parse_share_unit.__doc__ = 'The word after a number of shares: "share" (1 share) or "shares" (0 shares, 2 shares).'
+
+
+
+def check_share_word(qty: int, unit: str) -> None:
+    """ "1 share", "2 shares", "0 shares": a feature that writes "1 shares" or "2 share" is corrected."""
+    right = "share" if qty in (1, -1) else "shares"
+    if unit != right:
+        raise AssertionError(f'write "{qty} {right}", not "{qty} {unit}"')
+
+
+parse_far_side = TypeBuilder.make_choice(["below", "above"])
+parse_far_side.__doc__ = ('Where a limit far from the market sits: "below" (a buy: half the bid) or "above" (a sell: '
+                          'half as much again as the ask).')
+
+parse_limit_move = TypeBuilder.make_enum({"lowers": -1, "lower": -1, "raises": 1, "raise": 1})
+parse_limit_move.__doc__ = 'Which way a limit moves: "lowers"/"lower" or "raises"/"raise".'
+
 PARAMETER_TYPES = {
     "Money": (parse_money, "$10.50, $1,000,000"),
     "Bps": (parse_bps, "50 bps, 50bps, 50 basis points, 0.5%"),
@@ -298,6 +318,9 @@ PARAMETER_TYPES = {
     "StreamData": (parse_stream_data, "quotes, trades, bars, updates"),
     "BacktestMode": (parse_backtest_mode, "ideal, realistic"),
     "UpdatePace": (parse_update_pace, "second, minute"),
+    "ShareUnit": (parse_share_unit, "share, shares"),
+    "FarSide": (parse_far_side, "below, above"),
+    "LimitMove": (parse_limit_move, "lowers, raises"),
 }
 
 

@@ -116,6 +116,7 @@ def render() -> str:
             out += [f"- `{keyword} {pattern}`" for keyword, pattern, _m in entry["phrasings"]]
             out += ["", f"Example: `{example}`", ""]
             out += _words_taken(entry["phrasings"], PARAMETER_TYPES)
+            out += _needs(func)
             out += _table_shape(func)
     out += REPORT_TAGS
     out += ["## Parameter types", "", "| type | examples | meaning | steps that take it |", "| --- | --- | --- | --- |"]
@@ -148,6 +149,11 @@ RULES = [
     "  that does: \"sends an order to ...\" (then \"When the order reaches the venue\"), \"tries to ...\".",
     "- **Tables.** A step that reads a table shows a complete example with every column; empty cells and `-`",
     "  take the column's default. Column names are not case-sensitive.",
+    "- **Capabilities.** A step that needs more than any broker offers says so (\"Needs: `@needs:control`\");",
+    "  a scenario carries the `@needs:` tags of its steps (`control` for every scenario outside the",
+    "  `@conformance` profile), and a target that lacks one skips it, naming what it lacks. Steps without a",
+    "  \"Needs\" line run on any broker adapter; there they wait in real time (`-D wait_timeout=`, 10 s) where a",
+    "  mock moves its clock. See docs/conformance.md.",
     "- **A mistyped step.** behave reports it as undefined and prints the three nearest steps of this catalog,",
     "  with an example and the units each parameter takes; the Allure report shows the same hint. Find them",
     "  without running: `.venv/bin/python -m steps.support.suggestions \"When I submitt a market order\"`.",
@@ -166,6 +172,14 @@ def _words_taken(phrasings, parameter_types) -> list[str]:
     if not seen:
         return []
     return ["Takes: " + "; ".join(f"`{{{n}}}` {t} ({examples})" for n, (t, examples) in seen.items()), ""]
+
+
+def _needs(func) -> list[str]:
+    """What the step needs beyond the Broker contract (docs/conformance.md); nothing printed when any broker will do."""
+    needs = getattr(func, "needs", None)
+    if not needs:
+        return []
+    return ["Needs: " + ", ".join(f"`@needs:{c.value}`" for c in sorted(needs, key=lambda c: c.value)), ""]
 
 
 def _table_shape(func) -> list[str]:

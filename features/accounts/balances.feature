@@ -1,10 +1,12 @@
 @epic:accounts @feature:balances
 @allure.label.epic:accounts @allure.label.feature:balances
+@needs:control
 Feature: Cash, positions and P&L follow every fill to the cent
   Each account has its own cash, positions and P&L. A buy costs what its fills paid plus fees;
   a sell brings in what its fills received less fees. Open buy orders hold back buying power.
 
   @allure.label.story:reconciliation @allure.severity:critical
+  @needs:fills
   Scenario: Buying moves cash into a position
     Given the account "alice" with $100,000 cash
     When alice buys 100 ACME at market
@@ -13,6 +15,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     And alice's buying power is below $95,100.00
 
   @allure.label.story:reconciliation
+  @needs:fills
   Scenario: A round trip with commissions reconciles to the cent
     Given the account "alice" with $100,000 cash
     And a commission of $0.01 per share, at least $1.00 per order
@@ -23,6 +26,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     And alice has paid $6.00 in fees
 
   @allure.label.story:buying-power @allure.severity:critical
+  @needs:fills
   Scenario: A resting buy holds back buying power, and canceling it gives it back
     Given the account "alice" with $100,000 cash
     When alice buys 100 ACME with a limit of $49.00
@@ -32,6 +36,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     Then alice's buying power is at least $100,000.00
 
   @allure.label.story:defaults
+  @needs:fills
   Scenario: Without an account set up, I trade from the default account
     When I submit a market order
     Then the order is filled
@@ -40,6 +45,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     And default's cash reconciles with the fills
 
   @allure.label.story:multi-account @allure.severity:critical
+  @needs:fills
   Scenario: Accounts do not see each other's trades
     Given these accounts:
       | account | cash     |
@@ -70,6 +76,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     And bob is short 200 ACME
 
   @allure.label.story:closing
+  @needs:fills
   Scenario: Closing a position sells all of it
     Given the account "alice" with $100,000 cash
     And alice holds 700 ACME
@@ -79,6 +86,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     And 700 shares are filled
 
   @allure.label.story:cash
+  @needs:fills
   Scenario: Buying takes the cost of the fills out of the cash, to the cent
     Given the account "dora" with $100,000 cash
     And a commission of $0.01 per share, at least $1.00 per order
@@ -86,6 +94,7 @@ Feature: Cash, positions and P&L follow every fill to the cent
     Then dora's cash fell by the cost of her fills
 
   @allure.label.story:cash
+  @needs:fills
   Scenario: Selling brings the proceeds of the fills into the cash
     Given the account "erin" with $10,000 cash
     And erin holds 400 ACME

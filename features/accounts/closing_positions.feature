@@ -1,5 +1,6 @@
 @epic:accounts @feature:closing-positions
 @allure.label.epic:accounts @allure.label.feature:closing-positions
+@needs:control @needs:fills
 Feature: Closing part of a position, or every position at once
   A position can be closed in part (a number of shares, or a percentage: whole shares, rounded down, unless the
   position itself is fractional) or in full; closing all positions sends one market order per position and can

@@ -1,5 +1,6 @@
 @epic:accounts @feature:ownership
 @allure.label.epic:accounts @allure.label.feature:ownership
+@needs:control @needs:fills
 Feature: An account acts only on its own orders
   Every step acts as the account it names. To any other account, an order does not exist: cancelling,
   changing or looking it up is refused as not found, and the order is left as it was, exactly as a real

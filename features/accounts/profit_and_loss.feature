@@ -1,5 +1,6 @@
 @epic:accounts @feature:profit-and-loss
 @allure.label.epic:accounts @allure.label.feature:profit-and-loss
+@needs:control
 Feature: Profit and loss follow the price
   Unrealized P&L marks open positions to the market; selling turns it into realized P&L.
 
@@ -8,6 +9,7 @@ Feature: Profit and loss follow the price
     And ACME trades around $50.00
 
   @allure.label.story:realized @allure.severity:critical
+  @needs:fills
   Scenario: Selling after the price gaps up realizes a profit
     Given alice holds 1,000 ACME
     When ACME gaps up 10%
@@ -16,6 +18,7 @@ Feature: Profit and loss follow the price
     And alice has no ACME position
 
   @allure.label.story:realized
+  @needs:fills
   Scenario: Selling after the price gaps down realizes a loss
     Given alice holds 1,000 ACME
     When ACME gaps down 10%
@@ -30,6 +33,7 @@ Feature: Profit and loss follow the price
     And alice is short 500 ACME
 
   @allure.label.story:equity
+  @needs:fills
   Scenario: Equity stays near the starting cash right after buying
     When alice buys 1,000 ACME at market
     Then alice's equity is within $100.00 of $1,000,000.00

@@ -1,5 +1,6 @@
 @epic:backtesting @feature:backtest
 @allure.label.epic:backtesting @allure.label.feature:backtest
+@needs:control @needs:engine
 Feature: Backtest a strategy over history, with ideal fills and with realistic execution
   A strategy developer runs the same strategy code over history twice: with ideal fills (each order trades at
   the next bar's open and pays nothing but commission), as other backtesting libraries do, and through the

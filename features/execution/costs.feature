@@ -1,5 +1,6 @@
 @epic:execution @feature:execution-costs
 @allure.label.epic:execution @allure.label.feature:execution-costs
+@needs:control @needs:fills
 Feature: What a fill costs: the spread, the book, market impact, and fees
   A market order pays half the spread and whatever depth it takes. A large one pays at least what the
   square-root law says (volatility x the square root of its share of the daily volume), and part of that impact
@@ -37,6 +38,7 @@ Feature: What a fill costs: the spread, the book, market impact, and fees
     And it fills with slippage below 5 bps
 
   @allure.label.story:liquidity-crisis @allure.severity:critical
+  @needs:clock
   Scenario: A large order in a liquidity crisis fills a little at a time
     Given a liquidity crisis on ACME
     When alice buys 50,000 ACME at market
@@ -47,6 +49,7 @@ Feature: What a fill costs: the spread, the book, market impact, and fees
     And the order is still open
 
   @allure.label.story:permanent-impact
+  @needs:clock
   Scenario: A large buy leaves the price higher than it found it
     Given 10,000,000 shares are displayed at the best price
     And a trade's lasting impact on the price is 100% of the square-root law

@@ -1,5 +1,6 @@
 @epic:execution @feature:latency
 @allure.label.epic:execution @allure.label.feature:latency
+@needs:control @needs:fills
 Feature: Orders take time to reach the venue, and the market does not wait
   Every order, cancel and replace travels to the venue on the simulated clock. The defaults are those of a
   retail broker: tens of milliseconds, never instant. Slippage is measured against the mid when the order was
@@ -23,6 +24,7 @@ Feature: Orders take time to reach the venue, and the market does not wait
     And every order of alice reached the venue within 2 seconds
 
   @allure.label.story:market-moves-in-flight @allure.severity:critical
+  @needs:clock
   Scenario: News while the order travels becomes the trader's slippage
     Given orders reach the venue after 500 ms
     When alice sends an order to buy 100 ACME at market
@@ -33,6 +35,7 @@ Feature: Orders take time to reach the venue, and the market does not wait
     And every fill reports its slippage against the mid when the order was sent
 
   @allure.label.story:cancel-race @allure.severity:critical
+  @needs:clock
   Scenario: A cancel sent right behind a market order loses the race with the fill
     Given orders reach the venue after 50 ms
     When alice sends an order to buy 100 ACME at market

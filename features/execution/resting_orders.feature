@@ -1,5 +1,6 @@
 @epic:execution @feature:resting-orders
 @allure.label.epic:execution @allure.label.feature:resting-orders
+@needs:control @needs:fills
 Feature: Resting orders fill when the market comes to them
   A limit the market crosses fills at the market's prices, which may be better than the limit. A limit the
   market only touches fills by chance, or, with queue positions, once the orders ahead of it have traded.
@@ -11,6 +12,7 @@ Feature: Resting orders fill when the market comes to them
     And prices move about 0% on a typical day
 
   @allure.label.story:touch @allure.severity:critical
+  @needs:clock
   Scenario: A buy at the bid that the offer only touches does not fill when touches never fill
     Given resting orders fill 0% of the time when the market only touches them
     When alice buys 100 ACME with a limit of $49.99
@@ -28,6 +30,7 @@ Feature: Resting orders fill when the market comes to them
     And it fills at $49.99 or better
 
   @allure.label.story:queue-position @allure.severity:critical
+  @needs:clock
   Scenario: With queue positions a touched order waits until the orders ahead of it have traded
     Given resting orders keep their place in the queue
     When alice buys 100 ACME with a limit of $49.99
@@ -45,6 +48,7 @@ Feature: Resting orders fill when the market comes to them
     And it fills at $45.10 or better
 
   @allure.label.story:partial-fills
+  @needs:clock
   Scenario: Each match fills at most a part of what remains
     Given each match fills at most 50% of what remains
     When alice buys 1,000 ACME at market
@@ -54,6 +58,7 @@ Feature: Resting orders fill when the market comes to them
     And 1,000 shares are filled
 
   @allure.label.story:trailing-stop @allure.severity:critical
+  @needs:clock
   Scenario Outline: A trailing stop follows the price up and sells on the way down
     Given alice holds 100 ACME
     When alice sells 100 ACME on a trailing stop <trail> below the market

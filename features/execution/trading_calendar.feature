@@ -1,5 +1,6 @@
 @epic:execution @feature:trading-calendar
 @allure.label.epic:execution @allure.label.feature:trading-calendar
+@needs:clock @needs:control @needs:fills
 Feature: The market keeps the New York Stock Exchange's calendar
   Sessions follow the NYSE calendar: no trading on holidays, a 13:00 close on early-close days (the day after
   Thanksgiving, Christmas Eve), 09:30 to 16:00 New York time otherwise. Day orders expire at the close, whenever it

@@ -1,5 +1,6 @@
 @epic:execution @feature:venue-rules
 @allure.label.epic:execution @allure.label.feature:venue-rules
+@needs:control @needs:fills
 Feature: The venue's rules: sessions, halts, and rejections with a reason
   The regular session runs 09:30 to 16:00 New York time. Market orders outside it are refused at once; limit
   orders are accepted and wait for the open; day orders expire at the close. An order that reaches a halted
@@ -10,12 +11,14 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
     And prices update once a minute
 
   @allure.label.story:market-closed @allure.severity:critical
+  @needs:clock
   Scenario: A market order after the close is refused
     When the market closes
     And alice buys 100 ACME at market
     Then the order is refused because of a closed market
 
   @allure.label.story:market-closed @allure.severity:critical
+  @needs:clock
   Scenario: A limit order sent after the close waits for the open
     When the market closes
     And alice buys 100 ACME with a limit of $55.00
@@ -25,6 +28,7 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
     Then the order is filled
 
   @allure.label.story:day-orders
+  @needs:clock
   Scenario: A day order still working at the close expires
     When alice buys 100 ACME with a limit of $45.00
     And the market closes
@@ -32,6 +36,7 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
     And alice's buying power is at least $1,000,000.00
 
   @allure.label.story:day-orders
+  @needs:clock
   Scenario: A change still on its way at the close is too late: the orders expire
     When alice buys 100 ACME with a limit of $45.00
     And the close is 10 ms away
@@ -41,12 +46,14 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
     And nothing is filled
 
   @allure.label.story:day-orders
+  @needs:clock
   Scenario: A good-till-canceled order works through the close
     When alice buys 100 ACME with a limit of $45.00, good till canceled
     And the market closes
     Then the order is resting
 
   @allure.label.story:halts @allure.severity:critical
+  @needs:clock
   Scenario: An order in flight when trading halts is rejected by the venue
     Given orders reach the venue after 200 ms
     When alice sends an order to buy 100 ACME at market

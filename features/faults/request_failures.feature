@@ -1,5 +1,6 @@
 @epic:resilience @feature:fault-injection
 @allure.label.epic:resilience @allure.label.feature:fault-injection
+@needs:control
 Feature: Requests fail on demand, the same way on every target
   Trading systems break on failures: dropped connections, empty answers, server errors, timeouts, refused keys,
   rate limits. A scenario sets up exactly the failures it wants; the client meets each one as its typed error,
@@ -9,6 +10,7 @@ Feature: Requests fail on demand, the same way on every target
     Given the account "alice" with $100,000 cash
 
   @allure.label.story:retries @allure.severity:critical
+  @needs:clock @needs:faults @needs:fills
   Scenario Outline: A careful client gets its order through despite <failure>, twice
     Given order submissions fail 2 times with <failure>, then succeed
     When alice buys 100 ACME at market, retrying on failures
@@ -24,6 +26,7 @@ Feature: Requests fail on demand, the same way on every target
       | a timeout          |
 
   @allure.label.story:retries
+  @needs:clock @needs:faults @needs:fills
   Scenario: Failures that come at random, by the scenario's seed, are retried through
     Given order submissions fail with a connection error 50% of the time
     When alice buys 100 ACME at market, retrying on failures
@@ -31,12 +34,14 @@ Feature: Requests fail on demand, the same way on every target
     Then the order is filled
 
   @allure.label.story:authentication
+  @needs:faults
   Scenario: Refused credentials fail every request until the rule goes
     Given account requests fail with an authentication error
     When alice checks the account 2 times
     Then 2 requests failed with an authentication error
 
   @allure.label.story:rejections
+  @needs:clock @needs:faults @needs:fills
   Scenario: An injected rejection refuses one order, the next goes through
     Given order submissions fail once with an order rejection, then succeed
     When alice tries to buy 100 ACME at market
@@ -46,6 +51,7 @@ Feature: Requests fail on demand, the same way on every target
     And the order is filled
 
   @allure.label.story:rate-limits @allure.severity:critical
+  @needs:clock @needs:faults
   Scenario: The rate limit refuses the request over the limit and says when to retry
     Given the broker allows 5 requests per minute
     When alice checks the account 5 times
@@ -56,6 +62,7 @@ Feature: Requests fail on demand, the same way on every target
     Then no request failed
 
   @allure.label.story:time-windows
+  @needs:clock @needs:faults
   Scenario: A failure window opens and closes on the simulated clock
     Given account requests fail with a server error from 1 minute to 2 minutes from now
     When alice checks the account 1 times
@@ -68,6 +75,7 @@ Feature: Requests fail on demand, the same way on every target
     Then 1 requests failed with a server error
 
   @allure.label.story:unused-rules
+  @needs:faults @needs:fills
   Scenario: A rule that was never needed can be named
     Given the fault rule "cancel outage" makes order cancels fail with a server error
     When alice buys 100 ACME at market
@@ -75,6 +83,7 @@ Feature: Requests fail on demand, the same way on every target
     And the fault rule "cancel outage" never fired
 
   @allure.label.story:unused-rules
+  @needs:faults
   Scenario: A named rule counts how often it fired
     Given the fault rule "quote outage" makes quote requests fail with a timeout
     When alice asks for the ACME quote
@@ -82,6 +91,7 @@ Feature: Requests fail on demand, the same way on every target
     And the fault rule "quote outage" fired 1 times
 
   @allure.label.story:isolation
+  @needs:clock @needs:fills
   Scenario: Failures set up by an earlier scenario are gone
     When alice buys 100 ACME at market, retrying on failures
     Then the order went through on attempt 1

@@ -1,5 +1,6 @@
 @epic:market-data @feature:quotes-and-book
 @allure.label.epic:market-data @allure.label.feature:quotes-and-book
+@needs:control
 Feature: Quotes, the order book and bars describe a coherent market
   The quote is never crossed, the book lists the best prices first, and every bar's
   high and low contain its open and close.
@@ -37,6 +38,7 @@ Feature: Quotes, the order book and bars describe a coherent market
     Then at most 1,000 ACME are offered
 
   @allure.label.story:bars @allure.severity:critical
+  @needs:clock
   Scenario: Time passing builds consistent one-minute bars
     When 10 minutes pass
     Then ACME has at least 10 one-minute bars

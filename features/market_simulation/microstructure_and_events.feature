@@ -1,5 +1,7 @@
 @epic:market-simulation @feature:microstructure-and-events
 @allure.label.epic:market-simulation @allure.label.feature:microstructure-and-events
+@needs:control
+@needs:clock @needs:engine
 Feature: Spreads, volume and market events behave as on a real venue
   Thin books quote wide, trading is heaviest at the open and the close, and events -- a flash crash of a given
   depth and speed, a halt that comes and goes, a split, a dividend -- change prices and positions as they do
@@ -16,6 +18,7 @@ Feature: Spreads, volume and market events behave as on a real venue
     Then the ACME spread is above 8 bps
 
   @allure.label.story:volume-profile
+  @needs:clock
   Scenario: Trading is heaviest near the open and the close
     Given prices update every second
     When 6.5 hours pass
@@ -23,6 +26,7 @@ Feature: Spreads, volume and market events behave as on a real venue
     And a price chart of ACME is attached to the report
 
   @allure.label.story:flash-crash @allure.severity:critical
+  @needs:clock
   Scenario: A flash crash reaches its depth within its duration, then wins half of it back
     Given a flash crash of 8% over 3 minutes
     When 3 minutes pass
@@ -50,6 +54,7 @@ Feature: Spreads, volume and market events behave as on a real venue
     And the ACME bid is below the ask
 
   @allure.label.story:flash-crash
+  @needs:clock
   Scenario: A fast crash in the middle of the session
     When 1 minute passes
     And ACME crashes 12% over 30 seconds
@@ -57,6 +62,7 @@ Feature: Spreads, volume and market events behave as on a real venue
     Then ACME has fallen by at least 11%
 
   @allure.label.story:halts
+  @needs:clock
   Scenario: A halt scheduled for later starts and lifts by itself
     Given trading in ACME halts after 1 minute for 5 minutes
     When 2 minutes pass
@@ -78,6 +84,7 @@ Feature: Spreads, volume and market events behave as on a real venue
     Then alice holds 151 ACME
 
   @allure.label.story:corporate-actions
+  @needs:fills
   Scenario: A split cancels the orders still open in the symbol
     When alice buys 100 ACME with a limit of $45.00
     And ACME splits 2-for-1

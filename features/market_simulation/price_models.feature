@@ -1,5 +1,6 @@
 @epic:market-simulation @feature:price-models
 @allure.label.epic:market-simulation @allure.label.feature:price-models
+@needs:control @needs:clock
 Feature: Prices move like a real market, in the way the scenario asks for
   Each price model gives prices a recognisable character: a random walk wanders, mean reversion pulls prices
   back to a level, momentum carries them one way, clustered volatility brings calm and wild spells with fat

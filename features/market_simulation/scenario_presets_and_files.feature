@@ -1,5 +1,6 @@
 @epic:market-simulation @feature:scenario-presets-and-files
 @allure.label.epic:market-simulation @allure.label.feature:scenario-presets-and-files
+@needs:control @needs:clock
 Feature: Named scenarios and scenario files set the market a team needs
   The product's named scenarios are presets; a team keeps its own market conditions as a scenario file
   (YAML or JSON) with a model, settings, symbols and events at given times.

@@ -1,5 +1,6 @@
 @epic:order-lifecycle @feature:lifecycle
 @allure.label.epic:order-lifecycle @allure.label.feature:lifecycle
+@needs:control @needs:fills
 Feature: An order travels to the venue, then fills, rests, or is canceled
   An order is accepted at once and reaches the venue after a latency on the simulated clock.
   Every change of state is an event in the order's log, in order.
@@ -9,12 +10,14 @@ Feature: An order travels to the venue, then fills, rests, or is canceled
     And orders reach the venue after 250 ms
 
   @allure.label.story:latency @allure.severity:critical
+  @needs:clock
   Scenario: An order in flight is accepted but not filled
     When alice sends an order to buy 100 ACME at market
     Then the order is accepted
     And nothing is filled
 
   @allure.label.story:latency
+  @needs:clock
   Scenario: An order in flight fills once it reaches the venue
     When alice sends an order to buy 100 ACME at market
     And the order reaches the venue
@@ -22,6 +25,7 @@ Feature: An order travels to the venue, then fills, rests, or is canceled
     And alice holds 100 ACME
 
   @allure.label.story:latency
+  @needs:clock
   Scenario: An order fills only after its latency has passed
     When alice sends an order to buy 100 ACME at market
     And 100 ms pass

@@ -1,5 +1,6 @@
 @epic:order-lifecycle @feature:partial-fills
 @allure.label.epic:order-lifecycle @allure.label.feature:partial-fills
+@needs:control @needs:fills
 Feature: Orders the book cannot absorb at once fill in parts
   When each match may take only part of what remains, an order fills over several matches;
   a thin book fills what it offers and leaves the rest working.
@@ -14,6 +15,7 @@ Feature: Orders the book cannot absorb at once fill in parts
     Then the order is partially filled
 
   @allure.label.story:partial-fill-ratio
+  @needs:clock
   Scenario: Given time, a partially filled order completes
     Given each match fills at most 50% of what remains
     When alice buys 1,000 ACME at market

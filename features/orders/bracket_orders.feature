@@ -1,5 +1,6 @@
 @epic:orders @feature:bracket-orders
 @allure.label.epic:orders @allure.label.feature:bracket-orders
+@needs:clock @needs:control @needs:fills
 Feature: Bracket and OTO orders enter a position with its exits attached
   A bracket order is an entry with a take profit (a limit order) and a stop loss (a stop order) on the other side.
   The exits are held until the entry has filled, then both work at the venue; whichever fills first cancels the

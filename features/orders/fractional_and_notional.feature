@@ -1,5 +1,6 @@
 @epic:orders @feature:fractional-and-notional
 @allure.label.epic:orders @allure.label.feature:fractional-and-notional
+@needs:control @needs:fills
 Feature: Dollar amounts and fractional shares
   A market order can be for an amount of dollars (the venue works out the shares) or for a fraction of a share,
   up to 9 decimal places, as day orders. Positions, cash and P&L stay exact to the last place.

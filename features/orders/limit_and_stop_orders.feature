@@ -1,5 +1,6 @@
 @epic:execution @feature:limit-and-stop-orders
 @allure.label.epic:execution @allure.label.feature:limit-and-stop-orders
+@needs:control @needs:fills
 Feature: Limit and stop orders trade only at the trader's price
   A limit order never fills at a worse price than its limit. A marketable limit fills at once;
   one away from the market waits. A stop order wakes up when the price reaches its stop.
@@ -34,6 +35,7 @@ Feature: Limit and stop orders trade only at the trader's price
     And nothing is filled
 
   @allure.label.story:stop-orders @allure.severity:critical
+  @needs:clock
   Scenario: A gap through the stop triggers the sell
     Given alice holds 100 ACME
     When alice sells 100 ACME on a stop at $48.00
@@ -43,6 +45,7 @@ Feature: Limit and stop orders trade only at the trader's price
     And alice has no ACME position
 
   @allure.label.story:stop-orders
+  @needs:clock
   Scenario: A stop limit triggered by a gap below its limit does not chase the price
     Given alice holds 100 ACME
     When alice sells 100 ACME on a stop at $48.00 limited to $47.90

@@ -1,5 +1,6 @@
 @epic:execution @feature:market-orders
 @allure.label.epic:execution @allure.label.feature:market-orders
+@needs:control @needs:fills
 Feature: Market orders pay for the liquidity they take
   A market order takes what the book offers, level by level. The deeper it has to go,
   the worse its average price. Slippage is measured against the mid price when the order was sent.

@@ -1,5 +1,6 @@
 @epic:orders @feature:oco-orders
 @allure.label.epic:orders @allure.label.feature:oco-orders
+@needs:clock @needs:control @needs:fills
 Feature: An OCO order protects a position with a take profit and a stop loss
   One cancels other: both exits work at once on a position already held; the first to fill cancels the other.
   The cancel travels to the venue like any order, so in a market that jumps both ways faster than that, both can

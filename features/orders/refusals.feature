@@ -1,5 +1,6 @@
 @epic:execution @feature:order-validation
 @allure.label.epic:execution @allure.label.feature:order-validation
+@needs:control @needs:fills
 Feature: The broker refuses orders it cannot accept, and says why
   Bad input is refused at once, before anything changes, with a reason a trader understands.
 

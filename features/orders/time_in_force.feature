@@ -1,5 +1,6 @@
 @epic:execution @feature:time-in-force
 @allure.label.epic:execution @allure.label.feature:time-in-force
+@needs:control @needs:fills
 Feature: Time in force decides what happens to the part the market cannot fill
   Immediate or cancel takes what it can and cancels the rest; fill or kill fills completely or not at all;
   day and good-till-canceled orders wait on the book for a better price.

@@ -1,5 +1,6 @@
 @performance @epic:performance @feature:load
 @allure.label.epic:performance @allure.label.feature:load
+@needs:control @needs:engine
 Feature: The broker keeps up with many traders at once
   Trading teams run their systems against the broker under load. Orders must come back filled quickly, and
   nothing may be lost or double-booked however busy the broker is.

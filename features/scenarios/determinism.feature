@@ -1,5 +1,6 @@
 @epic:scenarios @feature:determinism
 @allure.label.epic:scenarios @allure.label.feature:determinism
+@needs:control @needs:clock
 Feature: The same seed gives the same market
   Every scenario runs with its own seed, derived from the master seed and the scenario's place in the
   features. Running it again with that seed gives the same prices; another seed gives other prices.
@@ -24,6 +25,7 @@ Feature: The same seed gives the same market
     Then replaying the scenario with another seed gives other ACME prices
 
   @allure.label.story:rerun @allure.severity:critical
+  @needs:fills
   Scenario: A whole scenario, orders and all, reruns to the same fills with the same seed
     Given the account "alice" with $1,000,000 cash
     And a volatile market

@@ -1,5 +1,6 @@
 @epic:scenarios @feature:market-scenarios
 @allure.label.epic:scenarios @allure.label.feature:market-scenarios
+@needs:control
 Feature: Named scenarios put the market in a known condition
   The product's scenarios -- normal, volatile, trending, range, flash crash, no liquidity, failure --
   and market events (halts, gaps, volatility spikes) set the conditions a strategy must survive.
@@ -9,6 +10,7 @@ Feature: Named scenarios put the market in a known condition
     And ACME trades around $50.00
 
   @allure.label.story:flash-crash @allure.severity:critical
+  @needs:clock
   Scenario: A flash crash drops the price within minutes
     Given a flash crash
     When 14 minutes pass
@@ -20,12 +22,14 @@ Feature: Named scenarios put the market in a known condition
     Then the ACME spread is above 50 bps
 
   @allure.label.story:flash-crash
+  @needs:clock
   Scenario: A deeper flash crash hurts more
     Given a flash crash on ACME of 15%
     When 14 minutes pass
     Then ACME has fallen by at least 11%
 
   @allure.label.story:no-liquidity @allure.severity:critical
+  @needs:fills
   Scenario: With no liquidity, a large immediate order cannot fill completely
     Given the "no_liquidity" scenario
     When alice buys 10,000 ACME at market, fill or kill
@@ -33,6 +37,7 @@ Feature: Named scenarios put the market in a known condition
     And the order is canceled
 
   @allure.label.story:halts @allure.severity:critical
+  @needs:fills
   Scenario: Trading resumes after a halt
     Given trading in ACME is halted
     When trading in ACME resumes
@@ -41,6 +46,7 @@ Feature: Named scenarios put the market in a known condition
     And the order is filled
 
   @allure.label.story:halts
+  @needs:fills
   Scenario: A halt during the session stops new orders
     When trading in ACME is halted
     And alice buys 100 ACME at market
@@ -58,6 +64,7 @@ Feature: Named scenarios put the market in a known condition
       | down      | 20%  | fallen | 19%      |
 
   @allure.label.story:volatility
+  @needs:clock
   Scenario: A volatility spike makes the market more volatile
     Given a volatility spike on ACME
     When 1 minute passes
@@ -70,6 +77,7 @@ Feature: Named scenarios put the market in a known condition
     Then the ACME spread is above 6 bps
 
   @allure.label.story:failure
+  @needs:fills
   Scenario: An unreliable venue rejects some orders but never loses one
     Given the "failure" scenario
     When alice places these orders:

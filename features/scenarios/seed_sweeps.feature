@@ -1,5 +1,6 @@
 @epic:scenarios @feature:seed-sweeps
 @allure.label.epic:scenarios @allure.label.feature:seed-sweeps
+@needs:clock @needs:control @needs:fills
 Feature: Outcomes that depend on chance hold across many seeds
   One seed shows one market. A seed sweep replays the scenario's Given and When steps under many seeds
   (the run's master seed and the ones after it) and says how often the outcome held: "in at least 95% of

@@ -1,5 +1,6 @@
 @epic:state @feature:saved-states
 @allure.label.epic:state @allure.label.feature:saved-states
+@needs:control @needs:clock @needs:snapshots
 Feature: Scenarios start from a saved broker state
   A saved state (tests/fixtures/snapshots/<name>.yaml) sets up accounts, positions, orders and the time of day in
   one line, so a scenario starts exactly where the interesting part begins.

@@ -1,5 +1,6 @@
 @epic:state @feature:snapshots
 @allure.label.epic:state @allure.label.feature:snapshots
+@needs:control @needs:snapshots
 Feature: Snapshots save the whole simulation and tell what changed since
   A snapshot holds everything: the clock, prices, orders still travelling to the venue, fills, balances and
   positions. Comparing with a snapshot names every change in a tester's words; going back to one and doing the
@@ -17,6 +18,7 @@ Feature: Snapshots save the whole simulation and tell what changed since
     And alice holds 100 ACME
 
   @allure.label.story:diff @allure.severity:critical
+  @needs:fills
   Scenario: A market order changes alice's cash, position and orders, and nothing else but time and prices
     When I save a snapshot "before"
     And alice buys 50 ACME at market
@@ -29,6 +31,7 @@ Feature: Snapshots save the whole simulation and tell what changed since
       | ACME price            |      |        |
 
   @allure.label.story:diff
+  @needs:fills
   Scenario: Canceling a resting order changes only that order
     When alice buys 10 ACME with a limit of $40.00, good till canceled
     And I save a snapshot "resting"
@@ -40,6 +43,7 @@ Feature: Snapshots save the whole simulation and tell what changed since
       | ACME price     |      |          |
 
   @allure.label.story:time-travel @allure.severity:critical
+  @needs:clock @needs:fills
   Scenario: Going back to a snapshot and doing the same again gives exactly the same results
     When I save a snapshot "start"
     And alice buys 50 ACME at market

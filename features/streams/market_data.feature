@@ -1,11 +1,13 @@
 @epic:streams @feature:market-data-stream
 @allure.label.epic:streams @allure.label.feature:market-data-stream
+@needs:control @needs:streams
 Feature: My client watches quotes, trades, bars and halts as the market moves
   The market-data stream publishes what a symbol's subscribers asked for: a quote when the top of the book
   changes, every print on the tape, each one-minute bar when it closes, and halts and resumptions. It refuses
   bad credentials, too many symbols and too many connections, drops slow clients, and can be made to drop.
 
   @allure.label.story:subscriptions @allure.severity:critical
+  @needs:clock
   Scenario: Quotes, trades and bars flow as time passes
     When I watch ACME quotes, trades and bars
     And 2 minutes pass
@@ -23,6 +25,7 @@ Feature: My client watches quotes, trades, bars and halts as the market moves
     And my client sees trading in ACME resume
 
   @allure.label.story:drops @allure.severity:critical
+  @needs:clock @needs:faults
   Scenario: The stream drops after 20 quotes, and the client reconnects
     Given the market data stream drops after 20 quotes
     When I watch ACME quotes
@@ -32,6 +35,7 @@ Feature: My client watches quotes, trades, bars and halts as the market moves
     Then my client reconnects and receives quotes again
 
   @allure.label.story:slow-clients
+  @needs:clock @needs:faults
   Scenario: A client that cannot keep up is dropped as a slow client
     Given the market data stream finds my client too slow after 10 quotes
     When I watch ACME quotes
@@ -39,6 +43,7 @@ Feature: My client watches quotes, trades, bars and halts as the market moves
     Then my client is dropped as a slow client
 
   @allure.label.story:refusals
+  @needs:faults
   Scenario: Bad credentials are refused
     Given the market data stream refuses my credentials
     When I watch ACME quotes

@@ -1,5 +1,6 @@
 @epic:streams @feature:order-updates
 @allure.label.epic:streams @allure.label.feature:order-updates
+@needs:control @needs:streams @needs:fills
 Feature: My client hears about its orders as they happen
   The order-updates stream tells a trading system about every change to its orders (new, fill, partial fill,
   canceled, expired, rejected, replaced) at the simulated moment it happens, in the order it happened.
@@ -8,6 +9,7 @@ Feature: My client hears about its orders as they happen
     Given the account "alice" with $1,000,000 cash
 
   @allure.label.story:fills @allure.severity:critical
+  @needs:clock
   Scenario: A market order's fill reaches the client at once
     When alice watches her order updates
     And alice buys 100 ACME at market
@@ -15,6 +17,7 @@ Feature: My client hears about its orders as they happen
     And my client receives these updates for the order: new, fill
 
   @allure.label.story:partial-fills
+  @needs:clock
   Scenario: A large order is filled in parts, and each part is an update
     Given only 500 ACME are offered
     When alice watches her order updates
@@ -37,6 +40,7 @@ Feature: My client hears about its orders as they happen
     And my client receives these updates for the order: new
 
   @allure.label.story:rejections
+  @needs:clock
   Scenario: A venue rejection reaches the client
     Given the venue rejects 100% of orders
     When alice watches her order updates
@@ -44,6 +48,7 @@ Feature: My client hears about its orders as they happen
     Then my client receives a rejected update for the order within 100 ms of simulated time
 
   @allure.label.story:expiry
+  @needs:clock
   Scenario: A day order that did not fill expires at the close, and the client hears it
     Given prices update once a minute
     When alice watches her order updates
@@ -52,6 +57,7 @@ Feature: My client hears about its orders as they happen
     Then my client receives these updates for the order: new, expired
 
   @allure.label.story:drops
+  @needs:faults
   Scenario: The order-updates connection drops, and the client reconnects
     Given the order update stream drops after 2 updates
     When alice watches her order updates

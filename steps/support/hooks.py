@@ -2,6 +2,9 @@
 
 Userdata (``-D name=value`` or ``[behave.userdata]``):
 - ``target``: ``inprocess`` (default), ``http``, or ``package.module:factory`` (see ``steps.support.target``);
+- ``without``, ``symbol``, ``wait_timeout``: narrow what the target offers, pick the symbol a target without
+  control trades, and how long steps wait for it in real time (see ``steps.support.target.profile_of`` and
+  docs/conformance.md);
 - ``seed``: the master seed, a whole number from 0 to 2**63-1 (default 2109). Each scenario gets
   ``derive_seed(master, "<feature file>:<scenario name>")``, so one scenario reruns alone with the same numbers.
 
@@ -33,7 +36,8 @@ from . import matchers, streaming
 from .desk import Desk
 from .evidence import attach_scenario_evidence, rerun_command, seed_note
 from .market_context import MarketLens
-from .target import check_contract, opener_for
+from .target import check_contract, opener_for, profile_of
+from . import capabilities, cleanup
 from .suggestions import after_scenario as suggest_for_undefined_steps
 from .plain_errors import install as explain_step_errors_in_trading_words
 
@@ -77,9 +81,13 @@ def before_all(context) -> None:
         context.master_seed = master_seed(userdata)
         explain_step_errors_in_trading_words(context)
         context.broker = use_fixture(_broker_fixture, context, context.target)
+        context.profile = profile_of(context.target, context.broker, userdata)
     except RunRefused as refused:
         report_global_error(f"behave did not start: {refused}")
         raise
+    context.run_token = cleanup.run_token()
+    capabilities.install(context)  # what the target lacks: skipped scenarios are reported, with their reason
+    capabilities.announce(context.profile)
 
 
 def report_global_error(message: str) -> None:
@@ -90,11 +98,13 @@ def report_global_error(message: str) -> None:
 def before_scenario(context, scenario) -> None:
     context.desk = context.lens = None  # nothing of the previous scenario survives a failure below
     matchers.observe(None)
+    if capabilities.skip_if_unmet(context, scenario):  # the target lacks a capability the scenario needs
+        return
     location = f"{scenario.filename}:{scenario.line}"
     seed_name = f"{scenario.filename}:{scenario.name}"
     seed = derive_seed(context.master_seed, seed_name)
     context.desk = Desk(broker=context.broker, seed=seed, master_seed=context.master_seed, target=context.target,
-                        location=location, seed_name=seed_name)
+                        location=location, seed_name=seed_name, profile=context.profile, run_token=context.run_token)
     context.lens = MarketLens(context.desk)
     matchers.observe(context.lens)
     allure.dynamic.description(narrative(scenario))
@@ -170,11 +180,18 @@ def after_scenario(context, scenario) -> None:
     if desk is None:
         return
     streaming.close_all(desk)  # a scenario's stream clients never outlive it
+    cleanup.after_scenario(desk)  # a target that keeps its state: cancel what the scenario left open
     failed = scenario.status.name in ("failed", "error", "hook_error")
     attach_scenario_evidence(desk, getattr(context, "lens", None), run_values(context), scenario.name, failed,
                              first_failure(scenario))
     if failed:
         sys.__stderr__.write(f"\n  {scenario.name}: {seed_note(desk, run_values(context))}")
+
+
+def after_all(context) -> None:
+    profile = getattr(context, "profile", None)  # none when before_all failed
+    if profile is not None:
+        capabilities.summarize(profile)  # how many scenarios each missing capability skipped
 
 
 def attach_load_charts(context) -> None:

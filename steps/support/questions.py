@@ -1,29 +1,40 @@
 """Questions: what an actor can observe (an order as it stands now, its fills and slippage, balances, positions,
-the market). Each answer is read fresh from the broker, never from what a step remembered."""
+the market). Each answer is read fresh from the broker, never from what a step remembered.
+
+A question given ``until`` (what the Then step expects) asks again, on a target without a virtual clock, until the
+answer satisfies it or the wait runs out (``steps.support.waiting.eventually``); with a clock it asks once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable, TypeVar
 
 from mockbroker.domain import Account, Fill, MarketState, Order, OrderEvent, Quote
-from mockbroker.errors import PositionNotFound
+T = TypeVar("T")
 
+from . import waiting
 from .desk import Desk, Request
 from .tasks import describe_refusal, last_placed
 
 
-def the_order(desk: Desk) -> Order:
+def the_order(desk: Desk, until: Callable[[Order], bool] | None = None) -> Order:
     placed = last_placed(desk)
-    return desk.ready().broker.get_order(placed.order_id, account=placed.account)
+    broker = desk.ready().broker
+    return _answer(desk, lambda: broker.get_order(placed.order_id, account=placed.account), until)
 
 
-def the_changed_order(desk: Desk) -> Order:
+def the_changed_order(desk: Desk, until: Callable[[Order], bool] | None = None) -> Order:
     """The order "the order" replaced (the one placed before it), as it stands now."""
     if len(desk.orders) < 2:
         raise AssertionError("no order was changed: a change (replace) makes a new order, and there is only one")
     placed = desk.orders[-2]
-    return desk.ready().broker.get_order(placed.order_id, account=placed.account)
+    broker = desk.ready().broker
+    return _answer(desk, lambda: broker.get_order(placed.order_id, account=placed.account), until)
+
+
+def _answer(desk: Desk, read: Callable[[], T], until: Callable[[T], bool] | None) -> T:
+    return read() if until is None else waiting.eventually(desk, read, until)
 
 
 def fills_of(desk: Desk, order: Order) -> list[Fill]:
@@ -49,23 +60,31 @@ def balances(desk: Desk, actor: str) -> Account:
     return desk.ready().broker.get_account(desk.account_of(actor))
 
 
-def shares_held(desk: Desk, actor: str, symbol: str) -> int:
-    try:
-        return desk.ready().broker.get_position(symbol, account=desk.account_of(actor)).qty
-    except PositionNotFound:
-        return 0
+def shares_held(desk: Desk, actor: str, symbol: str, until: Callable[[int], bool] | None = None) -> int:
+    account = desk.ready().account_of(actor)
+    return _answer(desk, lambda: desk.shares_now(account, symbol), until)
 
 
-def holdings(desk: Desk, actor: str) -> dict[str, int]:
-    return {p.symbol: p.qty for p in desk.ready().broker.list_positions(account=desk.account_of(actor)) if p.qty}
+def holdings(desk: Desk, actor: str, until: Callable[[dict], bool] | None = None) -> dict[str, int]:
+    account = desk.ready().account_of(actor)
+    return _answer(desk, lambda: {p.symbol: p.qty for p in desk.broker.list_positions(account=account) if p.qty},
+                   until)
 
 
 def all_fills(desk: Desk, actor: str) -> list[Fill]:
     return desk.ready().broker.list_fills(account=desk.account_of(actor))
 
 
-def events_of(desk: Desk, order: Order) -> list[OrderEvent]:
-    return [e for e in desk.ready().broker.order_events(0, account=order.account_id) if e.order.id == order.id]
+def events_of(desk: Desk, order: Order, until: Callable[[list[OrderEvent]], bool] | None = None) -> list[OrderEvent]:
+    broker = desk.ready().broker
+    return _answer(desk, lambda: [e for e in broker.order_events(0, account=order.account_id) if e.order.id == order.id],
+                   until)
+
+
+def open_order_ids(desk: Desk, actor: str, until: Callable[[set], bool] | None = None) -> set[str]:
+    """Ids of the account's open orders, as its own list of open orders shows them."""
+    account = desk.ready().account_of(actor)
+    return _answer(desk, lambda: {o.id for o in desk.broker.list_orders(account=account, status="open")}, until)
 
 
 def quote(desk: Desk, symbol: str) -> Quote:
@@ -106,12 +125,15 @@ def cash_change_and_fill_flow(desk: Desk, actor: str, whose: str | None) -> tupl
     return account, CashChange(actual=account.cash - start, expected=implied - start), working
 
 
-def order_summary(desk: Desk, actor: str) -> list[tuple[str, str, int, str]]:
+def order_summary(desk: Desk, actor: str, until: Callable[[list], bool] | None = None) -> list[tuple[str, str, int, str]]:
     """(symbol, side, shares, status words) of every order the scenario placed for the account, sorted."""
     account = desk.ready().account_of(actor)
     placed = {p.order_id for p in desk.orders if p.account == account}
-    orders = [o for o in desk.broker.list_orders(account=account, status="all") if o.id in placed]
-    return sorted((o.symbol, o.side.value, o.qty, o.status.value.replace("_", " ")) for o in orders)
+
+    def read():
+        orders = [o for o in desk.broker.list_orders(account=account, status="all") if o.id in placed]
+        return sorted((o.symbol, o.side.value, o.qty, o.status.value.replace("_", " ")) for o in orders)
+    return _answer(desk, read, until)
 
 
 def every_fill(desk: Desk) -> list[tuple]:
@@ -147,15 +169,16 @@ _REQUEST_EXAMPLES = {"cancel": "When alice cancels the order", "change": "When a
 
 def describe_request(desk: Desk, request: Request) -> str:
     """Who asked about which order, whose order it is, and what the broker answered, in a tester's words."""
-    owner = next((p.account for p in desk.orders if p.order_id == request.order_id), "?")
+    owner = next((p.account for p in desk.orders if p.order_id == request.order_id), None)
+    whose = f"{desk.named(owner)}'s order" if owner is not None else "an order id the scenario never placed"
     answer = ("it was refused: " + describe_refusal(request.refusal) if request.refusal is not None
               else "it went through")
-    return f"{request.account} asked for a {request.kind} of order {request.order_id} ({owner}'s order); {answer}"
+    return f"{desk.named(request.account)} asked for a {request.kind} of order {request.order_id} ({whose}); {answer}"
 
 
 def check_refused(desk: Desk, request: Request, why: str, codes: tuple[str, ...]) -> None:
     """Fail, with who asked and what came, unless the request was refused with one of ``codes``."""
     if request.refusal is not None and request.refusal.code in codes:
         return
-    raise AssertionError(f"Expected: {request.account}'s {request.kind} refused because {why} "
+    raise AssertionError(f"Expected: {desk.named(request.account)}'s {request.kind} refused because {why} "
                          f"({' or '.join(codes)})\n     but: {describe_request(desk, request)}")

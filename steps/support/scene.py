@@ -127,6 +127,20 @@ class Scene:
                              "name the account instead")
         return next(iter(self.accounts), DEFAULT_ACCOUNT)
 
+    def control_wishes(self) -> list[str]:
+        """What the scene asks for that only a target with control can do (empty when the scene only names
+        accounts): a target without control meets the scene as it is."""
+        wishes = [f"{name}'s cash or short selling" for name, account in self.accounts.items()
+                  if account != AccountConfig(id=name)]
+        wishes += [f"the symbol {symbol}" for symbol in self.symbols]
+        wishes += [f"market setting {name}" for name in self.market]
+        wishes += [f"venue setting {name}" for name in self.execution]
+        wishes += ["the spread in cents"] if self.spread_cents is not None else []
+        wishes += [f"the {self.scenario} scenario"] if self.scenario != "normal" else []
+        wishes += [f"{o.account}'s opening {o.symbol} position" for o in self.openings]
+        wishes += [f"the market event {e.get('type', '?')}" for e in self.events]
+        return wishes
+
     def config(self, seed: int) -> BrokerConfig:
         symbols = dict(self.symbols) or {DEFAULT_SYMBOL: SymbolConfig(symbol=DEFAULT_SYMBOL, price=DEFAULT_PRICE)}
         for opening in self.openings:

@@ -214,6 +214,12 @@ EVENTS_TABLE = TableShape(
     example=(("accepted",), ("new",), ("pending_cancel",), ("canceled",)),
     compares="exactly and in order: every event of the order's log")
 
+UPDATES_TABLE = TableShape(
+    columns=(Column("event", "an order update: one of " + ", ".join(EVENT_WORDS)),),
+    example=(("new",), ("canceled",)),
+    compares="in this order, with other updates allowed between them (brokers add their own, such as "
+             "pending_new or pending_cancel)")
+
 CHANGES_TABLE = TableShape(
     columns=(Column("what", 'what may change: "the clock", "alice\'s cash", "alice\'s ACME position", '
                             '"alice\'s orders", "ACME price"'),
@@ -243,5 +249,5 @@ def order_requests(table, default_symbol: str) -> list[OrderRequest]:
 __all__ = ["rows", "cell", "shares", "money", "symbol", "account", "side", "order_type", "time_in_force", "status",
            "yes_no", "order_requests", "TableError", "TableShape", "Column", "takes_table", "ORDER_TABLE",
            "ACCOUNTS_TABLE", "POSITIONS_TABLE", "HOLDINGS_TABLE", "HOLDINGS_EXACTLY_TABLE", "ORDERS_SUMMARY_TABLE",
-           "EVENTS_TABLE", "CHANGES_TABLE",
+           "EVENTS_TABLE", "UPDATES_TABLE", "CHANGES_TABLE",
            "parse_order_type", "parse_side"]

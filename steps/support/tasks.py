@@ -1,7 +1,8 @@
 """Tasks: what an actor does (place, cancel, change orders; let time pass; move the market).
 
 Each task is a few protocol calls. An order the broker refuses synchronously (bad input, no buying power, a halt)
-is not an error of the scenario: it is kept on the desk as the refusal, for a Then step to judge.
+is not an error of the scenario: it is kept on the desk as the refusal, for a Then step to judge. Waiting for the
+broker (in simulated time, or in real time on a target without a clock) is ``steps.support.waiting``'s job.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from mockbroker.domain import Order, OrderRequest, OrderType, Side, TimeInForce
 from mockbroker.errors import (BrokerError, InvalidArgument, InvalidOrder, OrderNotCancelable, OrderNotFound,
                                UnknownAccount, UnknownSymbol)
 
+from . import waiting
 from .desk import Desk, PlacedOrder, Request
 
 REFUSALS = (InvalidArgument, InvalidOrder, UnknownSymbol, UnknownAccount)
@@ -24,9 +26,42 @@ REQUEST_REFUSALS = (OrderNotFound, OrderNotCancelable, InvalidOrder, InvalidArgu
 
 def order_request(symbol: str, shares: int, side: Side = Side.BUY, kind: OrderType = OrderType.MARKET,
                   time_in_force: TimeInForce = TimeInForce.DAY, limit: Decimal | None = None,
-                  stop: Decimal | None = None) -> OrderRequest:
+                  stop: Decimal | None = None, client_order_id: str | None = None) -> OrderRequest:
     return OrderRequest(symbol=symbol, qty=shares, side=side, type=kind, time_in_force=time_in_force,
-                        limit_price=limit, stop_price=stop)
+                        limit_price=limit, stop_price=stop, client_order_id=client_order_id)
+
+
+FAR_FROM_THE_MARKET = Decimal("0.5")
+"""How far "far below/above the market" is: half the bid below it for a buy, half the ask above it for a sell, so
+the order rests however the price moves while the scenario runs, and fills on no account."""
+CENT = Decimal("0.01")
+
+
+def far_limit(desk: Desk, side: Side, symbol: str | None = None) -> Decimal:
+    """A limit price far from the market, on whole cents: a buy's below the bid, a sell's above the ask."""
+    quote = desk.ready().broker.get_quote(desk.symbol(symbol))
+    if side is Side.BUY:
+        return max(CENT, (quote.bid * (1 - FAR_FROM_THE_MARKET)).quantize(CENT, rounding="ROUND_DOWN"))
+    return (quote.ask * (1 + FAR_FROM_THE_MARKET)).quantize(CENT, rounding="ROUND_UP")
+
+
+def shares_beyond_buying_power(desk: Desk, actor: str, limit: Decimal) -> int:
+    """The fewest shares at ``limit`` that cost more than the account's buying power."""
+    buying_power = desk.ready().broker.get_account(desk.account_of(actor)).buying_power
+    return int(buying_power / limit) + 1
+
+
+def look_up_unknown(desk: Desk, actor: str) -> Request:
+    """Read, as ``actor``, an order id no broker gave out; kept as the last look-up for a Then step."""
+    account = desk.ready().account_of(actor)
+    unknown = f"00000000-0000-4000-8000-{desk.seed % 16 ** 12:012x}"
+    request = Request("look-up", account, unknown)
+    try:
+        request.answer = desk.broker.get_order(unknown, account=account)
+    except REQUEST_REFUSALS as refusal:
+        request.refusal = refusal
+    desk.requests["look-up"] = request
+    return request
 
 
 def place(desk: Desk, actor: str, request: OrderRequest, settle: bool = True) -> Order | None:
@@ -41,13 +76,13 @@ def place(desk: Desk, actor: str, request: OrderRequest, settle: bool = True) ->
     desk.refusal = desk.refused_request = None
     desk.orders.append(PlacedOrder(account, order.id, request))
     if settle:
-        order = desk.broker.settle_order(order.id, account=account)
+        order = waiting.settle(desk, order.id, account)
     return order
 
 
 def reach_venue(desk: Desk) -> Order:
     placed = last_placed(desk)
-    return desk.ready().broker.settle_order(placed.order_id, account=placed.account)
+    return waiting.settle(desk.ready(), placed.order_id, placed.account)
 
 
 def ask(desk: Desk, kind: str, actor: str, call: Callable[[str, PlacedOrder], object],
@@ -75,7 +110,7 @@ def cancel(desk: Desk, actor: str, settle: bool = True) -> Request:
                   refusals)
     desk.cancel_refusal = request.refusal
     if request.refusal is None and settle:
-        desk.broker.advance(1.0)
+        waiting.after_cancel(desk, request.order_id, request.account)
     return request
 
 
@@ -84,7 +119,7 @@ def look_up(desk: Desk, actor: str, client_order_id: str | None = None, by_clien
     def read(account: str, placed: PlacedOrder):
         if not by_client_id and client_order_id is None:
             return desk.broker.get_order(placed.order_id, account=account)
-        wanted = client_order_id or client_order_id_of(desk, placed)
+        wanted = desk.client_order_id(client_order_id) if client_order_id else client_order_id_of(desk, placed)
         return desk.broker.get_order_by_client_id(wanted, account=account)
     return ask(desk, "look-up", actor, read)
 
@@ -96,8 +131,9 @@ def client_order_id_of(desk: Desk, placed: PlacedOrder) -> str:
 
 
 def cancel_all(desk: Desk, actor: str) -> None:
-    desk.ready().broker.cancel_all_orders(account=desk.account_of(actor))
-    desk.broker.advance(1.0)
+    account = desk.ready().account_of(actor)
+    desk.broker.cancel_all_orders(account=account)
+    waiting.after_cancel_all(desk, account)
 
 
 def replace(desk: Desk, actor: str, *, shares: int | None = None, limit: Decimal | None = None) -> Request:
@@ -116,8 +152,8 @@ def replace(desk: Desk, actor: str, *, shares: int | None = None, limit: Decimal
                                      limit_price=limit or placed.request.limit_price, client_order_id=None)
     desk.orders.append(PlacedOrder(request.account, new.id, changed))
     # The replace travels as a command on the old order: once it has landed, the new order is at the venue.
-    desk.broker.settle_order(placed.order_id, account=placed.account)
-    desk.broker.settle_order(new.id, account=request.account)
+    waiting.settle(desk, placed.order_id, placed.account)
+    waiting.settle(desk, new.id, request.account)
     return request
 
 
@@ -126,7 +162,7 @@ def close_position(desk: Desk, actor: str, symbol: str) -> None:
     order = desk.broker.close_position(symbol, account=account)
     request = OrderRequest(symbol=symbol, qty=order.qty, side=order.side)
     desk.orders.append(PlacedOrder(account, order.id, request))
-    desk.broker.settle_order(order.id, account=account)
+    waiting.settle(desk, order.id, account)
 
 
 def pass_time(desk: Desk, seconds: float) -> None:
@@ -187,7 +223,8 @@ def rerun_scenario(context) -> tuple[Desk, Desk]:
 
     streaming.close_all(first)
     context.desk = Desk(broker=first.broker, seed=first.seed, master_seed=first.master_seed, target=first.target,
-                        location=first.location, seed_name=first.seed_name)
+                        location=first.location, seed_name=first.seed_name, profile=first.profile,
+                        run_token=first.run_token)
     if done:
         context.execute_steps("\n".join(_as_gherkin(step) for step in done))
     return first, context.desk.ready()
