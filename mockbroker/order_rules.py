@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .domain import QTY_PLACES, OrderClass, OrderType, Side, TimeInForce, canonical_qty
-from .errors import InvalidOrder, RejectReason
+from .errors import InvalidOrder, OrderConflict, OrderForbidden, RejectReason
 
 MAX_QTY = 10_000_000
 MIN_NOTIONAL = Decimal("1")
@@ -49,17 +49,21 @@ def _exact(name: str, value: Any, reason: RejectReason) -> Decimal:
 
 def _fractional_allowed(what: str, kind: OrderType, tif: TimeInForce, symbol_config: Any, account: Any,
                         types: frozenset) -> None:
+    """The order's own shape first (its type and time in force: ``InvalidOrder``, what the request schema states),
+    then what the asset and the account allow (``OrderForbidden``: they depend on the state)."""
     why = None
-    if not getattr(symbol_config, "fractionable", True):
-        why = "requested asset is not fractionable"
-    elif not getattr(account, "fractional_trading", True):
-        why = "fractional trading is disabled for this account (account configuration fractional_trading)"
-    elif kind not in types:
+    if kind not in types:
         why = f"{what} must be {' or '.join(sorted(t.value for t in types))} orders, not {kind.value}"
     elif tif is not TimeInForce.DAY:
         why = f"{what} must be DAY orders"
     if why:
         raise InvalidOrder(why, reason=RejectReason.FRACTIONAL_NOT_ALLOWED, symbol=symbol_config.symbol)
+    if not getattr(symbol_config, "fractionable", True):
+        why = "requested asset is not fractionable"
+    elif not getattr(account, "fractional_trading", True):
+        why = "fractional trading is disabled for this account (account configuration fractional_trading)"
+    if why:
+        raise OrderForbidden(why, reason=RejectReason.FRACTIONAL_NOT_ALLOWED, symbol=symbol_config.symbol)
 
 
 def quantity(request: Any, kind: OrderType, tif: TimeInForce, symbol_config: Any,
@@ -72,7 +76,9 @@ def quantity(request: Any, kind: OrderType, tif: TimeInForce, symbol_config: Any
                                reason=RejectReason.INVALID_QUANTITY)
         amount = _exact("notional", notional, RejectReason.INVALID_QUANTITY)
         if amount < MIN_NOTIONAL:
-            raise InvalidOrder(f"cost basis must be >= 1 (notional={amount})", reason=RejectReason.NOTIONAL_TOO_SMALL)
+            # Alpaca's own answer: 403 "cost basis must be >= 1" (the minimum is on what the order costs)
+            raise OrderForbidden(f"cost basis must be >= 1 (notional={amount})",
+                                 reason=RejectReason.NOTIONAL_TOO_SMALL)
         if amount > MAX_NOTIONAL:
             raise InvalidOrder(f"notional={amount}: at most {MAX_NOTIONAL:,}", reason=RejectReason.INVALID_QUANTITY)
         _fractional_allowed("notional orders", kind, tif, symbol_config, account, frozenset({OrderType.MARKET}))
@@ -103,7 +109,8 @@ def _class_error(message: str) -> InvalidOrder:
 
 
 def _leg_error(message: str, **details: Any) -> InvalidOrder:
-    return InvalidOrder(message, reason=RejectReason.INVALID_LEG_PRICE, **details)
+    """A leg's price against the market or another price of the order: no request schema can state it."""
+    return OrderConflict(message, reason=RejectReason.INVALID_LEG_PRICE, **details)
 
 
 def order_class_of(value: Any) -> OrderClass:
@@ -147,8 +154,8 @@ def order_class_legs(request: Any, side: Side, kind: OrderType, tif: TimeInForce
         if kind is not OrderType.LIMIT:
             raise _class_error("oco orders must be limit orders (the take-profit leg)")
         if limit is not None and limit != take_profit:
-            raise _class_error(f"an oco order's limit_price ({limit}) is its take-profit: it must equal "
-                               f"take_profit.limit_price ({take_profit})")
+            raise OrderConflict(f"an oco order's limit_price ({limit}) is its take-profit: it must equal "
+                                f"take_profit.limit_price ({take_profit})", reason=RejectReason.INVALID_ORDER_CLASS)
         exit_side = side
         base = take_profit
     else:

@@ -66,11 +66,14 @@ def decimal_pattern(places: int, limit: int, inclusive: bool) -> str:
 
 
 def decimal_type(name: str, *, places: int, limit: int, inclusive: bool = True, kind: str = "invalid_price",
-                 description: str = "", grid_here: bool = False):
+                 description: str = "", grid_here: bool = False, grid_kind: str | None = None):
     """A positive decimal (JSON number or decimal string) up to ``limit`` (a power of ten; ``inclusive`` or not),
-    published on a ``places``-decimal grid. See the module docstring. ``grid_here``: the grid is checked here (a
-    value with more decimals is an ``invalid_argument``), for values whose grid is no engine rule."""
+    published on a ``places``-decimal grid. See the module docstring. ``grid_here``: the grid is checked here, so a
+    value with more decimals is refused as the schema refuses it whatever the engine would say; ``grid_kind`` is
+    the error type it gets (an engine reason such as ``price_not_on_tick``, answered as the engine answers it; by
+    default ``kind`` for engine values, ``invalid_argument`` otherwise)."""
     grid = Decimal(1).scaleb(-places)
+    off_grid = grid_kind or kind
     step = float(grid)
     bound = "maximum" if inclusive else "exclusiveMaximum"
     schema = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, bound: limit, "multipleOf": step},
@@ -95,7 +98,10 @@ def decimal_type(name: str, *, places: int, limit: int, inclusive: bool = True, 
             raise out_of_range(kind, f"{name}={value!r}: must be above 0 and {'at most' if inclusive else 'below'} "
                                      f"{limit:,}")
         if grid_here and number != number.quantize(grid):
-            raise ValueError(f"{name}={value!r}: at most {places} decimals")
+            problem = f"{name}={value!r}: at most {places} decimals"
+            if off_grid == "invalid_argument":
+                raise ValueError(problem)
+            raise out_of_range(off_grid, problem)
         return number
 
     return Annotated[Any, BeforeValidator(parse), WithJsonSchema(schema)]

@@ -249,7 +249,8 @@ async def replace_order(order_id: OrderId, body: ReplaceIn, account: Account, st
         order = state.broker.replace_order(
             state.ids.internal(order_id), account, qty=body.qty, limit_price=body.limit_price,
             stop_price=body.stop_price,
-            time_in_force=TimeInForce(body.time_in_force.value) if body.time_in_force is not None else None)
+            time_in_force=TimeInForce(body.time_in_force.value) if body.time_in_force is not None else None,
+            trail=body.trail, client_order_id=body.client_order_id)
         return JSONResponse(ser.order_json(order, state.ids))
 
 
