@@ -330,7 +330,10 @@ class MockBroker:
         return summary
 
     # --- validation -----------------------------------------------------------------------------------------------
-    def _price(self, name: str, value: Any, symbol_tick: Decimal) -> Decimal | None:
+    def _price(self, name: str, value: Any, symbol_tick: Decimal, later: list | None = None) -> Decimal | None:
+        """A price, checked: a number above 0 and up to ``MAX_PRICE`` on ``symbol_tick``. On the cent grid but off a
+        coarser tick, the refusal (``OrderConflict``) goes to ``later`` when given: the request's shape is checked
+        first, whatever the symbol's configuration (``_validate``)."""
         if value is None:
             return None
         if isinstance(value, bool):
@@ -345,11 +348,19 @@ class MockBroker:
         if price % symbol_tick != 0:
             # on the cent grid (what the request schema publishes), only this symbol's coarser tick refuses it: a
             # conflict with the symbol's configuration, not a malformed price
-            error = OrderConflict if price % CENT == 0 else InvalidOrder
-            raise error(f"{name}={value}: not on the tick size {symbol_tick}", reason=RejectReason.PRICE_NOT_ON_TICK)
+            message = f"{name}={value}: not on the tick size {symbol_tick}"
+            if price % CENT:
+                raise InvalidOrder(message, reason=RejectReason.PRICE_NOT_ON_TICK)
+            if later is None:
+                raise OrderConflict(message, reason=RejectReason.PRICE_NOT_ON_TICK)
+            later.append(OrderConflict(message, reason=RejectReason.PRICE_NOT_ON_TICK))
         return price
 
     def _validate(self, request: OrderRequest, account: str) -> OrderRequest:
+        """The request, checked and in canonical form. Every rule on the request's own shape comes first
+        (``InvalidOrder``: what the HTTP schema states, answered 422); then what depends on the state or relates two
+        prices (``OrderForbidden`` 403, ``OrderConflict`` and ``DuplicateClientOrderId`` 409), so a request is refused
+        for its shape whenever its shape is wrong, as the published schema says (docs/http-api.md)."""
         if not isinstance(request, OrderRequest):
             raise InvalidArgument("request", request, "must be an OrderRequest")
         if account not in self.ledger.accounts:
@@ -371,14 +382,16 @@ class MockBroker:
             qty, notional = order_rules.quantity(request, kind, tif, self.market.symbols[request.symbol].config,
                                                  self.ledger.accounts[account])
         tick = self.market.symbols[request.symbol].tick
+        later: list = []  # refusals that wait until the shape is checked (a coarser tick)
         limit = request.limit_price
         if limit is not None:
-            limit = self._price("limit_price", limit, tick)
+            limit = self._price("limit_price", limit, tick, later)
         stop = request.stop_price
         if stop is not None:
-            stop = self._price("stop_price", stop, tick)
+            stop = self._price("stop_price", stop, tick, later)
         if limit is None and kind is TYPE.LIMIT and request.order_class == "oco" and request.take_profit is not None:
-            limit = self._price("take_profit.limit_price", request.take_profit, tick)  # an OCO's limit is its take-profit
+            # an OCO's limit is its take-profit
+            limit = self._price("take_profit.limit_price", request.take_profit, tick, later)
         if kind in _NEEDS_LIMIT and limit is None:
             raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
         if kind in _NEEDS_STOP and stop is None:
@@ -395,7 +408,7 @@ class MockBroker:
             if (request.trail_price is None) == (request.trail_percent is None):
                 raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
                                    reason=RejectReason.MISSING_PRICE)
-            trail_price = self._price("trail_price", request.trail_price, tick)
+            trail_price = self._price("trail_price", request.trail_price, tick, later)
             if request.trail_percent is not None:
                 trail_percent = self._price("trail_percent", request.trail_percent, Decimal("0.0001"))
                 if trail_percent >= 100:
@@ -404,16 +417,22 @@ class MockBroker:
         if request.client_order_id is not None:
             if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
                 raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
-            if (account, request.client_order_id) in self.engine.client_ids:
-                raise DuplicateClientOrderId(f"client_order_id {request.client_order_id!r} is already used")
         r = request
         if r.extended_hours:
             order_rules.check_extended_hours(r, kind, tif, qty, notional)
         legs = {}
         if r.order_class is not _SIMPLE or r.take_profit is not None or r.stop_loss is not None:
-            legs = order_rules.order_class_legs(r, side, kind, tif, limit, qty, notional, tick,
-                                                self.engine.mid(self.market.symbols[r.symbol]), self._price) \
-                or {"order_class": CLASS.SIMPLE}
+            # (its last checks, a leg's price against the market or the entry, come after its shape checks)
+            legs = order_rules.order_class_legs(
+                r, side, kind, tif, limit, qty, notional, tick, self.engine.mid(self.market.symbols[r.symbol]),
+                lambda name, value, grid: self._price(name, value, grid, later)) or {"order_class": CLASS.SIMPLE}
+        # the shape is right: now what the state decides
+        if notional is not None or qty.__class__ is not int:
+            order_rules.permitted(qty, notional, self.market.symbols[r.symbol].config, self.ledger.accounts[account])
+        if later:
+            raise later[0]
+        if r.client_order_id is not None and (account, r.client_order_id) in self.engine.client_ids:
+            raise DuplicateClientOrderId(f"client_order_id {r.client_order_id!r} is already used")
         if (side is r.side and kind is r.type and tif is r.time_in_force and limit is r.limit_price
                 and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent
                 and qty is r.qty and not legs):
