@@ -145,6 +145,7 @@ class RealisticModel(PriceModel):
         self.sessions = 0  # sessions begun so far (the first opens at the symbol's price: no overnight gap)
         self.last_u = -1  # the latest update's index in its session
         self._current = (1.0, 1.0, 1.0)  # (variance ratio, spread shape, activity) of the latest update
+        self._current_k = -1  # the day's period ``_current`` was read from (-1: none)
         self._inc = np.empty(0)  # per-update increments of periods [_inc_first, _next_period) of the day
         self._inc_first = 0
         self._next_period = 0
@@ -254,6 +255,7 @@ class RealisticModel(PriceModel):
             * ((1.0 - self.intraday_coupling) + self.intraday_coupling * q),
         }
         self.last_u = -1
+        self._current_k = -1
         self._inc, self._inc_first, self._next_period = np.empty(0), 0, 0
 
     def _trim(self, first_period: int) -> None:
@@ -304,9 +306,10 @@ class RealisticModel(PriceModel):
                 u = 0
                 self._new_day(dt_seconds)
         else:
+            same = day is not None and day["dt"] == dt_seconds
             u = min(max(0, int(round(fraction * SESSION_SECONDS / dt_seconds))),
-                    updates_per_session(dt_seconds) - 1)
-            if day is None or u <= self.last_u or day["dt"] != dt_seconds:
+                    (day["n"] if same else updates_per_session(dt_seconds)) - 1)
+            if not same or u <= self.last_u:
                 self._new_day(dt_seconds)
         day = self.day
         m = day["m"]
@@ -315,7 +318,9 @@ class RealisticModel(PriceModel):
             self._increments(k, k)
         increment = float(self._inc[u - self._inc_first * m])
         self.last_u = u
-        self._current = (float(day["ratio"][k]), float(day["spread"][k]), float(day["activity"][k]))
+        if k != self._current_k:  # the period's ratio, spread shape and activity hold for all its updates
+            self._current = (float(day["ratio"][k]), float(day["spread"][k]), float(day["activity"][k]))
+            self._current_k = k
         self.price *= math.exp(self.mu * dt_days + vol_scale * increment)
         return self.price
 
@@ -344,6 +349,7 @@ class RealisticModel(PriceModel):
             self._trim(int(k[-1]))
         self.last_ratios, self.last_spread_shapes, self.last_activity = ratios, spreads, activity
         self._current = (float(ratios[-1]), float(spreads[-1]), float(activity[-1]))
+        self._current_k = -1
         prices = self.price * np.exp(np.cumsum(self.mu * dt_days + np.asarray(vol_scale, dtype=float) * inc))
         self.price = float(prices[-1])
         return prices
@@ -378,6 +384,7 @@ class RealisticModel(PriceModel):
         self.last_u = int(state["last_u"])
         self.sessions = int(state.get("sessions", 1))
         self._current = tuple(state["current"])
+        self._current_k = -1
         self._inc = np.array(state["inc"])
         self._inc_first, self._next_period = int(state["inc_first"]), int(state["next_period"])
         self.daily_rng.bit_generator.state = state["daily_rng"]
