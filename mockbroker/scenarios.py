@@ -216,7 +216,7 @@ def load_scenario_file(path: str | Path) -> ScenarioSpec:
 class ScenarioBuilder:
     """Compose a scenario fluently::
 
-        spec = (scenario("volatile").model("garch", alpha=0.1).symbols("ACME", "XYZ").seed(7)
+        spec = (scenario("volatile").model("realistic", open_volatility=3.0).symbols("ACME", "XYZ").seed(7)
                 .flash_crash(drop_pct=8, over_seconds=180, at_seconds=300).build())
         broker = spec.broker()      # or spec.save("volatile-crash.yaml")
     """
