@@ -1,9 +1,15 @@
 """Order-submission throughput and p50/p99 latency over HTTP, next to a bare FastAPI JSON endpoint in the same run.
 
-    .venv/bin/python bench/http_throughput.py [--seconds 5] [--clients 8]
+    .venv/bin/python bench/http_throughput.py [--seconds 3] [--rounds 3] [--clients 8] [--db]
 
-Load comes from several processes with keep-alive http.client connections (a requests client tops out near
-1,400 req/s per process). Prints figures; never pass/fail.
+Both servers run side by side (the mock as ``serve`` does it, the bare app under the same uvicorn with the same
+log settings), and the same client loads them in alternating rounds (mock, bare, bare, mock, ...), so a busy
+machine slows both alike; the ratio is the median of the rounds' ratios. Each server's CPU time per request (from
+``/proc``) is printed too: it moves far less with the machine's load than throughput does. Load comes from several processes with
+keep-alive ``http.client`` connections (a requests client tops out near 1,400 req/s per process). The bare
+endpoint is FastAPI's minimal JSON endpoint: a pydantic body in, a dict out. ``--db`` also measures the mock with
+its SQLite journal (``serve --db``: every accepted order persisted), on its own line; the ratio stays the
+in-memory one, as the bare endpoint persists nothing. Prints figures; never pass/fail.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import http.client
 import json
 import multiprocessing as mp
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from mockbroker.harness import ServiceProcess, free_port  # noqa: E402
 
+TARGET = 0.7
 BARE_APP = """
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -35,6 +44,9 @@ class Body(BaseModel):
 async def echo(body: Body):
     return {"id": "x", "symbol": body.symbol, "qty": body.qty, "side": body.side, "status": "accepted"}
 """
+ORDER = json.dumps({"symbol": "ACME", "qty": 1, "side": "buy", "type": "limit", "limit_price": "1.00",
+                    "time_in_force": "gtc"})
+CONFIG = {"symbols": ["ACME"], "accounts": [{"id": "default", "cash": "1000000000"}], "seed": 1}
 
 
 def worker(port, path, headers, body, seconds, out):
@@ -52,9 +64,10 @@ def worker(port, path, headers, body, seconds, out):
     out.put(lat)
 
 
-def load(port, path, headers, body, seconds, clients):
+def load(target, seconds, clients) -> list[float]:
+    """Latencies of every request ``clients`` processes made to ``target`` = (port, path, headers, body)."""
     out = mp.Queue()
-    procs = [mp.Process(target=worker, args=(port, path, headers, body, seconds, out)) for _ in range(clients)]
+    procs = [mp.Process(target=worker, args=(*target, seconds, out)) for _ in range(clients)]
     for p in procs:
         p.start()
     lat = []
@@ -62,50 +75,109 @@ def load(port, path, headers, body, seconds, clients):
         lat.extend(out.get(timeout=seconds + 30))
     for p in procs:
         p.join(timeout=10)
-    lat.sort()
+    return lat
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, target, seconds, clients) -> tuple[list[float], float]:
+    """The latencies of a round, and the server's CPU seconds during it."""
+    before = cpu_seconds(pid)
+    latencies = load(target, seconds, clients)
+    return latencies, cpu_seconds(pid) - before
+
+
+def summary(latencies: list[float], seconds: float) -> tuple[float, float, float]:
+    lat = sorted(latencies)
     return len(lat) / seconds, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
+
+
+def mock_target(service: ServiceProcess) -> tuple:
+    import requests
+
+    acct = requests.get(service.base_url + "/mock/accounts", timeout=10).json()[0]
+    headers = {"Content-Type": "application/json", "APCA-API-KEY-ID": acct["api_key_id"],
+               "APCA-API-SECRET-KEY": acct["api_secret_key"]}
+    return service.port, "/v2/orders", headers, ORDER
+
+
+def start_bare(app_file: Path) -> tuple[subprocess.Popen, int]:
+    import requests
+
+    port = free_port()
+    app_file.write_text(BARE_APP)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(app_file.parent),
+                             f"{app_file.stem}:app", "--port", str(port), "--log-level", "warning",
+                             "--no-access-log"])
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return proc, port
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                proc.terminate()
+                raise SystemExit("bare app did not start within 20 s")
+            time.sleep(0.05)  # polling a real process's readiness
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--seconds", type=float, default=3, help="length of one round of load on one endpoint")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per endpoint, alternating between them")
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--db", action="store_true", help="also measure the mock with an SQLite journal (serve --db)")
     args = ap.parse_args()
-    order = json.dumps({"symbol": "ACME", "qty": 1, "side": "buy", "type": "limit", "limit_price": "1.00",
-                        "time_in_force": "gtc"})
-    config = {"symbols": ["ACME"], "accounts": [{"id": "default", "cash": "1000000000"}], "seed": 1}
-    with ServiceProcess(config=config) as service:
-        import requests
-        acct = requests.get(service.base_url + "/mock/accounts", timeout=10).json()[0]
-        headers = {"Content-Type": "application/json", "APCA-API-KEY-ID": acct["api_key_id"],
-                   "APCA-API-SECRET-KEY": acct["api_secret_key"]}
-        mock = load(service.port, "/v2/orders", headers, order, args.seconds, args.clients)
-    port = free_port()
-    app_file = Path("/tmp") / f"bare_app_{os.getpid()}.py"
-    app_file.write_text(BARE_APP)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", "/tmp", f"{app_file.stem}:app",
-                             "--port", str(port), "--log-level", "warning", "--no-access-log"])
-    try:
-        import requests
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise SystemExit("bare app did not start within 20 s")
-                time.sleep(0.05)
-        bare = load(port, "/echo", {"Content-Type": "application/json"},
-                    json.dumps({"symbol": "ACME", "qty": 1, "side": "buy"}), args.seconds, args.clients)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        app_file.unlink(missing_ok=True)
-    print(f"{'endpoint':32} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'mockbroker POST /v2/orders':32} {mock[0]:8.0f} {mock[1]:8.2f} {mock[2]:8.2f}")
-    print(f"{'bare FastAPI POST /echo':32} {bare[0]:8.0f} {bare[1]:8.2f} {bare[2]:8.2f}")
-    print(f"ratio: {mock[0] / bare[0]:.2f} of the bare endpoint's throughput (target >= 0.5)")
+    tmp = Path(tempfile.mkdtemp(prefix="http-bench-"))
+    app_file = tmp / f"bare_app_{os.getpid()}.py"
+    lat: dict[str, list[float]] = {"mock": [], "bare": []}
+    cpu = {"mock": 0.0, "bare": 0.0}
+    ratios = []
+    with ServiceProcess(config=CONFIG) as service:
+        mock = mock_target(service)
+        proc, port = start_bare(app_file)
+        bare = (port, "/echo", {"Content-Type": "application/json"},
+                json.dumps({"symbol": "ACME", "qty": 1, "side": "buy"}))
+        try:
+            load(mock, 0.5, args.clients)  # warm-up: imports, first-call caches, connection set-up
+            load(bare, 0.5, args.clients)
+            servers = {"mock": (service.proc.pid, mock), "bare": (proc.pid, bare)}
+            for n in range(args.rounds):
+                done = {}
+                for name in ("mock", "bare") if n % 2 == 0 else ("bare", "mock"):
+                    pid, target = servers[name]
+                    done[name], used = measured(pid, target, args.seconds, args.clients)
+                    lat[name] += done[name]
+                    cpu[name] += used
+                ratios.append(len(done["mock"]) / len(done["bare"]))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    persisted = None
+    if args.db:
+        with ServiceProcess(config=CONFIG, extra_args=["--db", str(tmp / "bench.db")]) as service:
+            target = mock_target(service)
+            load(target, 0.5, args.clients)
+            got, used = measured(service.proc.pid, target, args.seconds * args.rounds, args.clients)
+            persisted = summary(got, args.seconds * args.rounds), used / len(got)
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+    total = args.seconds * args.rounds
+    rows = [("mockbroker POST /v2/orders", *summary(lat["mock"], total), cpu["mock"] / len(lat["mock"])),
+            ("bare FastAPI POST /echo", *summary(lat["bare"], total), cpu["bare"] / len(lat["bare"]))]
+    if persisted is not None:
+        rows.append(("mockbroker POST /v2/orders --db", *persisted[0], persisted[1]))
+    print(f"{'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'server CPU us/req':>18}")
+    for name, rate, p50, p99, cpu_per in rows:
+        print(f"{name:34} {rate:8.0f} {p50:8.2f} {p99:8.2f} {cpu_per * 1e6:18.0f}")
+    print("rounds (mock/bare): " + ", ".join(f"{r:.2f}" for r in ratios))
+    print(f"ratio: {statistics.median(ratios):.2f} of the bare endpoint's throughput, median of {len(ratios)} "
+          f"rounds (target >= {TARGET})")
 
 
 if __name__ == "__main__":
