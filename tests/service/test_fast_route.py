@@ -124,3 +124,21 @@ def test_other_shapes_keep_fastapi_path(endpoint_shape):
     app = FastAPI()
     app.include_router(router)
     assert not router.routes[0].direct
+
+
+def test_order_answers_render_the_bytes_starlette_would():
+    from fastapi.responses import JSONResponse
+
+    from mockbroker.service.responses import OrderJSONResponse
+
+    with TestClient(create_app(config=CONFIG)) as client:
+        bodies = [client.post("/v2/orders", json=order, headers=KEYS) for order in (
+            _limit(), _limit(client_order_id="ordre-é-注文-🚀"), _limit(qty="2.5", time_in_force="day"),
+            _limit(order_class="bracket", take_profit={"limit_price": "2.00"}, stop_loss={"stop_price": "0.50"}))]
+        assert all(r.status_code == 200 for r in bodies), [r.text for r in bodies]
+        bodies.append(client.get("/v2/orders", params={"status": "all", "nested": "true"}, headers=KEYS))
+    for r in bodies:
+        content = r.json()
+        assert OrderJSONResponse(content).body == JSONResponse(content).body == r.content
+    huge = {"n": 2**70, 1: "int key"}  # what orjson refuses goes to Starlette's renderer
+    assert OrderJSONResponse(huge).body == JSONResponse(huge).body

@@ -18,6 +18,7 @@ from .. import serializers as ser
 from ..deps import current_account, get_state
 from ..errors import responses
 from ..fastroute import KeyedJsonRoute
+from ..responses import OrderJSONResponse
 from ..models import SYMBOL_PATTERN, ConfigurationsIn, OrderIn, ReplaceIn
 from ..strict import DATE_SCHEMA, DATE_TIME_SCHEMA, SYMBOL_LIST, decimal_pattern, parse_full_date, parse_rfc3339
 from ..state import ServiceState
@@ -182,7 +183,7 @@ async def submit_order(body: OrderIn, account: Account, state: State):
     request = _order_request(body)
     with state.lock:
         order = state.broker.submit_order(request, account)
-        return JSONResponse(_order_out(state, order, account, True))
+        return OrderJSONResponse(_order_out(state, order, account, True))
 
 
 # the order path is the hot one: its common request skips FastAPI's per-request dependency graph (fastroute.py)
@@ -230,7 +231,7 @@ async def list_orders(account: Account, state: State,
                 continue  # nested: legs appear under their parent
             selected.append(o)
         selected.sort(key=lambda o: (o.submitted_ns, o.created_ns), reverse=direction == "desc")
-        return JSONResponse([_order_out(state, o, account, bool(nested)) for o in selected[:limit]])
+        return OrderJSONResponse([_order_out(state, o, account, bool(nested)) for o in selected[:limit]])
 
 
 @router.get("/orders:by_client_order_id", response_model=OrderOut, responses=responses(404, *AUTH))
@@ -238,14 +239,14 @@ async def get_order_by_client_id(account: Account, state: State,
                                  client_order_id: Annotated[str, Query(min_length=1, max_length=128)]):
     with state.lock:
         order = state.broker.get_order_by_client_id(client_order_id, account)
-        return JSONResponse(ser.order_json(order, state.ids))
+        return OrderJSONResponse(ser.order_json(order, state.ids))
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=responses(404, *AUTH))
 async def get_order(order_id: OrderId, account: Account, state: State, nested: Optional[bool] = None):
     with state.lock:
         order = state.broker.get_order(state.ids.internal(order_id), account)
-        return JSONResponse(_order_out(state, order, account, bool(nested)))
+        return OrderJSONResponse(_order_out(state, order, account, bool(nested)))
 
 
 @router.patch("/orders/{order_id}", response_model=OrderOut, responses=responses(400, 403, 404, *AUTH))
@@ -256,7 +257,7 @@ async def replace_order(order_id: OrderId, body: ReplaceIn, account: Account, st
             stop_price=body.stop_price,
             time_in_force=TimeInForce(body.time_in_force.value) if body.time_in_force is not None else None,
             trail=body.trail, client_order_id=body.client_order_id)
-        return JSONResponse(ser.order_json(order, state.ids))
+        return OrderJSONResponse(ser.order_json(order, state.ids))
 
 
 @router.delete("/orders/{order_id}", status_code=204, response_class=Response, responses=responses(404, *AUTH))
