@@ -4,8 +4,8 @@
 
 Both servers run side by side (the mock as ``serve`` does it, the bare app under the same uvicorn with the same
 log settings), and the same client loads them in alternating rounds (mock, bare, bare, mock, ...), so a busy
-machine slows both alike; the ratio is the median of the rounds' ratios. Each server's CPU time per request (from
-``/proc``) is printed too: it moves far less with the machine's load than throughput does. Load comes from several processes with
+machine slows both alike; the ratio is the median of the rounds' ratios. The CPU time per request of each server (from
+``/proc``) and of the clients is printed too: it moves far less with the machine's load than throughput does. Load comes from several processes with
 keep-alive ``http.client`` connections (a requests client tops out near 1,400 req/s per process). The bare
 endpoint is FastAPI's minimal JSON endpoint: a pydantic body in, a dict out. ``--db`` also measures the mock with
 its SQLite journal (``serve --db``: every accepted order persisted), on its own line; the ratio stays the
@@ -52,6 +52,7 @@ CONFIG = {"symbols": ["ACME"], "accounts": [{"id": "default", "cash": "100000000
 def worker(port, path, headers, body, seconds, out):
     conn = http.client.HTTPConnection("127.0.0.1", port)
     lat = []
+    cpu = time.process_time()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         t = time.perf_counter()
@@ -61,21 +62,24 @@ def worker(port, path, headers, body, seconds, out):
         if r.status >= 400:
             raise SystemExit(f"HTTP {r.status}")
         lat.append(time.perf_counter() - t)
-    out.put(lat)
+    out.put((lat, time.process_time() - cpu))
 
 
-def load(target, seconds, clients) -> list[float]:
-    """Latencies of every request ``clients`` processes made to ``target`` = (port, path, headers, body)."""
+def load(target, seconds, clients) -> tuple[list[float], float]:
+    """Latencies of every request ``clients`` processes made to ``target`` = (port, path, headers, body), and the
+    CPU seconds the clients used."""
     out = mp.Queue()
     procs = [mp.Process(target=worker, args=(*target, seconds, out)) for _ in range(clients)]
     for p in procs:
         p.start()
-    lat = []
+    lat, cpu = [], 0.0
     for _ in procs:
-        lat.extend(out.get(timeout=seconds + 30))
+        got, used = out.get(timeout=seconds + 30)
+        lat.extend(got)
+        cpu += used
     for p in procs:
         p.join(timeout=10)
-    return lat
+    return lat, cpu
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,11 +88,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured(pid: int, target, seconds, clients) -> tuple[list[float], float]:
-    """The latencies of a round, and the server's CPU seconds during it."""
+def measured(pid: int, target, seconds, clients) -> tuple[list[float], float, float]:
+    """The latencies of a round, the server's CPU seconds during it, and the clients'."""
     before = cpu_seconds(pid)
-    latencies = load(target, seconds, clients)
-    return latencies, cpu_seconds(pid) - before
+    latencies, client_cpu = load(target, seconds, clients)
+    return latencies, cpu_seconds(pid) - before, client_cpu
 
 
 def summary(latencies: list[float], seconds: float) -> tuple[float, float, float]:
@@ -136,6 +140,7 @@ def main() -> None:
     app_file = tmp / f"bare_app_{os.getpid()}.py"
     lat: dict[str, list[float]] = {"mock": [], "bare": []}
     cpu = {"mock": 0.0, "bare": 0.0}
+    client_cpu = {"mock": 0.0, "bare": 0.0}
     ratios = []
     with ServiceProcess(config=CONFIG) as service:
         mock = mock_target(service)
@@ -150,9 +155,10 @@ def main() -> None:
                 done = {}
                 for name in ("mock", "bare") if n % 2 == 0 else ("bare", "mock"):
                     pid, target = servers[name]
-                    done[name], used = measured(pid, target, args.seconds, args.clients)
+                    done[name], used, by_clients = measured(pid, target, args.seconds, args.clients)
                     lat[name] += done[name]
                     cpu[name] += used
+                    client_cpu[name] += by_clients
                 ratios.append(len(done["mock"]) / len(done["bare"]))
         finally:
             proc.terminate()
@@ -162,19 +168,20 @@ def main() -> None:
         with ServiceProcess(config=CONFIG, extra_args=["--db", str(tmp / "bench.db")]) as service:
             target = mock_target(service)
             load(target, 0.5, args.clients)
-            got, used = measured(service.proc.pid, target, args.seconds * args.rounds, args.clients)
-            persisted = summary(got, args.seconds * args.rounds), used / len(got)
+            got, used, by_clients = measured(service.proc.pid, target, args.seconds * args.rounds, args.clients)
+            persisted = summary(got, args.seconds * args.rounds), used / len(got), by_clients / len(got)
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
     total = args.seconds * args.rounds
-    rows = [("mockbroker POST /v2/orders", *summary(lat["mock"], total), cpu["mock"] / len(lat["mock"])),
-            ("bare FastAPI POST /echo", *summary(lat["bare"], total), cpu["bare"] / len(lat["bare"]))]
+    rows = [("mockbroker POST /v2/orders", *summary(lat[name], total), cpu[name] / len(lat[name]),
+             client_cpu[name] / len(lat[name])) for name in ("mock", "bare")]
+    rows[1] = ("bare FastAPI POST /echo", *rows[1][1:])
     if persisted is not None:
-        rows.append(("mockbroker POST /v2/orders --db", *persisted[0], persisted[1]))
-    print(f"{'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'server CPU us/req':>18}")
-    for name, rate, p50, p99, cpu_per in rows:
-        print(f"{name:34} {rate:8.0f} {p50:8.2f} {p99:8.2f} {cpu_per * 1e6:18.0f}")
+        rows.append(("mockbroker POST /v2/orders --db", *persisted[0], persisted[1], persisted[2]))
+    print(f"{'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req: server':>19} {'clients':>8}")
+    for name, rate, p50, p99, cpu_per, client_per in rows:
+        print(f"{name:34} {rate:8.0f} {p50:8.2f} {p99:8.2f} {cpu_per * 1e6:19.0f} {client_per * 1e6:8.0f}")
     print("rounds (mock/bare): " + ", ".join(f"{r:.2f}" for r in ratios))
     print(f"ratio: {statistics.median(ratios):.2f} of the bare endpoint's throughput, median of {len(ratios)} "
           f"rounds (target >= {TARGET})")
