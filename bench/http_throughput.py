@@ -1,15 +1,20 @@
 """Order-submission throughput and p50/p99 latency over HTTP, next to a bare FastAPI JSON endpoint in the same run.
 
-    .venv/bin/python bench/http_throughput.py [--seconds 3] [--rounds 3] [--clients 8] [--db]
+    .venv/bin/python bench/http_throughput.py [--seconds 12] [--slice 0.25] [--clients 8] [--db]
 
-Both servers run side by side (the mock as ``serve`` does it, the bare app under the same uvicorn with the same
-log settings), and the same client loads them in alternating rounds (mock, bare, bare, mock, ...), so a busy
-machine slows both alike; the ratio is the median of the rounds' ratios. The CPU time per request of each server (from
-``/proc``) and of the clients is printed too: it moves far less with the machine's load than throughput does. Load comes from several processes with
-keep-alive ``http.client`` connections (a requests client tops out near 1,400 req/s per process). The bare
-endpoint is FastAPI's minimal JSON endpoint: a pydantic body in, a dict out. ``--db`` also measures the mock with
-its SQLite journal (``serve --db``: every accepted order persisted), on its own line; the ratio stays the
-in-memory one, as the bare endpoint persists nothing. Prints figures; never pass/fail.
+Both servers run side by side: the mock as ``serve`` runs it (``ServiceProcess``: in memory, as the bare endpoint
+keeps nothing), and the bare app, FastAPI's minimal JSON endpoint (a pydantic body in, a dict out), under the
+same uvicorn with the same log settings. The same client processes load both, switching target every ``--slice``
+seconds on one shared schedule (mock, bare, mock, ...: each gets half of ``--seconds``), so the load other jobs
+put on the machine falls on both alike; rounds of seconds on one endpoint at a time moved the ratio between 0.2 and
+3.9 on a busy machine. Each client keeps one keep-alive ``http.client`` connection per server (a requests client
+tops out near 1,400 req/s per process).
+
+Prints per endpoint req/s, p50/p99 latency, and CPU time per request of the server (from ``/proc``) and of the
+clients (the CPU figures move far less with the machine's load than throughput does); then the ratio of the
+mock's requests to the bare endpoint's, overall and per quarter of the run. ``--db`` then also measures the mock
+with its SQLite journal (``serve --db``: every accepted order persisted) on its own, on a separate line; the
+ratio stays the in-memory one. Prints figures; never pass/fail.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ import http.client
 import json
 import multiprocessing as mp
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,58 +50,59 @@ async def echo(body: Body):
 """
 ORDER = json.dumps({"symbol": "ACME", "qty": 1, "side": "buy", "type": "limit", "limit_price": "1.00",
                     "time_in_force": "gtc"})
+ECHO = json.dumps({"symbol": "ACME", "qty": 1, "side": "buy"})
 CONFIG = {"symbols": ["ACME"], "accounts": [{"id": "default", "cash": "1000000000"}], "seed": 1}
+QUARTERS = 4
 
 
-def worker(port, path, headers, body, seconds, out):
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    lat = []
-    cpu = time.process_time()
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        t = time.perf_counter()
-        conn.request("POST", path, body=body, headers=headers)
-        r = conn.getresponse()
+def worker(targets, start, seconds, slice_seconds, out):
+    """Requests to ``targets[k]`` during the slices ``k`` of the shared schedule (slice ``i`` is target ``i % n``
+    from ``start`` on); puts (target, slice, latency) per request and the CPU seconds spent per target."""
+    conns = [http.client.HTTPConnection("127.0.0.1", port) for port, _, _, _ in targets]
+    done: list[tuple[int, int, float]] = []
+    cpu = [0.0] * len(targets)
+    while time.time() < start:
+        time.sleep(0.001)  # the shared schedule's start: wall-clock waiting is what is meant here
+    end = start + seconds
+    while True:
+        now = time.time()
+        if now >= end:
+            break
+        slot = int((now - start) / slice_seconds)
+        k = slot % len(targets)
+        port, path, headers, body = targets[k]
+        c0, t = time.process_time(), time.perf_counter()
+        conns[k].request("POST", path, body=body, headers=headers)
+        r = conns[k].getresponse()
         r.read()
         if r.status >= 400:
-            raise SystemExit(f"HTTP {r.status}")
-        lat.append(time.perf_counter() - t)
-    out.put((lat, time.process_time() - cpu))
+            raise SystemExit(f"HTTP {r.status} from {path}")
+        done.append((k, slot, time.perf_counter() - t))
+        cpu[k] += time.process_time() - c0
+    out.put((done, cpu))
 
 
-def load(target, seconds, clients) -> tuple[list[float], float]:
-    """Latencies of every request ``clients`` processes made to ``target`` = (port, path, headers, body), and the
-    CPU seconds the clients used."""
+def load(targets, seconds, clients, slice_seconds):
+    """Every request the clients made: (target index, slice, latency), and the clients' CPU seconds per target."""
     out = mp.Queue()
-    procs = [mp.Process(target=worker, args=(*target, seconds, out)) for _ in range(clients)]
+    start = time.time() + 1.0  # every process started and connected before the schedule begins
+    procs = [mp.Process(target=worker, args=(targets, start, seconds, slice_seconds, out)) for _ in range(clients)]
     for p in procs:
         p.start()
-    lat, cpu = [], 0.0
+    done, cpu = [], [0.0] * len(targets)
     for _ in procs:
-        got, used = out.get(timeout=seconds + 30)
-        lat.extend(got)
-        cpu += used
+        got, used = out.get(timeout=seconds + 60)
+        done.extend(got)
+        cpu = [a + b for a, b in zip(cpu, used)]
     for p in procs:
         p.join(timeout=10)
-    return lat, cpu
+    return done, cpu
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measured(pid: int, target, seconds, clients) -> tuple[list[float], float, float]:
-    """The latencies of a round, the server's CPU seconds during it, and the clients'."""
-    before = cpu_seconds(pid)
-    latencies, client_cpu = load(target, seconds, clients)
-    return latencies, cpu_seconds(pid) - before, client_cpu
-
-
-def summary(latencies: list[float], seconds: float) -> tuple[float, float, float]:
-    lat = sorted(latencies)
-    return len(lat) / seconds, lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000
 
 
 def mock_target(service: ServiceProcess) -> tuple:
@@ -129,62 +134,68 @@ def start_bare(app_file: Path) -> tuple[subprocess.Popen, int]:
             time.sleep(0.05)  # polling a real process's readiness
 
 
+def measure(servers: list[tuple[int, tuple]], seconds: float, clients: int, slice_seconds: float):
+    """Load ``servers`` [(pid, target)] on the shared schedule: per server its requests, its CPU seconds and the
+    clients' CPU seconds."""
+    before = [cpu_seconds(pid) for pid, _ in servers]
+    done, client_cpu = load([target for _, target in servers], seconds, clients, slice_seconds)
+    server_cpu = [cpu_seconds(pid) - b for (pid, _), b in zip(servers, before)]
+    return done, server_cpu, client_cpu
+
+
+def row(name: str, done: list, seconds: float, server_cpu: float, client_cpu: float) -> str:
+    lat = sorted(latency for _, _, latency in done)
+    n = len(lat)
+    return (f"{name:34} {n / seconds:8.0f} {lat[n // 2] * 1000:8.2f} {lat[int(n * 0.99)] * 1000:8.2f} "
+            f"{server_cpu / n * 1e6:19.0f} {client_cpu / n * 1e6:8.0f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=3, help="length of one round of load on one endpoint")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds per endpoint, alternating between them")
+    ap.add_argument("--seconds", type=float, default=12, help="length of the run (each endpoint gets half)")
+    ap.add_argument("--slice", type=float, default=0.25, help="seconds on one endpoint before switching")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--db", action="store_true", help="also measure the mock with an SQLite journal (serve --db)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="http-bench-"))
-    app_file = tmp / f"bare_app_{os.getpid()}.py"
-    lat: dict[str, list[float]] = {"mock": [], "bare": []}
-    cpu = {"mock": 0.0, "bare": 0.0}
-    client_cpu = {"mock": 0.0, "bare": 0.0}
-    ratios = []
     with ServiceProcess(config=CONFIG) as service:
         mock = mock_target(service)
-        proc, port = start_bare(app_file)
-        bare = (port, "/echo", {"Content-Type": "application/json"},
-                json.dumps({"symbol": "ACME", "qty": 1, "side": "buy"}))
+        proc, port = start_bare(tmp / f"bare_app_{os.getpid()}.py")
         try:
-            load(mock, 0.5, args.clients)  # warm-up: imports, first-call caches, connection set-up
-            load(bare, 0.5, args.clients)
-            servers = {"mock": (service.proc.pid, mock), "bare": (proc.pid, bare)}
-            for n in range(args.rounds):
-                done = {}
-                for name in ("mock", "bare") if n % 2 == 0 else ("bare", "mock"):
-                    pid, target = servers[name]
-                    done[name], used, by_clients = measured(pid, target, args.seconds, args.clients)
-                    lat[name] += done[name]
-                    cpu[name] += used
-                    client_cpu[name] += by_clients
-                ratios.append(len(done["mock"]) / len(done["bare"]))
+            bare = (port, "/echo", {"Content-Type": "application/json"}, ECHO)
+            servers = [(service.proc.pid, mock), (proc.pid, bare)]
+            measure(servers, 1.0, args.clients, args.slice)  # warm-up: first-call caches, connection set-up
+            done, server_cpu, client_cpu = measure(servers, args.seconds, args.clients, args.slice)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     persisted = None
     if args.db:
         with ServiceProcess(config=CONFIG, extra_args=["--db", str(tmp / "bench.db")]) as service:
-            target = mock_target(service)
-            load(target, 0.5, args.clients)
-            got, used, by_clients = measured(service.proc.pid, target, args.seconds * args.rounds, args.clients)
-            persisted = summary(got, args.seconds * args.rounds), used / len(got), by_clients / len(got)
+            servers = [(service.proc.pid, mock_target(service))]
+            measure(servers, 1.0, args.clients, args.slice)
+            persisted = measure(servers, args.seconds / 2, args.clients, args.slice)
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
-    total = args.seconds * args.rounds
-    rows = [("mockbroker POST /v2/orders", *summary(lat[name], total), cpu[name] / len(lat[name]),
-             client_cpu[name] / len(lat[name])) for name in ("mock", "bare")]
-    rows[1] = ("bare FastAPI POST /echo", *rows[1][1:])
-    if persisted is not None:
-        rows.append(("mockbroker POST /v2/orders --db", *persisted[0], persisted[1], persisted[2]))
+    half = args.seconds / 2
+    by = [[d for d in done if d[0] == k] for k in (0, 1)]
     print(f"{'endpoint':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req: server':>19} {'clients':>8}")
-    for name, rate, p50, p99, cpu_per, client_per in rows:
-        print(f"{name:34} {rate:8.0f} {p50:8.2f} {p99:8.2f} {cpu_per * 1e6:19.0f} {client_per * 1e6:8.0f}")
-    print("rounds (mock/bare): " + ", ".join(f"{r:.2f}" for r in ratios))
-    print(f"ratio: {statistics.median(ratios):.2f} of the bare endpoint's throughput, median of {len(ratios)} "
-          f"rounds (target >= {TARGET})")
+    print(row("mockbroker POST /v2/orders", by[0], half, server_cpu[0], client_cpu[0]))
+    print(row("bare FastAPI POST /echo", by[1], half, server_cpu[1], client_cpu[1]))
+    if persisted is not None:
+        print(row("mockbroker POST /v2/orders --db", *[persisted[0], half, persisted[1][0], persisted[2][0]]))
+    slices = int(args.seconds / args.slice)
+    quarters = []
+    for q in range(QUARTERS):
+        lo, hi = q * slices // QUARTERS, (q + 1) * slices // QUARTERS
+        counts = [sum(1 for _, slot, _ in part if lo <= slot < hi) for part in by]
+        quarters.append(counts[0] / counts[1] if counts[1] else float("nan"))
+    cpu_ratio = ((server_cpu[1] + client_cpu[1]) / len(by[1])) / ((server_cpu[0] + client_cpu[0]) / len(by[0]))
+    print(f"per quarter of the run: " + ", ".join(f"{r:.2f}" for r in quarters))
+    print(f"CPU per request (server + clients), bare / mock: {cpu_ratio:.2f}")
+    print(f"ratio: {len(by[0]) / len(by[1]):.2f} of the bare endpoint's throughput, same clients, interleaved every "
+          f"{args.slice:g} s (target >= {TARGET})")
 
 
 if __name__ == "__main__":
