@@ -55,11 +55,11 @@ class KeyedJsonRoute(APIRoute):
         async def handler(request: Request) -> Response:
             if overrides is not None and getattr(overrides, "dependency_overrides", None):
                 return await standard(request)
-            headers = request.headers  # the first of a repeated header, as FastAPI's APIKeyHeader reads it
-            if headers.get("content-type") not in JSON_TYPES:
+            content_type, key_id, secret = _headers(request.scope["headers"])
+            if content_type not in JSON_TYPES:
                 return await standard(request)
             state = request.app.state.service
-            account = state.authenticate(headers.get("apca-api-key-id"), headers.get("apca-api-secret-key"))
+            account = state.authenticate(key_id, secret)
             raw = await request.body()
             if not raw:
                 return await standard(request)
@@ -78,6 +78,23 @@ class KeyedJsonRoute(APIRoute):
             return response
 
         return handler
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None, str | None]:
+    """(content type, API key id, secret key) in one pass over the raw headers: the first of a repeated header,
+    decoded as Latin-1, as Starlette's ``Headers.get`` (and so FastAPI's ``APIKeyHeader``) reads it."""
+    content_type = key_id = secret = None
+    for name, value in raw:
+        if name == b"content-type":
+            if content_type is None:
+                content_type = value.decode("latin-1")
+        elif name == b"apca-api-key-id":
+            if key_id is None:
+                key_id = value.decode("latin-1")
+        elif name == b"apca-api-secret-key":
+            if secret is None:
+                secret = value.decode("latin-1")
+    return content_type, key_id, secret
 
 
 def _effective(route: APIRoute) -> Any:

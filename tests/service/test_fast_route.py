@@ -142,3 +142,26 @@ def test_order_answers_render_the_bytes_starlette_would():
         assert OrderJSONResponse(content).body == JSONResponse(content).body == r.content
     huge = {"n": 2**70, 1: "int key"}  # what orjson refuses goes to Starlette's renderer
     assert OrderJSONResponse(huge).body == JSONResponse(huge).body
+
+
+def test_the_published_operation_is_fastapis():
+    with TestClient(create_app(config=CONFIG)) as client:
+        operation = client.get("/openapi.json").json()["paths"]["/v2/orders"]["post"]
+    assert operation["security"] == [{"ApiKeyId": []}, {"ApiSecretKey": []}]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OrderIn"}
+    assert operation["operationId"] == "submit_order_v2_orders_post"
+    assert {"200", "401", "403", "409", "422"} <= set(operation["responses"])
+
+
+def test_headers_are_read_as_starlette_reads_them():
+    from starlette.datastructures import Headers
+
+    from mockbroker.service.fastroute import _headers
+
+    names = [b"content-type", b"apca-api-key-id", b"apca-api-secret-key", b"host", b"x-other"]
+    for raw in ([], [(b"content-type", b"application/json")],
+                [(n, b"%s-%d" % (n, i)) for i in range(3) for n in names],  # each repeated: the first counts
+                [(b"apca-api-key-id", b"caf\xe9"), (b"host", b"x")]):  # Latin-1, as ASGI headers are
+        seen = Headers(raw=raw)
+        assert _headers(raw) == (seen.get("content-type"), seen.get("apca-api-key-id"),
+                                 seen.get("apca-api-secret-key"))
