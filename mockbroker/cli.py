@@ -714,7 +714,7 @@ def _say(name: str, lines: Sequence[str]) -> None:
         print(line if line.startswith("  ") else f"{name}: {line}", file=sys.stderr)
 
 
-EXTRAS = {"service": ("fastapi", "uvicorn", "pydantic", "prometheus_client", "httpx", "starlette"),
+EXTRAS = {"service": ("fastapi", "uvicorn", "pydantic", "prometheus_client", "httpx", "starlette", "orjson"),
           "client": ("requests", "websockets", "msgpack"),
           "backtest": ("pandas", "matplotlib", "arch"), "fixtures": ("faker",), "load": ("locust", "psutil")}
 """Which optional part of the package (pyproject.toml's extras) brings which module."""

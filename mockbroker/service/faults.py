@@ -76,7 +76,11 @@ class FaultTransportMiddleware:
         async def send_wrapper(message):
             if message["type"] == "http.response.start":
                 headers = message.get("headers") or []
-                fault = next((v.decode() for k, v in headers if k == FAULT_HEADER), None)
+                fault = None
+                for name, value in headers:
+                    if name == FAULT_HEADER:
+                        fault = value.decode()
+                        break
                 if fault is not None:
                     held["fault"] = fault
                     held["hold"] = float(next((v.decode() for k, v in headers if k == b"x-mock-fault-hold"), "0"))

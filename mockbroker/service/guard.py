@@ -140,8 +140,8 @@ def _replay(body: bytes | None, receive):
 
 def _not_utf8_json(body: bytes, content_type: bytes) -> str | None:
     """Why the body is not UTF-8 JSON, or None. Bodies the routes read as JSON: a JSON content type, or none."""
-    if not body or (content_type and b"json" not in content_type.lower()):
-        return None
+    if not body or (content_type and b"json" not in content_type.lower()) or body.isascii():
+        return None  # ASCII is UTF-8, and no byte order mark is ASCII
     if body.startswith(_BOMS):
         return "malformed JSON: the body starts with a byte order mark; send UTF-8 JSON without one (RFC 8259)"
     try:

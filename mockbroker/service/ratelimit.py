@@ -51,7 +51,11 @@ class RateLimitHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key_id = next((v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"apca-api-key-id"), None)
+        key_id = None
+        for name, value in scope.get("headers") or ():
+            if name == b"apca-api-key-id":
+                key_id = value.decode("latin-1")
+                break
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
@@ -60,11 +64,10 @@ class RateLimitHeadersMiddleware:
                         limit, remaining, reset = quota(self.service, key_id)
                 except Exception:  # noqa: BLE001 - headers are a courtesy: never fail an answer over them
                     limit, remaining, reset = NOMINAL_LIMIT, NOMINAL_LIMIT, 0
-                headers = list(message.get("headers") or [])
-                headers += [(b"x-ratelimit-limit", str(limit).encode()),
-                            (b"x-ratelimit-remaining", str(remaining).encode()),
-                            (b"x-ratelimit-reset", str(reset).encode())]
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*(message.get("headers") or ()),
+                                                  (b"x-ratelimit-limit", str(limit).encode()),
+                                                  (b"x-ratelimit-remaining", str(remaining).encode()),
+                                                  (b"x-ratelimit-reset", str(reset).encode())]}
             await send(message)
 
         await self.app(scope, receive, with_headers)

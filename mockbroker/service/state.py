@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
+import re
 import secrets
 import threading
 import uuid
@@ -30,11 +31,13 @@ ID_NAMESPACE = uuid.UUID("6d6f636b-6272-4f6b-8572-000000002109")
 """Namespace for the deterministic UUIDs the service gives ids that are not UUIDs (orders, accounts, assets)."""
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
-    except (ValueError, AttributeError, TypeError):
-        return False
+    """Whether ``value`` is a UUID in its canonical 8-4-4-4-12 form (either case): what ``str(uuid.UUID(value))``
+    gives back, up to case. A pattern, not ``uuid.UUID``: every new order's id is checked (~3 % of the order path)."""
+    return isinstance(value, str) and _CANONICAL_UUID.fullmatch(value) is not None
 
 
 @functools.lru_cache(maxsize=4096)  # every order answer carries it; uuid5 costs ~3 % of the order path
