@@ -172,7 +172,7 @@ class Backtest:
             start=_day(history.times_ns[0]), end=_day(history.times_ns[-1]), bars=len(history),
             starting_cash=float(self.cash), fees=fees, slippage=slippage, cost_drag_pct=drag * 100,
             trades=trades, open_trades=still_open, times_ns=list(history.times_ns), equity_curve=equity,
-            closes=closes, settings={"mode": self.mode, "cash": str(self.cash), **settings}, **stats)
+            closes=closes, settings={"mode": self.mode, "cash": str(self.cash), **settings}, fills=fills, **stats)
 
 
 def _slippage_and_drag(fills: list[tuple[int, Fill]], equity: list[float], cash: float) -> tuple[float, float]:

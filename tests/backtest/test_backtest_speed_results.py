@@ -1,0 +1,72 @@
+"""The realistic backtest's fills are pinned (issue 18, item 5): speeding the realistic mode up must not change what
+it fills, by a single share, cent of fee or nanosecond.
+
+The fingerprints were taken before any speed work (commit 70ed082, the realistic mode at 0.20x backtesting.py's
+ideal speed) with ``BacktestResult.fills_sha256`` (canonical JSON of every ``(bar index, fill)``); the equity
+curve's and the JSON result's fingerprints are pinned too. If a deliberate change to the execution models changes
+them, re-pin them in the same commit and say why in its message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from mockbroker.backtest import Backtest, RealisticExecution, load_history, run_backtest
+from mockbroker.backtest.data import random_minute_history
+from mockbroker.backtest.results import fills_sha256
+
+GOOG = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "market-data" / "GOOG.csv"
+
+GOOG_FILLS = "4c7d4a4a4ef4418e05b64ec77420c52190d19be31b46cbb049af4cdd793f6a11"
+GOOG_EQUITY = "e587d3a1c00135ad8fd27f327979a2592ffc3e86c0efa29b6d4eef274340dac3"
+GOOG_JSON = "24a32cdb971a354c4128f503241aa7b56f1c1dd5b57bbb1575f79700dde2d007"
+SYNTHETIC_FILLS = "369f933faedebe2fc6b98985c713fb48ecf1e183193bc542a07dd32168dabbed"
+SYNTHETIC_JSON = "6925172ddece1241b2e9414ab82bd381486ed27543798176fd8fcda91ae6b8a9"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def goog_realistic():
+    return run_backtest("sma_crossover", load_history(GOOG), mode="realistic", cash=10_000)
+
+
+def synthetic_realistic(seed: int = 9):
+    """6,000 synthetic minute bars, a thin book (300 shares at the touch) and a small account: partial fills, book
+    walking, shorts, minimum fees."""
+    return Backtest(random_minute_history(6_000, seed=5), "sma_crossover", mode="realistic", cash=3_000,
+                    realistic=RealisticExecution(liquidity=300, seed=seed), parameters={"fast": 3, "slow": 8}).run()
+
+
+def test_the_realistic_goog_run_fills_exactly_as_before(goog_realistic):
+    assert (len(goog_realistic.fills), goog_realistic.trade_count) == (187, 93)
+    assert goog_realistic.fills_sha256() == GOOG_FILLS
+    assert sha256(json.dumps(goog_realistic.equity_curve)) == GOOG_EQUITY
+    assert sha256(goog_realistic.to_json()) == GOOG_JSON
+    assert round(goog_realistic.final_equity, 2) == 76_877.82
+
+
+def test_a_realistic_run_on_synthetic_minute_bars_fills_exactly_as_before():
+    result = synthetic_realistic()
+    assert len(result.fills) == 1645
+    assert result.fills_sha256() == SYNTHETIC_FILLS
+    assert sha256(result.to_json()) == SYNTHETIC_JSON
+
+
+def test_the_fingerprint_sees_any_change_to_a_fill(goog_realistic):
+    fills = list(goog_realistic.fills)
+    bar, fill = fills[5]
+    assert fills_sha256(fills[:5] + [(bar, fill.replace(fee=fill.fee + 1))] + fills[6:]) != GOOG_FILLS
+    assert fills_sha256(fills[:5] + [(bar + 1, fill)] + fills[6:]) != GOOG_FILLS
+    assert fills_sha256(fills[:-1]) != GOOG_FILLS
+
+
+def test_another_seed_fills_differently_and_the_same_seed_identically():
+    first, second = synthetic_realistic(seed=10).fills_sha256(), synthetic_realistic(seed=10).fills_sha256()
+    assert first == second != SYNTHETIC_FILLS
