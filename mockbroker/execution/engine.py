@@ -807,8 +807,14 @@ class ExecutionEngine:
             market.wake_for_extended_hours()
 
     def expire_day_orders(self, extended: bool = False) -> None:
-        """Day orders end at the close; extended-hours day orders (``extended``) at the end of after-hours."""
-        for order in list(self.orders.values()):
+        """Day orders end at the close; extended-hours day orders (``extended``) at the end of after-hours.
+        Only open orders can expire: with none (most closes of a backtest) nothing is scanned, and with one
+        account its open orders are scanned in the same (creation) order as all orders would be."""
+        open_orders = [orders for orders in self.open_orders_of.values() if orders]
+        if not open_orders:
+            return
+        candidates = open_orders[0].values() if len(open_orders) == 1 else self.orders.values()
+        for order in list(candidates):
             if order.time_in_force is TIF.DAY and order.status not in _TERMINAL \
                     and order.request.extended_hours is extended:
                 self._finish(order, STATUS.EXPIRED, EVENT.EXPIRED, None)

@@ -7,7 +7,9 @@ Rules:
   ``LAST_YEAR`` (both given explicitly: the library's defaults depend on today's date) and searched with ``bisect``
   (a fraction of a microsecond), never through the library's own per-call lookups (tens of microseconds).
 - Outside that range the plain rule applies (Monday to Friday, 09:30-16:00, no holidays), so a simulation can run
-  anywhere in time.
+  anywhere in time. Its sessions are tabled a year at a time (``_plain_year``: the day's offset from UTC looked up
+  once a day, since New York changes it at 02:00, before 04:00) and searched the same way: a realistic backtest of
+  a million bars runs one session a bar, thousands of years past the table.
 - Extended hours, on every session day: pre-market from 04:00 to the open, after-hours from the close to 20:00
   (17:00 after an early close, as the exchanges' late trading ends four hours after the close).
 - The market simulator only updates prices inside a session (and in extended hours while an extended-hours order
@@ -111,15 +113,43 @@ def _local(ns: int) -> datetime:
     return to_datetime(ns).astimezone(NEW_YORK)
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_year(year: int) -> tuple[list[Session], list[int], list[int]]:
+    """The plain-rule sessions of one year (New York dates), with their closes and after-hours ends for bisect.
+    Each bound is the day's midnight UTC plus its New York time minus the day's offset: the same values as
+    ``_plain_session`` (tests/market/test_session.py compares them), a few times faster."""
+    sessions = []
+    day = date(year, 1, 1)
+    for ordinal in range(day.toordinal(), date(year + 1, 1, 1).toordinal()):
+        if (ordinal - 1) % 7 >= 5:  # ordinal 1 (1 January of year 1) was a Monday
+            continue
+        day = date.fromordinal(ordinal)
+        offset = datetime.combine(day, OPEN, NEW_YORK).utcoffset()
+        midnight = (ordinal - _EPOCH_ORDINAL) * 86_400 * NS_PER_SECOND - int(offset.total_seconds()) * NS_PER_SECOND
+        close_ns = midnight + _CLOSE_NS
+        sessions.append(Session(day, midnight + _OPEN_NS, close_ns, midnight + _PRE_MARKET_NS,
+                                close_ns + AFTER_HOURS_SECONDS * NS_PER_SECOND))
+    return sessions, [s.close_ns for s in sessions], [s.after_close_ns for s in sessions]
+
+
+_OPEN_NS = (OPEN.hour * 3600 + OPEN.minute * 60) * NS_PER_SECOND
+_CLOSE_NS = (CLOSE.hour * 3600 + CLOSE.minute * 60) * NS_PER_SECOND
+_PRE_MARKET_NS = (PRE_MARKET.hour * 3600 + PRE_MARKET.minute * 60) * NS_PER_SECOND
+
+
 def _plain_next(ns: int, end_of: str) -> Session:
-    """The plain-rule session whose ``end_of`` bound ("close" or "after") is after ``ns``."""
-    day = _local(ns).date() - timedelta(days=1)
-    while True:
-        if day.weekday() < 5:
-            s = _plain_session(day)
-            if (s.close_ns if end_of == "close" else s.after_close_ns) > ns:
-                return s
-        day += timedelta(days=1)
+    """The plain-rule session whose ``end_of`` bound ("close" or "after") is after ``ns``: the first in the year
+    before ``ns``'s (a year's last after-hours end is in the next year in UTC), ``ns``'s year or the next."""
+    year = to_datetime(ns).year
+    for candidate in (year - 1, year, year + 1):
+        sessions, closes, afters = _plain_year(candidate)
+        i = bisect.bisect_right(closes if end_of == "close" else afters, ns)
+        if i < len(sessions):
+            return sessions[i]
+    raise AssertionError(f"no plain session after {ns}")  # a year always has weekdays
 
 
 def session_at_or_after(ns: int) -> Session:
