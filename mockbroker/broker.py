@@ -773,6 +773,11 @@ class MockBroker:
         self._fault("get_account", account)
         return self.ledger.account_view(account, self._marks())
 
+    def account_equity(self, account: str = DEFAULT_ACCOUNT) -> Decimal:
+        """``get_account(account).equity``, without building the whole account (a backtest marks it every bar)."""
+        self._fault("get_account", account)
+        return self.ledger.equity(account, self._live_marks)
+
     def list_positions(self, account: str = DEFAULT_ACCOUNT) -> list[Position]:
         self._fault("list_positions", account)
         marks = self._marks()

@@ -31,6 +31,8 @@ from ..market import session
 
 PATH_OFFSETS_S = (0, 2 * 3600, 4 * 3600, 6.5 * 3600 - 60)
 """Seconds after the session open at which the price is the bar's open, first extreme, second extreme, close."""
+EXTREME_POINTS_NS = tuple(int(offset * NS_PER_SECOND) for offset in PATH_OFFSETS_S[1:3])
+CLOSE_POINT_NS = int(PATH_OFFSETS_S[3] * NS_PER_SECOND)
 
 
 class HistoryDriver:
@@ -39,6 +41,7 @@ class HistoryDriver:
         self.symbol = symbol
         self.market = broker.market[symbol]
         self._stop_own_updates()
+        self._listeners = list(broker.market.listeners)  # the engine's and the stream feed's, as configured
 
     def _stop_own_updates(self) -> None:
         """The history moves the price, so the simulator's own periodic updates are switched off: they would only
@@ -63,12 +66,33 @@ class HistoryDriver:
 
     def walk(self, bar: Bar, open_ns: int) -> None:
         """After the open: the rest of the bar's path, ending a minute before the close with the close price."""
-        up = bar.close >= bar.open
-        points = (bar.low, bar.high) if up else (bar.high, bar.low)
+        self.walk_prices(open_ns, float(bar.open), float(bar.high), float(bar.low), float(bar.close))
+
+    def walk_prices(self, open_ns: int, open_: float, high: float, low: float, close: float) -> None:
+        """``walk`` from the bar's prices as floats (what ``set_price`` takes). When nothing could see the two
+        extremes (``quiet``), the price goes straight to the close: the result is the same, for a quarter of
+        the work (most bars of a backtest)."""
         clock = self.broker.clock
-        for offset, price in zip(PATH_OFFSETS_S[1:], (*points, bar.close)):
-            clock.run_until(open_ns + int(offset * NS_PER_SECOND))
-            self.set_price(float(price))
+        close_ns = open_ns + CLOSE_POINT_NS
+        if not self.quiet(close_ns):
+            first, second = (low, high) if close >= open_ else (high, low)
+            clock.run_until(open_ns + EXTREME_POINTS_NS[0])
+            self.set_price(first)
+            clock.run_until(open_ns + EXTREME_POINTS_NS[1])
+            self.set_price(second)
+        clock.run_until(close_ns)
+        self.set_price(close)
+
+    def quiet(self, until_ns: int) -> bool:
+        """Whether setting the price before ``until_ns`` could change nothing but the price itself, which the next
+        point sets again: no order of the symbol works at the venue, no fill's impact waits for the next update
+        (``ExecutionEngine.idle``), nothing is due on the clock before ``until_ns`` (no command on its way, no
+        scheduled event), nobody watches the market-data feed, and no other listener was added."""
+        broker = self.broker
+        if not broker.engine.idle(self.symbol) or broker.feed.watchers or broker.market.listeners != self._listeners:
+            return False
+        due = broker.clock.next_due_ns()
+        return due is None or due > until_ns
 
 
 class SettlingBroker:

@@ -136,21 +136,22 @@ class Backtest:
         mock = self._realistic_broker()
         driver = HistoryDriver(mock, history.symbol)
         broker = SettlingBroker(mock)
-        on_bar = strategy.on_bar
+        on_bar, engine, equity_of = strategy.on_bar, mock.engine, mock.account_equity
         equity = [0.0] * len(history)
         fills: list[tuple[int, Fill]] = []
         seen, previous = 0, None
-        for i, bar in enumerate(history.bars):
-            open_ns = driver.open_session(first=i == 0)
-            driver.set_price(float(bar.open))
+        open_session, set_price, walk = driver.open_session, driver.set_price, driver.walk_prices
+        for i, (bar, open_, high, low, close) in enumerate(zip(history.bars, history.open, history.high, history.low,
+                                                               history.close)):
+            open_ns = open_session(first=i == 0)
+            set_price(open_)
             if previous is not None:
                 on_bar(previous, broker)
-            driver.walk(bar, open_ns)
-            equity[i] = float(mock.get_account().equity)
-            events = mock.order_events(seen)
-            if events:
-                fills.extend((i, e.fill) for e in events if e.fill is not None)
-                seen += len(events)
+            walk(open_ns, open_, high, low, close)
+            equity[i] = float(equity_of())
+            if engine.fill_count != seen:  # the fills of this bar, as the engine logged them
+                fills.extend((i, engine.fill(n)) for n in range(seen, engine.fill_count))
+                seen = engine.fill_count
             previous = bar
         mock.cancel_all_orders()
         settings = {"commission": self.commission, "realistic": self.realistic.to_dict(),

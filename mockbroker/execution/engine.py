@@ -490,6 +490,11 @@ class ExecutionEngine:
         self._arrive(new)
 
     # --- matching -------------------------------------------------------------------------------------------------
+    def idle(self, symbol: str) -> bool:
+        """Whether a market update of ``symbol`` would only drop caches: no order of it works at the venue and no
+        impact of a past fill waits for the next update. (Commands on their way are on the clock.)"""
+        return not self.working.get(symbol) and symbol not in self._pending_impact
+
     def on_market_update(self, symbol: str) -> None:
         self.forget(symbol)
         move = self._pending_impact.pop(symbol, None)
