@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,7 +45,7 @@ class History:
     def __len__(self) -> int:
         return len(self.bars)
 
-    @property
+    @functools.cached_property  # (a frozen dataclass keeps it in its __dict__: computed once per history)
     def daily_volatility_pct(self) -> float:
         """Standard deviation of close-to-close log returns, scaled to one trading day, in percent."""
         c = self.close
@@ -55,7 +56,7 @@ class History:
         sd = math.sqrt(sum((x - mean) ** 2 for x in r) / (len(r) - 1))
         return sd * math.sqrt(252.0 / self.periods_per_year) * 100
 
-    @property
+    @functools.cached_property
     def periods_per_year(self) -> float:
         """Bars in a trading year, from the median spacing: 252 for daily bars, 252 x 6.5 h / spacing intraday."""
         if len(self.times_ns) < 2:

@@ -262,9 +262,12 @@ def statistics(equity: list[float], closes: list[float], trades: list[TradeRecor
     sd = math.sqrt(var)
     peak, deepest = -math.inf, 0.0
     for value in equity:
-        peak = max(peak, value)
+        if value > peak:  # max() and min() without the calls: the same values
+            peak = value
         if peak > 0:
-            deepest = min(deepest, value / peak - 1)
+            fall = value / peak - 1
+            if fall < deepest:
+                deepest = fall
     held = bytearray(n)
     for t in list(trades) + list(open_trades):
         end = n - 1 if t.exit_bar is None else t.exit_bar

@@ -496,10 +496,15 @@ class ExecutionEngine:
         return not self.working.get(symbol) and symbol not in self._pending_impact
 
     def on_market_update(self, symbol: str) -> None:
-        self.forget(symbol)
-        move = self._pending_impact.pop(symbol, None)
-        if move:
-            self.market.symbols[symbol].apply_impact(move, self.impact.lasting_share, self.impact.half_life)
+        self._touch_cache.pop(symbol, None)  # forget(symbol), inline: every update of every symbol comes here
+        levels = self._levels_cache
+        if levels:
+            levels.pop((symbol, SIDE.BUY), None)
+            levels.pop((symbol, SIDE.SELL), None)
+        if self._pending_impact:
+            move = self._pending_impact.pop(symbol, None)
+            if move:
+                self.market.symbols[symbol].apply_impact(move, self.impact.lasting_share, self.impact.half_life)
         working = self.working.get(symbol)
         if not working:
             return

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from ..domain import BookLevel, Side
-from .microstructure import quote_ticks
+from .microstructure import quote_ticks_one
 
 LEVELS = 10
 DEPTH_GROWTH = 0.25
@@ -59,7 +59,7 @@ class SyntheticBook:
 
     def touch(self, mid: float, spread_bps: float) -> tuple[Decimal, Decimal]:
         """Best bid and ask: the spread in whole ticks, centred on the mid (``microstructure.quote_ticks``)."""
-        bid, ask = quote_ticks(mid, spread_bps, self._tick_float)
+        bid, ask = quote_ticks_one(mid, spread_bps, self._tick_float)
         return Decimal(bid) * self.tick, Decimal(ask) * self.tick
 
     def gap(self, bid: Decimal, ask: Decimal) -> Decimal:
@@ -78,7 +78,7 @@ class SyntheticBook:
         cached = self._last.get(book_side)
         if cached is not None and cached[0] == key:
             return list(cached[1])
-        bid, ask = quote_ticks(mid, spread_bps, self._tick_float)
+        bid, ask = quote_ticks_one(mid, spread_bps, self._tick_float)
         steps = max(1, (ask - bid) // 2)  # ``gap`` in ticks: half the spread, rounded down, at least one
         if book_side is Side.BUY:
             first, steps = bid, -steps

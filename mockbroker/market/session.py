@@ -152,9 +152,20 @@ def _plain_next(ns: int, end_of: str) -> Session:
     raise AssertionError(f"no plain session after {ns}")  # a year always has weekdays
 
 
+_TABLE: list = []
+"""``_table()``, once built (a list lookup is cheaper than the cache's call, and the clock asks several times a
+session)."""
+
+
+def _the_table() -> tuple[list[Session], list[int], list[int], int, int]:
+    if not _TABLE:
+        _TABLE.append(_table())
+    return _TABLE[0]
+
+
 def session_at_or_after(ns: int) -> Session:
     """The session whose regular close is after ``ns`` (the one open at ``ns``, else the next one)."""
-    sessions, closes, _, first, last = _table()
+    sessions, closes, _, first, last = _TABLE[0] if _TABLE else _the_table()
     if first <= ns < last:
         i = bisect.bisect_right(closes, ns)
         if i < len(sessions):
@@ -164,7 +175,7 @@ def session_at_or_after(ns: int) -> Session:
 
 def extended_session_at_or_after(ns: int) -> Session:
     """The session whose after-hours end is after ``ns`` (its extended hours hold ``ns``, or are still to come)."""
-    sessions, _, afters, first, last = _table()
+    sessions, _, afters, first, last = _TABLE[0] if _TABLE else _the_table()
     if first <= ns < last:
         i = bisect.bisect_right(afters, ns)
         if i < len(sessions):

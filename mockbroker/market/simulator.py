@@ -237,9 +237,14 @@ class SymbolMarket:
     # --- what traders see ------------------------------------------------------------------------------------------
     @property
     def spread_bps(self) -> float:
-        return (self.market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0)
-                * microstructure.vol_factor(self.model.vol_ratio()) * self.model.spread_shape()
-                * microstructure.thin_factor(self.market.liquidity))
+        market, model = self.market, self.model
+        ratio = model.vol_ratio()  # microstructure.vol_factor and thin_factor, inline (read at every quote)
+        vol_factor = 10.0 if ratio > 10.0 else (ratio if ratio > 0.5 else 0.5)
+        liquidity = market.liquidity
+        thin = 1.0 if liquidity >= microstructure.THIN_MARKET_SHARES else \
+            math.sqrt(microstructure.THIN_MARKET_SHARES / (liquidity if liquidity > 1.0 else 1.0))
+        return (market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0)
+                * vol_factor * model.spread_shape() * thin)
 
     @property
     def touch_size(self) -> float:
