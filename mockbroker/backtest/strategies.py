@@ -50,14 +50,18 @@ def enter_all_in(broker: Any, symbol: str, side: Side, fraction: float = FULL_EQ
     no spread and is as deep as the order (ideal execution) the size is exactly ``floor(equity x fraction /
     price)``, as backtesting.py's ``buy()`` has it."""
     equity = float(broker.get_account().equity) * fraction
-    quote = broker.get_quote(symbol)
-    touch = float(quote.ask if side is Side.BUY else quote.bid)
+    book = broker.get_order_book(symbol, depth=50)
+    if book.bids and book.asks:  # the book's best levels are the quote (one request less)
+        bid, ask = book.bids[0].price, book.asks[0].price
+    else:
+        quote = broker.get_quote(symbol)
+        bid, ask = quote.bid, quote.ask
+    touch = float(ask if side is Side.BUY else bid)
     if touch <= 0 or equity <= 0:
         return None
     qty = int(equity // touch)
-    book = broker.get_order_book(symbol, depth=50)
     levels = [(float(l.price), l.size) for l in (book.asks if side is Side.BUY else book.bids)]
-    mid = float(quote.ask + quote.bid) / 2
+    mid = float(ask + bid) / 2
     for _ in range(3):  # the walk depends on the size, and the size on the walk: a few rounds settle it
         walk = _walk_price(levels, qty, touch)
         if walk != mid:

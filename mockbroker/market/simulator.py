@@ -28,7 +28,7 @@ from ..config import MarketConfig, SymbolConfig
 from ..domain import Bar, BookLevel, MarketState, OrderBook, Quote, Side, Trade
 from ..errors import UnknownSymbol
 from ..seeds import SeedBank
-from .book import SyntheticBook, to_tick
+from .book import SyntheticBook, to_tick, to_ticks_half_even
 from .events import Dividend, Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event
 from . import microstructure, session
 from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
@@ -87,17 +87,19 @@ class SymbolMarket:
         returns = rng.standard_normal((HISTORY_BARS, 4)) * sigma / 2
         closes = self.mid / np.exp(np.cumsum(returns[::-1, 0]))[::-1]
         closes = np.append(closes[1:], self.mid)
-        bars = []
-        prev = closes[0] * math.exp(-returns[0, 1])
-        for i, close in enumerate(closes):
-            wiggle = abs(returns[i, 2:]) * max(prev, close)
-            high, low = max(prev, close) + wiggle[0], min(prev, close) - wiggle[1]
-            volume = int(self.config.daily_volume * dt * (0.5 + rng.random()))
-            bars.append(Bar(self.symbol, start_ns - (HISTORY_BARS - i) * BAR_SECONDS * NS_PER_SECOND,
-                            self._price(prev), self._price(high), self._price(low), self._price(close),
-                            volume, max(1, volume // AVERAGE_PRINT_SIZE), self._price((high + low + close) / 3)))
-            prev = close
-        return bars
+        # Each bar opens at the previous close, its wicks a random share of the larger of the two; vectorized (every
+        # broker builds this history), in the same float operations, order and draws as one bar at a time.
+        opens = np.concatenate(([closes[0] * math.exp(-returns[0, 1])], closes[:-1]))
+        larger, smaller = np.maximum(opens, closes), np.minimum(opens, closes)
+        highs = larger + np.abs(returns[:, 2]) * larger
+        lows = smaller - np.abs(returns[:, 3]) * larger
+        volumes = (self.config.daily_volume * dt * (0.5 + rng.random(HISTORY_BARS))).astype(np.int64).tolist()
+        prices = to_ticks_half_even(np.concatenate((opens, highs, lows, closes, (highs + lows + closes) / 3)),
+                                    self.tick)
+        n = HISTORY_BARS
+        return [Bar(self.symbol, start_ns - (n - i) * BAR_SECONDS * NS_PER_SECOND, prices[i], prices[n + i],
+                    prices[2 * n + i], prices[3 * n + i], volume, max(1, volume // AVERAGE_PRINT_SIZE), prices[4 * n + i])
+                for i, volume in enumerate(volumes)]
 
     def _price(self, value: float) -> Decimal:
         return to_tick(value, self.tick, "ROUND_HALF_EVEN")
