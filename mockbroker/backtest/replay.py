@@ -22,7 +22,8 @@ see it. It still speaks only the ``Broker`` contract to the strategy.
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Any, Callable
 
 from ..broker import MockBroker
 from ..clock import NS_PER_SECOND
@@ -83,6 +84,13 @@ class HistoryDriver:
         clock.run_until(close_ns)
         self.set_price(close)
 
+    def mark_at(self, price: float) -> Decimal:
+        """The mid the broker would mark positions at once ``set_price(price)`` ran (the engine's ``mid``: the
+        middle of the touch), without setting it: for bars the runner does not run the mock for."""
+        market = self.market
+        bid, ask = market.book.touch(price * market.effect.price, market.spread_bps)
+        return (bid + ask) / 2
+
     def quiet(self, until_ns: int) -> bool:
         """Whether setting the price before ``until_ns`` could change nothing but the price itself, which the next
         point sets again: no order of the symbol works at the venue, no fill's impact waits for the next update
@@ -96,26 +104,50 @@ class HistoryDriver:
 
 
 class SettlingBroker:
-    """A ``Broker`` whose order commands return settled. Everything else is passed through to the mock."""
+    """A ``Broker`` whose order commands return settled. Everything else is passed through to the mock.
+
+    ``before_use``: a callable run once, before the strategy's first use of the broker (any call, any attribute
+    read) after it is set; the runner sets it on bars it has not run the mock for, to bring the mock up to the bar
+    only when the strategy looks. A method the strategy kept from an earlier bar runs it too, when called."""
 
     def __init__(self, broker: MockBroker, max_seconds: float = 5.0) -> None:
         self._broker = broker
         self._max_seconds = max_seconds
+        self.before_use: Callable[[], None] | None = None
+
+    def _use(self) -> None:
+        hook = self.before_use
+        if hook is not None:
+            self.before_use = None
+            hook()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._broker, name)
+        value = getattr(self._broker, name)
+        if not callable(value):
+            self._use()
+            return getattr(self._broker, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._use()
+            return value(*args, **kwargs)
+
+        return call
 
     def _settled(self, order: Order, account: str) -> Order:
         return self._broker.settle_order(order.id, account=account, max_seconds=self._max_seconds)
 
     def submit_order(self, request, account: str = "default") -> Order:
+        self._use()
         return self._settled(self._broker.submit_order(request, account), account)
 
     def close_position(self, symbol: str, account: str = "default") -> Order:
+        self._use()
         return self._settled(self._broker.close_position(symbol, account), account)
 
     def cancel_order(self, order_id: str, account: str = "default") -> Order:
+        self._use()
         return self._settled(self._broker.cancel_order(order_id, account), account)
 
     def replace_order(self, order_id: str, account: str = "default", **changes) -> Order:
+        self._use()
         return self._settled(self._broker.replace_order(order_id, account, **changes), account)

@@ -28,7 +28,7 @@ from ..domain import EventType, Fill
 from ..seeds import DEFAULT_SEED
 from .data import History, load_history
 from .ideal import IdealBroker
-from .replay import HistoryDriver, SettlingBroker
+from .replay import CLOSE_POINT_NS, HistoryDriver, SettlingBroker
 from .results import BacktestResult, statistics, trades_from_fills
 from .strategies import load_strategy
 
@@ -132,22 +132,43 @@ class Backtest:
         return MockBroker(config)
 
     def _run_realistic(self, strategy: Any) -> tuple[list[float], list[tuple[int, Fill]], dict]:
+        """Each bar: the mock runs to the bar's session open, takes its open price, the strategy sees the
+        previous bar, the price walks the bar's path, the equity is marked at the close.
+
+        Skipping quiet bars: when the mock is ``idle()`` after a bar (no order open, nothing pending or scheduled
+        but the sessions' own events), the next bars do not run the mock unless the strategy uses the broker:
+        their equity is the account's at each close's mark (``HistoryDriver.mark_at``), and the first use of the
+        broker brings the mock up to that bar's open (``MockBroker.skip_idle_sessions``, then the open as usual).
+        Nothing a strategy can see or a fill can depend on differs (tests/backtest/test_backtest_speed_results.py
+        pins the fills)."""
         history = self.history
         mock = self._realistic_broker()
         driver = HistoryDriver(mock, history.symbol)
         broker = SettlingBroker(mock)
-        on_bar, engine, equity_of = strategy.on_bar, mock.engine, mock.account_equity
+        on_bar, engine, equity_of, symbol = strategy.on_bar, mock.engine, mock.account_equity, history.symbol
+        bars, opens, highs, lows, closes = history.bars, history.open, history.high, history.low, history.close
         equity = [0.0] * len(history)
         fills: list[tuple[int, Fill]] = []
         seen, previous = 0, None
         open_session, set_price, walk = driver.open_session, driver.set_price, driver.walk_prices
-        for i, (bar, open_, high, low, close) in enumerate(zip(history.bars, history.open, history.high, history.low,
-                                                               history.close)):
-            open_ns = open_session(first=i == 0)
-            set_price(open_)
-            if previous is not None:
+        ran = _MockProgress(mock, driver, opens)
+        for i, bar in enumerate(bars):
+            if ran.idle and previous is not None:
+                broker.before_use = ran.catch_up_to(i)
                 on_bar(previous, broker)
-            walk(open_ns, open_, high, low, close)
+                if broker.before_use is not None:  # the strategy did not look: the bar passes without the mock
+                    broker.before_use = None
+                    equity[i] = float(equity_of(marks=_MarkAt(symbol, driver, closes[i])))
+                    previous = bar
+                    continue
+                open_ns = ran.open_ns  # the mock ran up to this bar's open when the strategy looked
+            else:
+                open_ns = open_session(first=i == 0)
+                set_price(opens[i])
+                if previous is not None:
+                    on_bar(previous, broker)
+            walk(open_ns, opens[i], highs[i], lows[i], closes[i])
+            ran.ran(i, open_ns)
             equity[i] = float(equity_of())
             if engine.fill_count != seen:  # the fills of this bar, as the engine logged them
                 fills.extend((i, engine.fill(n)) for n in range(seen, engine.fill_count))
@@ -174,6 +195,50 @@ class Backtest:
             starting_cash=float(self.cash), fees=fees, slippage=slippage, cost_drag_pct=drag * 100,
             trades=trades, open_trades=still_open, times_ns=list(history.times_ns), equity_curve=equity,
             closes=closes, settings={"mode": self.mode, "cash": str(self.cash), **settings}, fills=fills, **stats)
+
+
+class _MockProgress:
+    """How far the realistic run has taken the mock: the last bar it ran (its clock at that bar's close point),
+    that bar's session open, and whether it was idle after it."""
+
+    def __init__(self, mock: Any, driver: HistoryDriver, opens: tuple[float, ...]) -> None:
+        self.mock, self.driver, self.opens = mock, driver, opens
+        self.bar, self.bar_open_ns, self.idle = -1, 0, False
+        self.open_ns = 0  # the open of the bar ``catch_up_to`` ran the mock to
+
+    def ran(self, bar: int, open_ns: int) -> None:
+        self.bar, self.bar_open_ns = bar, open_ns
+        self.idle = self.mock.idle()
+
+    def catch_up_to(self, bar: int):
+        """A callable that runs the mock to ``bar``'s open and price, as if every bar since the last one it ran had
+        run (they were idle: nothing but their prices would have changed)."""
+        def catch_up() -> None:
+            from ..market import session
+
+            skipped = bar - 1 - self.bar
+            if skipped > 0:
+                open_ns = self.bar_open_ns
+                for _ in range(skipped):  # as HistoryDriver.open_session counts from a bar's close point (after an
+                    # early close that is the next session's, so the bar after an early-close day skips one)
+                    open_ns = session.next_open(session.next_close(open_ns + CLOSE_POINT_NS))
+                self.mock.skip_idle_sessions(open_ns + CLOSE_POINT_NS)
+            self.open_ns = self.driver.open_session(first=False)
+            self.driver.set_price(self.opens[bar])
+
+        return catch_up
+
+
+class _MarkAt:
+    """``marks.get(symbol)``: the mark at a bar's close, computed only when a position needs it."""
+
+    __slots__ = ("symbol", "driver", "price")
+
+    def __init__(self, symbol: str, driver: HistoryDriver, price: float) -> None:
+        self.symbol, self.driver, self.price = symbol, driver, price
+
+    def get(self, symbol: str, default: Any = None) -> Any:
+        return self.driver.mark_at(self.price) if symbol == self.symbol else default
 
 
 def _slippage_and_drag(fills: list[tuple[int, Fill]], equity: list[float], cash: float) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mockbroker.backtest import Backtest, RealisticExecution, load_history, run_backtest
+from mockbroker.backtest import Backtest, RealisticExecution, SmaCrossover, load_history, run_backtest
 from mockbroker.backtest.data import random_minute_history
 from mockbroker.backtest.results import fills_sha256
 
@@ -70,3 +70,62 @@ def test_the_fingerprint_sees_any_change_to_a_fill(goog_realistic):
 def test_another_seed_fills_differently_and_the_same_seed_identically():
     first, second = synthetic_realistic(seed=10).fills_sha256(), synthetic_realistic(seed=10).fills_sha256()
     assert first == second != SYNTHETIC_FILLS
+
+
+# --- skipping quiet bars: the mock runs a bar only when the strategy looks or something is pending ---------------
+
+class LooksEvery(SmaCrossover):
+    """The SMA crossover, also reading the broker every ``every`` bars (reads change nothing), once through a method
+    it kept from its first bar."""
+
+    def __init__(self, every: int, **parameters) -> None:
+        super().__init__(**parameters)
+        self.every, self.bars, self.kept, self.quotes = every, 0, None, []
+
+    def on_bar(self, bar, broker) -> None:
+        self.bars += 1
+        if self.kept is None:
+            self.kept = broker.get_quote
+        elif self.bars % self.every == 0:
+            self.quotes.append((self.kept(bar.symbol).ask, broker.get_account().equity, broker.now_ns()))
+        super().on_bar(bar, broker)
+
+
+@pytest.mark.parametrize("every", [1, 7, 50])
+def test_a_strategy_that_looks_at_the_broker_on_quiet_bars_gets_the_same_fills(every):
+    strategy = LooksEvery(every)
+    result = Backtest(load_history(GOOG), strategy, mode="realistic", cash=10_000).run()
+    assert result.fills_sha256() == GOOG_FILLS
+    assert sha256(json.dumps(result.equity_curve)) == GOOG_EQUITY
+    assert len(strategy.quotes) == (len(result.equity_curve) - 2) // every
+    times = [t for _, _, t in strategy.quotes]
+    assert times == sorted(times) and len(set(times)) == len(times)  # the mock's clock moved on between looks
+
+
+def test_what_a_strategy_sees_on_a_bar_is_the_same_whether_or_not_the_bars_before_ran():
+    every_bar, sparse = LooksEvery(1), LooksEvery(50)
+    Backtest(load_history(GOOG), every_bar, mode="realistic", cash=10_000).run()
+    Backtest(load_history(GOOG), sparse, mode="realistic", cash=10_000).run()
+    # every_bar's looks start at its second bar, sparse's at its 50th: the same quote, equity and clock time
+    assert sparse.quotes == every_bar.quotes[48::50] and len(sparse.quotes) == 42
+
+
+def test_skipping_idle_sessions_leaves_the_clock_as_running_it_would():
+    from mockbroker import MockBroker
+    from mockbroker.domain import OrderRequest, Side
+    from mockbroker.market import session
+
+    ran, skipped = MockBroker(), MockBroker()
+    assert not ran.idle()  # the market's own updates are scheduled
+    for broker in (ran, skipped):
+        broker.clock.cancel_labelled("market update")  # as a replay does (HistoryDriver)
+        assert broker.idle()
+    target = session.next_open(session.next_close(ran.now_ns())) + 3 * 3600 * 10**9
+    ran.clock.run_until(session.next_open(session.next_close(target)))
+    skipped.skip_idle_sessions(target)
+    skipped.clock.run_until(ran.now_ns())
+    assert skipped.clock.pending() == ran.clock.pending()
+    skipped.submit_order(OrderRequest("ACME", 10, Side.BUY))
+    assert not skipped.idle()
+    with pytest.raises(RuntimeError, match="not idle"):
+        skipped.skip_idle_sessions(skipped.now_ns() + 10**12)
