@@ -23,8 +23,12 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ..config import AccountConfig, BrokerConfig, ExecutionConfig, FeeConfig, MarketConfig, SymbolConfig
 from ..domain import EventType, Fill
+from ..market import session
+from ..market.microstructure import quote_ticks
 from ..seeds import DEFAULT_SEED
 from .data import History, load_history
 from .ideal import IdealBroker
@@ -145,20 +149,22 @@ class Backtest:
         mock = self._realistic_broker()
         driver = HistoryDriver(mock, history.symbol)
         broker = SettlingBroker(mock)
-        on_bar, engine, equity_of, symbol = strategy.on_bar, mock.engine, mock.account_equity, history.symbol
+        on_bar, engine, equity_of = strategy.on_bar, mock.engine, mock.account_equity
         bars, opens, highs, lows, closes = history.bars, history.open, history.high, history.low, history.close
         equity = [0.0] * len(history)
         fills: list[tuple[int, Fill]] = []
         seen, previous = 0, None
         open_session, set_price, walk = driver.open_session, driver.set_price, driver.walk_prices
-        ran = _MockProgress(mock, driver, opens)
+        ran = _MockProgress(mock, driver, opens, closes)
+        catch_up = ran.catch_up
         for i, bar in enumerate(bars):
             if ran.idle and previous is not None:
-                broker.before_use = ran.catch_up_to(i)
+                ran.target = i
+                broker.before_use = catch_up
                 on_bar(previous, broker)
                 if broker.before_use is not None:  # the strategy did not look: the bar passes without the mock
                     broker.before_use = None
-                    equity[i] = float(equity_of(marks=_MarkAt(symbol, driver, closes[i])))
+                    equity[i] = float(equity_of(marks=ran))
                     previous = bar
                     continue
                 open_ns = ran.open_ns  # the mock ran up to this bar's open when the strategy looked
@@ -198,47 +204,61 @@ class Backtest:
 
 
 class _MockProgress:
-    """How far the realistic run has taken the mock: the last bar it ran (its clock at that bar's close point),
-    that bar's session open, and whether it was idle after it."""
+    """How far the realistic run has taken the mock: the last bar it ran (its clock at that bar's close point), that
+    bar's session open, and whether the mock was idle after it. While it is idle nothing in it changes, so the
+    bars it skips are marked at their closes' touch, computed for all closes at once (the same float operations as
+    the book's, ``microstructure.quote_ticks``) for the spread and price factor of the stretch."""
 
-    def __init__(self, mock: Any, driver: HistoryDriver, opens: tuple[float, ...]) -> None:
-        self.mock, self.driver, self.opens = mock, driver, opens
+    MAX_MARK_TABLES = 4  # after this many changes of spread or price factor, marks are computed bar by bar
+
+    def __init__(self, mock: Any, driver: HistoryDriver, opens: tuple[float, ...], closes: tuple[float, ...]) -> None:
+        self.mock, self.driver, self.opens, self.closes = mock, driver, opens, closes
         self.bar, self.bar_open_ns, self.idle = -1, 0, False
-        self.open_ns = 0  # the open of the bar ``catch_up_to`` ran the mock to
+        self.target = 0  # the bar ``catch_up`` runs the mock to
+        self.open_ns = 0  # and that bar's session open, once it did
+        self.symbol = driver.symbol
+        self._table_for: tuple | None = None
+        self._tables = 0
+        self._ticks: tuple[list[int], list[int]] | None = None
 
     def ran(self, bar: int, open_ns: int) -> None:
         self.bar, self.bar_open_ns = bar, open_ns
-        self.idle = self.mock.idle()
+        self.idle = idle = self.mock.idle()
+        if idle:
+            market = self.driver.market
+            key = (market.spread_bps, market.effect.price)
+            if key != self._table_for:
+                self._table_for = key
+                self._tables += 1
+                self._ticks = self._touch_ticks(*key) if self._tables <= self.MAX_MARK_TABLES else None
 
-    def catch_up_to(self, bar: int):
-        """A callable that runs the mock to ``bar``'s open and price, as if every bar since the last one it ran had
-        run (they were idle: nothing but their prices would have changed)."""
-        def catch_up() -> None:
-            from ..market import session
-
-            skipped = bar - 1 - self.bar
-            if skipped > 0:
-                open_ns = self.bar_open_ns
-                for _ in range(skipped):  # as HistoryDriver.open_session counts from a bar's close point (after an
-                    # early close that is the next session's, so the bar after an early-close day skips one)
-                    open_ns = session.next_open(session.next_close(open_ns + CLOSE_POINT_NS))
-                self.mock.skip_idle_sessions(open_ns + CLOSE_POINT_NS)
-            self.open_ns = self.driver.open_session(first=False)
-            self.driver.set_price(self.opens[bar])
-
-        return catch_up
-
-
-class _MarkAt:
-    """``marks.get(symbol)``: the mark at a bar's close, computed only when a position needs it."""
-
-    __slots__ = ("symbol", "driver", "price")
-
-    def __init__(self, symbol: str, driver: HistoryDriver, price: float) -> None:
-        self.symbol, self.driver, self.price = symbol, driver, price
+    def _touch_ticks(self, spread_bps: float, factor: float) -> tuple[list[int], list[int]]:
+        market = self.driver.market
+        bids, asks = quote_ticks(np.asarray(self.closes, dtype=float) * factor, spread_bps, market.book._tick_float)
+        return bids.astype(np.int64).tolist(), asks.astype(np.int64).tolist()
 
     def get(self, symbol: str, default: Any = None) -> Any:
-        return self.driver.mark_at(self.price) if symbol == self.symbol else default
+        """``marks.get``: the mark of ``symbol`` at the close of bar ``target`` (the mock skipped it)."""
+        if symbol != self.symbol:
+            return default
+        ticks = self._ticks
+        if ticks is None:
+            return self.driver.mark_at(self.closes[self.target])
+        tick = self.driver.market.tick
+        return (Decimal(ticks[0][self.target]) * tick + Decimal(ticks[1][self.target]) * tick) / 2
+
+    def catch_up(self) -> None:
+        """Run the mock to bar ``target``'s open and price, as if every bar since the last one it ran had run (they
+        were idle: nothing but their prices would have changed, and nobody looked)."""
+        skipped = self.target - 1 - self.bar
+        if skipped > 0:
+            open_ns = self.bar_open_ns
+            for _ in range(skipped):  # as HistoryDriver.open_session counts from a bar's close point (after an
+                # early close that is the next session's, so the bar after an early-close day skips one)
+                open_ns = session.next_open(session.next_close(open_ns + CLOSE_POINT_NS))
+            self.mock.skip_idle_sessions(open_ns + CLOSE_POINT_NS)
+        self.open_ns = self.driver.open_session(first=False)
+        self.driver.set_price(self.opens[self.target])
 
 
 def _slippage_and_drag(fills: list[tuple[int, Fill]], equity: list[float], cash: float) -> tuple[float, float]:
