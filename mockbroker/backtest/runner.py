@@ -252,13 +252,25 @@ class _MockProgress:
         were idle: nothing but their prices would have changed, and nobody looked)."""
         skipped = self.target - 1 - self.bar
         if skipped > 0:
-            open_ns = self.bar_open_ns
-            for _ in range(skipped):  # as HistoryDriver.open_session counts from a bar's close point (after an
-                # early close that is the next session's, so the bar after an early-close day skips one)
-                open_ns = session.next_open(session.next_close(open_ns + CLOSE_POINT_NS))
-            self.mock.skip_idle_sessions(open_ns + CLOSE_POINT_NS)
+            self.mock.skip_idle_sessions(bar_open_after(self.bar_open_ns, skipped) + CLOSE_POINT_NS)
         self.open_ns = self.driver.open_session(first=False)
         self.driver.set_price(self.opens[self.target])
+
+
+def bar_open_after(open_ns: int, bars: int) -> int:
+    """The session open of the bar ``bars`` bars after the one that opened at ``open_ns``, as
+    ``HistoryDriver.open_session`` counts them: from a bar's close point, the next close, then the next open (so
+    after an early close, which is before the close point, a session is passed over). The same as
+    ``next_open(next_close(open + CLOSE_POINT_NS))`` ``bars`` times, stepping through the sessions once."""
+    sessions = session.sessions_from(open_ns)
+    s = next(sessions)
+    point = open_ns + CLOSE_POINT_NS
+    for _ in range(bars):
+        while s.close_ns <= point:  # the session whose close is after the close point...
+            s = next(sessions)
+        s = next(sessions)  # ...and the one after it
+        point = s.open_ns + CLOSE_POINT_NS
+    return s.open_ns
 
 
 def _slippage_and_drag(fills: list[tuple[int, Fill]], equity: list[float], cash: float) -> tuple[float, float]:

@@ -24,13 +24,15 @@ import json
 import os
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from ..clock import NS_PER_SECOND, to_datetime, to_ns
 
 NEW_YORK = ZoneInfo("America/New_York")
+_UTC = timezone.utc
 OPEN = time(9, 30)
 CLOSE = time(16, 0)
 EARLY_CLOSE = time(13, 0)
@@ -140,10 +142,24 @@ _CLOSE_NS = (CLOSE.hour * 3600 + CLOSE.minute * 60) * NS_PER_SECOND
 _PRE_MARKET_NS = (PRE_MARKET.hour * 3600 + PRE_MARKET.minute * 60) * NS_PER_SECOND
 
 
+_YEAR_SPAN: list = [0, 0, 0]
+"""(first ns, end ns, year) of the UTC year last asked about: the clock asks about the same year many times."""
+
+
+def _utc_year(ns: int) -> int:
+    span = _YEAR_SPAN
+    if span[0] <= ns < span[1]:
+        return span[2]
+    year = to_datetime(ns).year
+    start = to_ns(datetime(year, 1, 1, tzinfo=_UTC))
+    span[:] = [start, to_ns(datetime(year + 1, 1, 1, tzinfo=_UTC)), year]
+    return year
+
+
 def _plain_next(ns: int, end_of: str) -> Session:
     """The plain-rule session whose ``end_of`` bound ("close" or "after") is after ``ns``: the first in the year
     before ``ns``'s (a year's last after-hours end is in the next year in UTC), ``ns``'s year or the next."""
-    year = to_datetime(ns).year
+    year = _utc_year(ns)
     for candidate in (year - 1, year, year + 1):
         sessions, closes, afters = _plain_year(candidate)
         i = bisect.bisect_right(closes if end_of == "close" else afters, ns)
@@ -171,6 +187,23 @@ def session_at_or_after(ns: int) -> Session:
         if i < len(sessions):
             return sessions[i]
     return _plain_next(ns, "close")
+
+
+def sessions_from(ns: int) -> Iterator[Session]:
+    """Every session whose regular close is after ``ns``, in order: ``session_at_or_after(ns)``, then each one's
+    ``session_at_or_after(close)``; past the table, the plain rule's next session is read from its year's list
+    instead of searched for (a replay that skips thousands of sessions steps through them)."""
+    s = session_at_or_after(ns)
+    last = _the_table()[4]
+    while True:
+        yield s
+        if s.close_ns < last:
+            s = session_at_or_after(s.close_ns)
+            continue
+        year = s.day.year
+        sessions, closes, _ = _plain_year(year)
+        i = bisect.bisect_right(closes, s.close_ns)
+        s = sessions[i] if i < len(sessions) else _plain_year(year + 1)[0][0]
 
 
 def extended_session_at_or_after(ns: int) -> Session:

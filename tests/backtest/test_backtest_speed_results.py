@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockbroker.backtest import Backtest, RealisticExecution, SmaCrossover, load_history, run_backtest
 from mockbroker.backtest.data import random_minute_history
 from mockbroker.backtest.results import fills_sha256
+from mockbroker.backtest.strategies import RollingFsum
 
 GOOG = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "market-data" / "GOOG.csv"
 
 GOOG_FILLS = "4c7d4a4a4ef4418e05b64ec77420c52190d19be31b46cbb049af4cdd793f6a11"
 GOOG_EQUITY = "e587d3a1c00135ad8fd27f327979a2592ffc3e86c0efa29b6d4eef274340dac3"
 GOOG_JSON = "24a32cdb971a354c4128f503241aa7b56f1c1dd5b57bbb1575f79700dde2d007"
+GOOG_IDEAL_JSON = "8ba3fd4a02be053d8e26b327cd4ada10d7d270d3e142b994b4399131c799f141"
 SYNTHETIC_FILLS = "369f933faedebe2fc6b98985c713fb48ecf1e183193bc542a07dd32168dabbed"
 SYNTHETIC_JSON = "6925172ddece1241b2e9414ab82bd381486ed27543798176fd8fcda91ae6b8a9"
 
@@ -50,6 +55,24 @@ def test_the_realistic_goog_run_fills_exactly_as_before(goog_realistic):
     assert sha256(json.dumps(goog_realistic.equity_curve)) == GOOG_EQUITY
     assert sha256(goog_realistic.to_json()) == GOOG_JSON
     assert round(goog_realistic.final_equity, 2) == 76_877.82
+
+
+def test_the_ideal_goog_run_is_exactly_as_before():
+    result = run_backtest("sma_crossover", load_history(GOOG), mode="ideal", cash=10_000)
+    assert sha256(result.to_json()) == GOOG_IDEAL_JSON
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(1e-3, 1e6) | st.sampled_from([0.1, 0.2, 0.3, 1e-3, 1e6, 49.99, 50.01]),
+                       min_size=1, max_size=300),
+       window=st.integers(1, 60))
+def test_a_rolling_exact_sum_is_fsum_of_its_window(values, window):
+    rolling = RollingFsum()
+    for i, value in enumerate(values):
+        if i >= window:
+            rolling.add(-values[i - window])
+        rolling.add(value)
+        assert rolling.value() == math.fsum(values[max(0, i + 1 - window):i + 1])
 
 
 def test_a_realistic_run_on_synthetic_minute_bars_fills_exactly_as_before():
@@ -129,3 +152,20 @@ def test_skipping_idle_sessions_leaves_the_clock_as_running_it_would():
     assert not skipped.idle()
     with pytest.raises(RuntimeError, match="not idle"):
         skipped.skip_idle_sessions(skipped.now_ns() + 10**12)
+
+
+@pytest.mark.parametrize("start", [(2026, 1, 5, 9, 30), (2026, 11, 20, 9, 30), (2026, 11, 27, 9, 30),
+                                   (2026, 3, 4, 11, 15), (2035, 12, 3, 9, 30), (2099, 12, 20, 9, 30)])
+def test_the_bar_after_skipped_bars_opens_where_running_them_one_by_one_would(start):
+    from datetime import datetime
+
+    from mockbroker.backtest.replay import CLOSE_POINT_NS
+    from mockbroker.backtest.runner import bar_open_after
+    from mockbroker.clock import to_ns
+    from mockbroker.market import session
+
+    open_ns = to_ns(datetime(*start, tzinfo=session.NEW_YORK))
+    walked = open_ns
+    for bars in range(1, 90):
+        walked = session.next_open(session.next_close(walked + CLOSE_POINT_NS))  # HistoryDriver.open_session's way
+        assert bar_open_after(open_ns, bars) == walked, bars
