@@ -122,19 +122,27 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 def _plain_year(year: int) -> tuple[list[Session], list[int], list[int]]:
     """The plain-rule sessions of one year (New York dates), with their closes and after-hours ends for bisect.
     Each bound is the day's midnight UTC plus its New York time minus the day's offset: the same values as
-    ``_plain_session`` (tests/market/test_session.py compares them), a few times faster."""
+    ``_plain_session`` (tests/market/test_calendar.py compares them), a few times faster."""
     sessions = []
-    day = date(year, 1, 1)
-    for ordinal in range(day.toordinal(), date(year + 1, 1, 1).toordinal()):
-        if (ordinal - 1) % 7 >= 5:  # ordinal 1 (1 January of year 1) was a Monday
-            continue
-        day = date.fromordinal(ordinal)
-        offset = datetime.combine(day, OPEN, NEW_YORK).utcoffset()
-        midnight = (ordinal - _EPOCH_ORDINAL) * 86_400 * NS_PER_SECOND - int(offset.total_seconds()) * NS_PER_SECOND
-        close_ns = midnight + _CLOSE_NS
-        sessions.append(Session(day, midnight + _OPEN_NS, close_ns, midnight + _PRE_MARKET_NS,
-                                close_ns + AFTER_HOURS_SECONDS * NS_PER_SECOND))
+    starts = [date(year, month, 1).toordinal() for month in range(1, 13)] + [date(year + 1, 1, 1).toordinal()]
+    for month in range(12):
+        # the offset changes at most once a month (daylight saving): looked up day by day only in such a month
+        first, last = _open_offset(starts[month]), _open_offset(starts[month + 1] - 1)
+        for ordinal in range(starts[month], starts[month + 1]):
+            if (ordinal - 1) % 7 >= 5:  # ordinal 1 (1 January of year 1) was a Monday
+                continue
+            day = date.fromordinal(ordinal)
+            offset = first if first == last else _open_offset(ordinal)
+            midnight = (ordinal - _EPOCH_ORDINAL) * 86_400 * NS_PER_SECOND - offset * NS_PER_SECOND
+            close_ns = midnight + _CLOSE_NS
+            sessions.append(Session(day, midnight + _OPEN_NS, close_ns, midnight + _PRE_MARKET_NS,
+                                    close_ns + AFTER_HOURS_SECONDS * NS_PER_SECOND))
     return sessions, [s.close_ns for s in sessions], [s.after_close_ns for s in sessions]
+
+
+def _open_offset(ordinal: int) -> int:
+    """New York's offset from UTC at the open of that day, in seconds (the same all day from 04:00 to 20:00)."""
+    return int(datetime.combine(date.fromordinal(ordinal), OPEN, NEW_YORK).utcoffset().total_seconds())
 
 
 _OPEN_NS = (OPEN.hour * 3600 + OPEN.minute * 60) * NS_PER_SECOND
