@@ -34,6 +34,8 @@ PATH_OFFSETS_S = (0, 2 * 3600, 4 * 3600, 6.5 * 3600 - 60)
 """Seconds after the session open at which the price is the bar's open, first extreme, second extreme, close."""
 EXTREME_POINTS_NS = tuple(int(offset * NS_PER_SECOND) for offset in PATH_OFFSETS_S[1:3])
 CLOSE_POINT_NS = int(PATH_OFFSETS_S[3] * NS_PER_SECOND)
+OVERNIGHT_S = 6.5 * 3600
+"""What the book replenishes for at each open (its half-life is seconds: all of it)."""
 
 
 class HistoryDriver:
@@ -62,8 +64,15 @@ class HistoryDriver:
         clock = self.broker.clock
         if not first:
             clock.run_until(session.next_open(session.next_close(clock.now_ns())))
-        self.market.book.replenish(6.5 * 3600)  # overnight, the displayed liquidity comes back
+        self.market.book.replenish(OVERNIGHT_S)  # overnight, the displayed liquidity comes back
         return clock.now_ns()
+
+    def open_idle_session(self, open_ns: int) -> None:
+        """``open_session`` straight to ``open_ns`` (a later session's open) while the mock is idle: the clock
+        jumps there (``MockBroker.skip_idle_sessions``) and the book is replenished once (the sessions passed over
+        would each have replenished it; after one night nothing taken is left, so once is the same)."""
+        self.broker.skip_idle_sessions(open_ns)
+        self.market.book.replenish(OVERNIGHT_S)
 
     def walk(self, bar: Bar, open_ns: int) -> None:
         """After the open: the rest of the bar's path, ending a minute before the close with the close price."""

@@ -141,8 +141,8 @@ class Backtest:
 
         Skipping quiet bars: when the mock is ``idle()`` after a bar (no order open, nothing pending or scheduled
         but the sessions' own events), the next bars do not run the mock unless the strategy uses the broker:
-        their equity is the account's at each close's mark (``HistoryDriver.mark_at``), and the first use of the
-        broker brings the mock up to that bar's open (``MockBroker.skip_idle_sessions``, then the open as usual).
+        their equity is the account's at each close's mark, and the strategy's first use of the broker brings the
+        mock up to that bar's open (``HistoryDriver.open_idle_session``: ``MockBroker.skip_idle_sessions``).
         Nothing a strategy can see or a fill can depend on differs (tests/backtest/test_backtest_speed_results.py
         pins the fills)."""
         history = self.history
@@ -248,12 +248,11 @@ class _MockProgress:
         return (Decimal(ticks[0][self.target]) * tick + Decimal(ticks[1][self.target]) * tick) / 2
 
     def catch_up(self) -> None:
-        """Run the mock to bar ``target``'s open and price, as if every bar since the last one it ran had run (they
-        were idle: nothing but their prices would have changed, and nobody looked)."""
-        skipped = self.target - 1 - self.bar
-        if skipped > 0:
-            self.mock.skip_idle_sessions(bar_open_after(self.bar_open_ns, skipped) + CLOSE_POINT_NS)
-        self.open_ns = self.driver.open_session(first=False)
+        """Bring the mock to bar ``target``'s open and price, as if every bar since the last one it ran had run
+        (they were idle: nothing but their prices would have changed, and nobody looked): the clock jumps to the
+        bar's session open, the book is replenished, the open price is set."""
+        self.open_ns = bar_open_after(self.bar_open_ns, self.target - self.bar)
+        self.driver.open_idle_session(self.open_ns)
         self.driver.set_price(self.opens[self.target])
 
 
