@@ -45,6 +45,7 @@ class HistoryDriver:
         self.market = broker.market[symbol]
         self._stop_own_updates()
         self._listeners = list(broker.market.listeners)  # the engine's and the stream feed's, as configured
+        self.skip_unseen_extremes = True
 
     def _stop_own_updates(self) -> None:
         """The history moves the price, so the simulator's own periodic updates are switched off: they would only
@@ -84,7 +85,7 @@ class HistoryDriver:
         the work (most bars of a backtest)."""
         clock = self.broker.clock
         close_ns = open_ns + CLOSE_POINT_NS
-        if not self.quiet(close_ns):
+        if not (self.skip_unseen_extremes and self.quiet(close_ns)):
             first, second = (low, high) if close >= open_ else (high, low)
             clock.run_until(open_ns + EXTREME_POINTS_NS[0])
             self.set_price(first)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,54 @@ def test_the_bar_after_skipped_bars_opens_where_running_them_one_by_one_would(st
     for bars in range(1, 90):
         walked = session.next_open(session.next_close(walked + CLOSE_POINT_NS))  # HistoryDriver.open_session's way
         assert bar_open_after(open_ns, bars) == walked, bars
+
+
+class Restless:
+    """Trades in every way the mock can, from a fixed pseudo-random plan: resting limit buys and sells around the
+    open (filled later at the bar's extremes, or expiring at the close), gtc limits, cancels, market orders in and
+    out, reads of quotes and positions; quiet stretches between."""
+
+    name = "restless"
+
+    def __init__(self, seed: int = 4) -> None:
+        import random
+
+        self.plan = random.Random(seed)
+
+    def on_bar(self, bar, broker) -> None:
+        from mockbroker.domain import OrderRequest, OrderType, Side, TimeInForce
+        from mockbroker.errors import BrokerError
+
+        move = self.plan.random()
+        if move < 0.55:
+            return  # a quiet bar
+        symbol, price = bar.symbol, bar.close
+        try:
+            if move < 0.65:
+                broker.submit_order(OrderRequest(symbol, 5, Side.BUY, OrderType.LIMIT, limit_price=price * Decimal("0.99")))
+            elif move < 0.72:
+                broker.submit_order(OrderRequest(symbol, 5, Side.SELL, OrderType.LIMIT, TimeInForce.GTC,
+                                                 limit_price=price * Decimal("1.01")))
+            elif move < 0.80:
+                broker.submit_order(OrderRequest(symbol, 7, Side.BUY))
+            elif move < 0.87:
+                broker.submit_order(OrderRequest(symbol, 3, Side.SELL))
+            elif move < 0.93:
+                broker.cancel_all_orders()
+            else:
+                broker.get_quote(symbol), broker.list_positions()
+        except BrokerError:
+            pass
+
+
+def test_skipping_quiet_bars_changes_nothing_for_a_strategy_that_uses_every_kind_of_order():
+    def run(skip: bool):
+        backtest = Backtest(load_history(GOOG), Restless(), mode="realistic", cash=50_000)
+        backtest.skip_quiet_bars = skip
+        return backtest.run()
+
+    skipped, ran = run(True), run(False)
+    assert len(ran.fills) > 150 and ran.trade_count > 100
+    assert skipped.fills_sha256() == ran.fills_sha256()
+    assert skipped.equity_curve == ran.equity_curve
+    assert skipped.to_json() == ran.to_json()
