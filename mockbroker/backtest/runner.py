@@ -155,6 +155,7 @@ class Backtest:
         driver.skip_unseen_extremes = self.skip_quiet_bars
         broker = SettlingBroker(mock)
         on_bar, engine, equity_of = strategy.on_bar, mock.engine, mock.account_equity
+        ledger_equity, account = mock.ledger.equity, "default"
         bars, opens, highs, lows, closes = history.bars, history.open, history.high, history.low, history.close
         equity = [0.0] * len(history)
         fills: list[tuple[int, Fill]] = []
@@ -169,7 +170,7 @@ class Backtest:
                 on_bar(previous, broker)
                 if broker.before_use is not None:  # the strategy did not look: the bar passes without the mock
                     broker.before_use = None
-                    equity[i] = float(equity_of(marks=ran))
+                    equity[i] = float(ledger_equity(account, ran))  # (idle: no fault rule to consult)
                     previous = bar
                     continue
                 open_ns = ran.open_ns  # the mock ran up to this bar's open when the strategy looked
@@ -221,7 +222,7 @@ class _MockProgress:
         self.bar, self.bar_open_ns, self.idle = -1, 0, False
         self.target = 0  # the bar ``catch_up`` runs the mock to
         self.open_ns = 0  # and that bar's session open, once it did
-        self.symbol = driver.symbol
+        self.symbol, self.tick = driver.symbol, driver.market.tick
         self._table_for: tuple | None = None
         self._tables = 0
         self._ticks: tuple[list[int], list[int]] | None = None
@@ -249,8 +250,8 @@ class _MockProgress:
         ticks = self._ticks
         if ticks is None:
             return self.driver.mark_at(self.closes[self.target])
-        tick = self.driver.market.tick
-        return (Decimal(ticks[0][self.target]) * tick + Decimal(ticks[1][self.target]) * tick) / 2
+        # (bid + ask) / 2 with bid and ask whole ticks times the tick: the same Decimal, value and places
+        return Decimal(ticks[0][self.target] + ticks[1][self.target]) * self.tick / 2
 
     def catch_up(self) -> None:
         """Bring the mock to bar ``target``'s open and price, as if every bar since the last one it ran had run

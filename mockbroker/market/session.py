@@ -201,12 +201,21 @@ def sessions_from(ns: int) -> Iterator[Session]:
     """Every session whose regular close is after ``ns``, in order: ``session_at_or_after(ns)``, then each one's
     ``session_at_or_after(close)``; past the table, the plain rule's next session is read from its year's list
     instead of searched for (a replay that skips thousands of sessions steps through them)."""
+    sessions, closes, _, first, last = _the_table()
     s = session_at_or_after(ns)
-    last = _the_table()[4]
+    i = bisect.bisect_right(closes, ns) if first <= ns < last else -1  # s's place in the table, if it is from it
+    if not (0 <= i < len(sessions) and sessions[i] is s):
+        i = -1
     while True:
         yield s
-        if s.close_ns < last:
-            s = session_at_or_after(s.close_ns)
+        close = s.close_ns
+        if i >= 0 and i + 1 < len(sessions) and close < last:
+            i += 1  # the table's next entry: what bisect_right(closes, close) would find (closes increase)
+            s = sessions[i]
+            continue
+        i = -1
+        if close < last:
+            s = session_at_or_after(close)
             continue
         year = s.day.year
         sessions, closes, _ = _plain_year(year)
