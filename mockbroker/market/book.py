@@ -29,6 +29,15 @@ def to_tick(price: float, tick: Decimal, rounding: str) -> Decimal:
     return (steps * tick).quantize(tick)
 
 
+def to_tick_half_even(price: float, tick: Decimal, tick_float: float) -> Decimal:
+    """``to_tick(price, tick, "ROUND_HALF_EVEN")``, the float way where a float is sure of the steps (as
+    ``to_ticks_half_even`` for one price: the simulator rounds a minute bar's five prices when the minute ends)."""
+    quotient = float(price) / tick_float
+    if quotient >= 1.0 and abs(abs(quotient - math.floor(quotient)) - 0.5) >= 1e-7 + abs(quotient) * 1e-12:
+        return (Decimal(round(quotient)) * tick).quantize(tick)
+    return to_tick(price, tick, "ROUND_HALF_EVEN")
+
+
 def to_ticks_half_even(prices, tick: Decimal) -> list[Decimal]:
     """``to_tick(p, tick, "ROUND_HALF_EVEN")`` of many prices at once: the float quotient p / tick, rounded by numpy,
     decides the steps, except where it is too near a half step (or the price too near zero) for a float to be sure:

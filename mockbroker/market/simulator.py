@@ -28,7 +28,7 @@ from ..config import MarketConfig, SymbolConfig
 from ..domain import Bar, BookLevel, MarketState, OrderBook, Quote, Side, Trade
 from ..errors import UnknownSymbol
 from ..seeds import SeedBank
-from .book import SyntheticBook, to_tick, to_ticks_half_even
+from .book import SyntheticBook, to_tick, to_tick_half_even, to_ticks_half_even
 from .events import Dividend, Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event
 from . import microstructure, session
 from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
@@ -62,6 +62,7 @@ class SymbolMarket:
         self.symbol = symbol.symbol
         self.market = market
         self.tick = symbol.tick_size
+        self._tick_float = float(self.tick)
         self.model: PriceModel = create_model(market, float(symbol.price), seeds.generator(f"market/{self.symbol}/price"))
         self.tape_rng = seeds.generator(f"market/{self.symbol}/tape")
         self.book = SyntheticBook(self.tick)
@@ -102,7 +103,7 @@ class SymbolMarket:
                 for i, volume in enumerate(volumes)]
 
     def _price(self, value: float) -> Decimal:
-        return to_tick(value, self.tick, "ROUND_HALF_EVEN")
+        return to_tick_half_even(value, self.tick, self._tick_float)
 
     def _record(self, now_ns: int, price: float, volume: int = 0) -> None:
         start = now_ns - now_ns % BAR_NS

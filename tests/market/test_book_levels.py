@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockbroker.domain import BookLevel, Side
-from mockbroker.market.book import DEPTH_GROWTH, SyntheticBook, to_tick, to_ticks_half_even
+from mockbroker.market.book import DEPTH_GROWTH, SyntheticBook, to_tick, to_tick_half_even, to_ticks_half_even
 
 
 def reference_levels(book: SyntheticBook, book_side: Side, mid: float, spread_bps: float,
@@ -81,8 +81,9 @@ def test_the_cache_follows_the_shares_taken_and_answers_a_fresh_list():
                        min_size=1, max_size=30),
        tick=st.sampled_from(["0.01", "0.0001", "0.05", "1", "0.010"]))
 def test_prices_to_ticks_at_once_are_each_to_tick(prices, tick):
-    expected = [to_tick(p, Decimal(tick), "ROUND_HALF_EVEN") for p in prices]
-    assert [str(d) for d in to_ticks_half_even(prices, Decimal(tick))] == [str(d) for d in expected]
+    expected = [str(to_tick(p, Decimal(tick), "ROUND_HALF_EVEN")) for p in prices]
+    assert [str(d) for d in to_ticks_half_even(prices, Decimal(tick))] == expected
+    assert [str(to_tick_half_even(p, Decimal(tick), float(Decimal(tick)))) for p in prices] == expected
 
 
 def reference_history(market, rng, start_ns):
