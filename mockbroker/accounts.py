@@ -25,6 +25,7 @@ from .domain import Account, Fill, Position, Side, canonical_qty
 from .errors import UnknownAccount
 
 MONEY = Decimal("0.000001")
+CENTS = Decimal("0.01")
 ZERO = Decimal("0")
 
 
@@ -218,6 +219,23 @@ class Ledger:
         return Position(account_id, symbol, pos.qty, pos.avg_price(), pos.cost_basis.quantize(Decimal("0.01")), mark,
                         market_value, (mark * pos.qty - pos.cost_basis).quantize(Decimal("0.01")),
                         pos.realized_pl.quantize(Decimal("0.01")))
+
+    def equity(self, account_id: str, marks) -> Decimal:
+        """``account_view(...).equity`` without the rest of the view: cash + long value + short value, to the cent
+        (summed in the same order, so the same Decimal). ``marks.get(symbol)`` is asked only for positions held,
+        and a position without a mark is marked at its average price."""
+        acct = self[account_id]
+        long_value = short_value = ZERO
+        for symbol, pos in acct.positions.items():
+            if pos.qty == 0:
+                continue
+            mark = marks.get(symbol)
+            value = (pos.avg_price() if mark is None else mark) * pos.qty
+            if pos.qty > 0:
+                long_value += value
+            else:
+                short_value += value
+        return (acct.cash + long_value + short_value).quantize(CENTS)
 
     def account_view(self, account_id: str, marks: dict[str, Decimal]) -> Account:
         acct = self[account_id]

@@ -183,6 +183,36 @@ class MockBroker:
             self.clock.run_until(due)
         return order.snapshot()
 
+    SESSION_EVENTS = ("session close", "after-hours end")
+
+    def idle(self) -> bool:
+        """Whether nothing can happen but the sessions' own events until the trader acts: no order open (working,
+        held or on its way), no fill's impact waiting for the next update, no market event in effect, halt or
+        extended-hours demand, no fault rule, nobody watching the market-data feed, and nothing else on the clock.
+        The price may still be set from outside (a replay does)."""
+        engine = self.engine
+        if engine._in_flight or engine._pending_impact or self.faults or self.feed.watchers \
+                or self.market.extended_demand or any(engine.open_orders_of.values()):
+            return False
+        if any(m.events or m.halted for m in self.market.symbols.values()):
+            return False
+        events = self.SESSION_EVENTS
+        return all(item.cancelled or item.label in events for _, _, item in self.clock._queue)
+
+    def skip_idle_sessions(self, to_ns: int) -> None:
+        """Move the clock straight to ``to_ns`` while ``idle()``: the session closes in between would expire no
+        order and only schedule the next ones, so they are scheduled from ``to_ns`` instead, in the same order.
+        What the clock would have run in between changes nothing else (a replay that skips quiet bars uses it)."""
+        if to_ns < self.clock.now_ns():
+            raise ValueError(f"to_ns={iso(to_ns)}: the clock is at {iso(self.clock.now_ns())} and does not run backwards")
+        if not self.idle():
+            raise RuntimeError("skip_idle_sessions: the broker is not idle (an order is open, an impact or a market "
+                               "event is pending, a fault rule or a feed watcher is set, or something is scheduled)")
+        for label in self.SESSION_EVENTS:
+            self.clock.cancel_labelled(label)
+        self.clock.travel_to(to_ns)
+        self._schedule_close()
+
     def _schedule_close(self) -> None:
         self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), self._at_close, "session close")
         self.clock.schedule_at(session.next_extended(self.clock.now_ns() + 1)[1], self._at_after_hours_end,
@@ -772,6 +802,13 @@ class MockBroker:
     def get_account(self, account: str = DEFAULT_ACCOUNT) -> Account:
         self._fault("get_account", account)
         return self.ledger.account_view(account, self._marks())
+
+    def account_equity(self, account: str = DEFAULT_ACCOUNT, marks: Any = None) -> Decimal:
+        """``get_account(account).equity``, without building the whole account (a backtest marks it every bar).
+        ``marks``: ``marks.get(symbol)`` gives the mark of a position instead of the current mid (a replay marks
+        bars it did not run)."""
+        self._fault("get_account", account)
+        return self.ledger.equity(account, self._live_marks if marks is None else marks)
 
     def list_positions(self, account: str = DEFAULT_ACCOUNT) -> list[Position]:
         self._fault("list_positions", account)

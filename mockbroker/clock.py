@@ -126,7 +126,7 @@ class VirtualClock:
                 item.callback(*item.args)
                 ran += 1
         finally:
-            self._target_ns = max(outer, self._now_ns)
+            self._target_ns = outer if outer > self._now_ns else self._now_ns
         self._now_ns = target_ns
         return ran
 

@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,7 +45,7 @@ class History:
     def __len__(self) -> int:
         return len(self.bars)
 
-    @property
+    @functools.cached_property  # (a frozen dataclass keeps it in its __dict__: computed once per history)
     def daily_volatility_pct(self) -> float:
         """Standard deviation of close-to-close log returns, scaled to one trading day, in percent."""
         c = self.close
@@ -55,7 +56,7 @@ class History:
         sd = math.sqrt(sum((x - mean) ** 2 for x in r) / (len(r) - 1))
         return sd * math.sqrt(252.0 / self.periods_per_year) * 100
 
-    @property
+    @functools.cached_property
     def periods_per_year(self) -> float:
         """Bars in a trading year, from the median spacing: 252 for daily bars, 252 x 6.5 h / spacing intraday."""
         if len(self.times_ns) < 2:
@@ -118,3 +119,29 @@ def load_history(source: Any, symbol: str | None = None) -> History:
     if not bars:
         raise HistoryError("data: no bars")
     return History(symbol, tuple(bars), tuple(times_ns), tuple(o), tuple(h), tuple(l), tuple(c), tuple(v))
+
+
+def random_minute_history(bars: int, seed: int = 2109, symbol: str = "SYN", price: float = 50.0,
+                          volatility_pct: float = 1.5, start: str = "2024-01-02") -> History:
+    """Synthetic one-minute bars, vectorized with numpy (a million in seconds; ``simulate --bars 1min`` steps the
+    mock's market update by update, which for a million bars is hours): a geometric random walk of the close with
+    ``volatility_pct`` daily volatility (390 bars a day), each bar opening at the previous close, its high and low a
+    random wick beyond them, volume 1,000-50,000; 390 bars a weekday from 09:30 New York (no holidays), prices on
+    the cent. The same ``seed`` gives the same bars."""
+    import numpy as np
+    import pandas as pd
+
+    if bars < 1:
+        raise ValueError(f"bars={bars}: need at least one bar")
+    rng = np.random.default_rng(seed)
+    sigma = volatility_pct / 100 / math.sqrt(390)
+    close = np.maximum(0.01, (price * np.exp(np.cumsum(rng.normal(0.0, sigma, bars)))).round(2))
+    open_ = np.concatenate([[round(price, 2)], close[:-1]])
+    wick = np.abs(rng.normal(0.0, sigma / 2, (2, bars)))
+    high = np.maximum(np.maximum(open_, close), (np.maximum(open_, close) * (1 + wick[0])).round(2))
+    low = np.maximum(0.01, np.minimum(np.minimum(open_, close), (np.minimum(open_, close) * (1 - wick[1])).round(2)))
+    days = pd.bdate_range(start, periods=-(-bars // 390), tz="America/New_York") + pd.Timedelta(hours=9, minutes=30)
+    minutes = (days.as_unit("ns").asi8[:, None] + np.arange(390) * 60 * 10**9).ravel()[:bars]
+    frame = pd.DataFrame({"time": pd.to_datetime(minutes, utc=True), "open": open_, "high": high, "low": low,
+                          "close": close, "volume": rng.integers(1_000, 50_000, bars)})
+    return load_history(frame, symbol)

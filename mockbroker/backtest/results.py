@@ -22,9 +22,11 @@ Definitions (``equity`` is the account's equity at each bar's close, positions m
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -132,15 +134,20 @@ class BacktestResult:
     equity_curve: list[float] = field(repr=False)
     closes: list[float] = field(repr=False)
     settings: dict = field(default_factory=dict)
+    fills: list[tuple[int, Fill]] = field(default_factory=list, repr=False, compare=False)
+    """Every fill, with the index of the bar it happened in, oldest first (not in ``to_dict``: the trades are)."""
 
     @property
     def trade_count(self) -> int:
         return len(self.trades)
 
+    def fills_sha256(self) -> str:
+        """A fingerprint of every fill (``fills_sha256``): equal for runs that filled exactly the same way."""
+        return fills_sha256(self.fills)
+
     # --- representations ----------------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        data = {k: v for k, v in asdict(self).items() if k not in ("trades", "open_trades", "times_ns", "equity_curve",
-                                                                   "closes")}
+        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name not in _NOT_IN_DICT}
         data["trade_count"] = self.trade_count
         data["trades"] = [_trade_dict(t) for t in self.trades]
         data["open_trades"] = [_trade_dict(t) for t in self.open_trades]
@@ -224,6 +231,20 @@ class BacktestResult:
         return path
 
 
+_NOT_IN_DICT = ("trades", "open_trades", "times_ns", "equity_curve", "closes", "fills")
+
+
+def fills_sha256(fills: Iterable[tuple[int, Fill]]) -> str:
+    """SHA-256 of the fills as canonical JSON lines, ``[bar index, fill.to_dict()]`` each (keys sorted, no spaces,
+    Decimals as their text): any change to a fill's bar, id, order, side, quantity, price, fee, time, arrival mid or
+    liquidity changes it. Pinned by tests/backtest/test_backtest_speed_results.py, so a speed-up cannot change what
+    a realistic run fills."""
+    digest = hashlib.sha256()
+    for bar, fill in fills:
+        digest.update(json.dumps([bar, fill.to_dict()], sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    return digest.hexdigest()
+
+
 def _trade_dict(t: TradeRecord) -> dict:
     data = asdict(t)
     data["return_pct"] = round(t.return_pct, 6)
@@ -241,9 +262,12 @@ def statistics(equity: list[float], closes: list[float], trades: list[TradeRecor
     sd = math.sqrt(var)
     peak, deepest = -math.inf, 0.0
     for value in equity:
-        peak = max(peak, value)
+        if value > peak:  # max() and min() without the calls: the same values
+            peak = value
         if peak > 0:
-            deepest = min(deepest, value / peak - 1)
+            fall = value / peak - 1
+            if fall < deepest:
+                deepest = fall
     held = bytearray(n)
     for t in list(trades) + list(open_trades):
         end = n - 1 if t.exit_bar is None else t.exit_bar

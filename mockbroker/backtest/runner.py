@@ -23,12 +23,16 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ..config import AccountConfig, BrokerConfig, ExecutionConfig, FeeConfig, MarketConfig, SymbolConfig
 from ..domain import EventType, Fill
+from ..market import session
+from ..market.microstructure import quote_ticks
 from ..seeds import DEFAULT_SEED
 from .data import History, load_history
 from .ideal import IdealBroker
-from .replay import HistoryDriver, SettlingBroker
+from .replay import CLOSE_POINT_NS, HistoryDriver, SettlingBroker
 from .results import BacktestResult, statistics, trades_from_fills
 from .strategies import load_strategy
 
@@ -82,6 +86,10 @@ class Backtest:
         self.commission = float(commission)
         self.realistic = realistic or RealisticExecution()
 
+    skip_quiet_bars = True
+    """Realistic mode: skip the mock on quiet bars, and the extremes of bars nothing could see them in (the same
+    results, faster; tests turn it off to compare)."""
+
     def run(self) -> BacktestResult:
         strategy = load_strategy(self.strategy_spec, **self.parameters)
         if self.mode == "ideal":
@@ -132,25 +140,51 @@ class Backtest:
         return MockBroker(config)
 
     def _run_realistic(self, strategy: Any) -> tuple[list[float], list[tuple[int, Fill]], dict]:
+        """Each bar: the mock runs to the bar's session open, takes its open price, the strategy sees the
+        previous bar, the price walks the bar's path, the equity is marked at the close.
+
+        Skipping quiet bars: when the mock is ``idle()`` after a bar (no order open, nothing pending or scheduled
+        but the sessions' own events), the next bars do not run the mock unless the strategy uses the broker:
+        their equity is the account's at each close's mark, and the strategy's first use of the broker brings the
+        mock up to that bar's open (``HistoryDriver.open_idle_session``: ``MockBroker.skip_idle_sessions``).
+        Nothing a strategy can see or a fill can depend on differs (tests/backtest/test_backtest_speed_results.py
+        pins the fills)."""
         history = self.history
         mock = self._realistic_broker()
         driver = HistoryDriver(mock, history.symbol)
+        driver.skip_unseen_extremes = self.skip_quiet_bars
         broker = SettlingBroker(mock)
-        on_bar = strategy.on_bar
+        on_bar, engine, equity_of = strategy.on_bar, mock.engine, mock.account_equity
+        ledger_equity, account = mock.ledger.equity, "default"
+        bars, opens, highs, lows, closes = history.bars, history.open, history.high, history.low, history.close
         equity = [0.0] * len(history)
         fills: list[tuple[int, Fill]] = []
         seen, previous = 0, None
-        for i, bar in enumerate(history.bars):
-            open_ns = driver.open_session(first=i == 0)
-            driver.set_price(float(bar.open))
-            if previous is not None:
+        open_session, set_price, walk = driver.open_session, driver.set_price, driver.walk_prices
+        ran = _MockProgress(mock, driver, opens, closes)
+        catch_up = ran.catch_up
+        for i, bar in enumerate(bars):
+            if ran.idle and previous is not None and self.skip_quiet_bars:
+                ran.target = i
+                broker.before_use = catch_up
                 on_bar(previous, broker)
-            driver.walk(bar, open_ns)
-            equity[i] = float(mock.get_account().equity)
-            events = mock.order_events(seen)
-            if events:
-                fills.extend((i, e.fill) for e in events if e.fill is not None)
-                seen += len(events)
+                if broker.before_use is not None:  # the strategy did not look: the bar passes without the mock
+                    broker.before_use = None
+                    equity[i] = float(ledger_equity(account, ran))  # (idle: no fault rule to consult)
+                    previous = bar
+                    continue
+                open_ns = ran.open_ns  # the mock ran up to this bar's open when the strategy looked
+            else:
+                open_ns = open_session(first=i == 0)
+                set_price(opens[i])
+                if previous is not None:
+                    on_bar(previous, broker)
+            walk(open_ns, opens[i], highs[i], lows[i], closes[i])
+            ran.ran(i, open_ns)
+            equity[i] = float(equity_of())
+            if engine.fill_count != seen:  # the fills of this bar, as the engine logged them
+                fills.extend((i, engine.fill(n)) for n in range(seen, engine.fill_count))
+                seen = engine.fill_count
             previous = bar
         mock.cancel_all_orders()
         settings = {"commission": self.commission, "realistic": self.realistic.to_dict(),
@@ -172,7 +206,76 @@ class Backtest:
             start=_day(history.times_ns[0]), end=_day(history.times_ns[-1]), bars=len(history),
             starting_cash=float(self.cash), fees=fees, slippage=slippage, cost_drag_pct=drag * 100,
             trades=trades, open_trades=still_open, times_ns=list(history.times_ns), equity_curve=equity,
-            closes=closes, settings={"mode": self.mode, "cash": str(self.cash), **settings}, **stats)
+            closes=closes, settings={"mode": self.mode, "cash": str(self.cash), **settings}, fills=fills, **stats)
+
+
+class _MockProgress:
+    """How far the realistic run has taken the mock: the last bar it ran (its clock at that bar's close point), that
+    bar's session open, and whether the mock was idle after it. While it is idle nothing in it changes, so the
+    bars it skips are marked at their closes' touch, computed for all closes at once (the same float operations as
+    the book's, ``microstructure.quote_ticks``) for the spread and price factor of the stretch."""
+
+    MAX_MARK_TABLES = 4  # after this many changes of spread or price factor, marks are computed bar by bar
+
+    def __init__(self, mock: Any, driver: HistoryDriver, opens: tuple[float, ...], closes: tuple[float, ...]) -> None:
+        self.mock, self.driver, self.opens, self.closes = mock, driver, opens, closes
+        self.bar, self.bar_open_ns, self.idle = -1, 0, False
+        self.target = 0  # the bar ``catch_up`` runs the mock to
+        self.open_ns = 0  # and that bar's session open, once it did
+        self.symbol, self.tick = driver.symbol, driver.market.tick
+        self._table_for: tuple | None = None
+        self._tables = 0
+        self._ticks: tuple[list[int], list[int]] | None = None
+
+    def ran(self, bar: int, open_ns: int) -> None:
+        self.bar, self.bar_open_ns = bar, open_ns
+        self.idle = idle = self.mock.idle()
+        if idle:
+            market = self.driver.market
+            key = (market.spread_bps, market.effect.price)
+            if key != self._table_for:
+                self._table_for = key
+                self._tables += 1
+                self._ticks = self._touch_ticks(*key) if self._tables <= self.MAX_MARK_TABLES else None
+
+    def _touch_ticks(self, spread_bps: float, factor: float) -> tuple[list[int], list[int]]:
+        market = self.driver.market
+        bids, asks = quote_ticks(np.asarray(self.closes, dtype=float) * factor, spread_bps, market.book._tick_float)
+        return bids.astype(np.int64).tolist(), asks.astype(np.int64).tolist()
+
+    def get(self, symbol: str, default: Any = None) -> Any:
+        """``marks.get``: the mark of ``symbol`` at the close of bar ``target`` (the mock skipped it)."""
+        if symbol != self.symbol:
+            return default
+        ticks = self._ticks
+        if ticks is None:
+            return self.driver.mark_at(self.closes[self.target])
+        # (bid + ask) / 2 with bid and ask whole ticks times the tick: the same Decimal, value and places
+        return Decimal(ticks[0][self.target] + ticks[1][self.target]) * self.tick / 2
+
+    def catch_up(self) -> None:
+        """Bring the mock to bar ``target``'s open and price, as if every bar since the last one it ran had run
+        (they were idle: nothing but their prices would have changed, and nobody looked): the clock jumps to the
+        bar's session open, the book is replenished, the open price is set."""
+        self.open_ns = bar_open_after(self.bar_open_ns, self.target - self.bar)
+        self.driver.open_idle_session(self.open_ns)
+        self.driver.set_price(self.opens[self.target])
+
+
+def bar_open_after(open_ns: int, bars: int) -> int:
+    """The session open of the bar ``bars`` bars after the one that opened at ``open_ns``, as
+    ``HistoryDriver.open_session`` counts them: from a bar's close point, the next close, then the next open (so
+    after an early close, which is before the close point, a session is passed over). The same as
+    ``next_open(next_close(open + CLOSE_POINT_NS))`` ``bars`` times, stepping through the sessions once."""
+    sessions = session.sessions_from(open_ns)
+    s = next(sessions)
+    point = open_ns + CLOSE_POINT_NS
+    for _ in range(bars):
+        while s.close_ns <= point:  # the session whose close is after the close point...
+            s = next(sessions)
+        s = next(sessions)  # ...and the one after it
+        point = s.open_ns + CLOSE_POINT_NS
+    return s.open_ns
 
 
 def _slippage_and_drag(fills: list[tuple[int, Fill]], equity: list[float], cash: float) -> tuple[float, float]:

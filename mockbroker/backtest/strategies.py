@@ -35,6 +35,10 @@ FULL_EQUITY = 1 - sys.float_info.epsilon
 COST_CUSHION = 4
 """``enter_all_in`` prices an order at the mid plus this many times what the visible book would cost it."""
 
+ROLLING_SUMS_FROM = 64
+"""``SmaCrossover`` keeps running exact sums when its slow window is longer than this (summing the window each bar
+is cheaper below: measured 2.5 vs 5.1 us a bar at 10/20, 15.2 vs 5.5 at 50/200)."""
+
 
 @runtime_checkable
 class Strategy(Protocol):
@@ -50,14 +54,18 @@ def enter_all_in(broker: Any, symbol: str, side: Side, fraction: float = FULL_EQ
     no spread and is as deep as the order (ideal execution) the size is exactly ``floor(equity x fraction /
     price)``, as backtesting.py's ``buy()`` has it."""
     equity = float(broker.get_account().equity) * fraction
-    quote = broker.get_quote(symbol)
-    touch = float(quote.ask if side is Side.BUY else quote.bid)
+    book = broker.get_order_book(symbol, depth=50)
+    if book.bids and book.asks:  # the book's best levels are the quote (one request less)
+        bid, ask = book.bids[0].price, book.asks[0].price
+    else:
+        quote = broker.get_quote(symbol)
+        bid, ask = quote.bid, quote.ask
+    touch = float(ask if side is Side.BUY else bid)
     if touch <= 0 or equity <= 0:
         return None
     qty = int(equity // touch)
-    book = broker.get_order_book(symbol, depth=50)
     levels = [(float(l.price), l.size) for l in (book.asks if side is Side.BUY else book.bids)]
-    mid = float(quote.ask + quote.bid) / 2
+    mid = float(ask + bid) / 2
     for _ in range(3):  # the walk depends on the size, and the size on the walk: a few rounds settle it
         walk = _walk_price(levels, qty, touch)
         if walk != mid:
@@ -124,6 +132,34 @@ def _resized(qty: int, refusal: InsufficientFunds) -> int:
     return min(qty - 1, int(qty * available // needed))
 
 
+class RollingFsum:
+    """A running sum kept exactly (Shewchuk's non-overlapping partials, as in ``math.fsum``): values may be added
+    and taken out again (add the negative); ``value()`` is the correctly rounded sum of what is in, exactly
+    ``math.fsum`` of those values in any order."""
+
+    __slots__ = ("partials",)
+
+    def __init__(self) -> None:
+        self.partials: list[float] = []
+
+    def add(self, x: float) -> None:
+        partials = self.partials
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
+
+    def value(self) -> float:
+        return math.fsum(self.partials)
+
+
 class SmaCrossover:
     """Two simple moving averages of the close; when the fast one crosses above the slow one, close any position
     and go long with all the equity; when it crosses below, close and go short. (backtesting.py's ``SmaCross``.)
@@ -139,6 +175,7 @@ class SmaCrossover:
             raise ValueError(f"fast={fast}, slow={slow}: need 0 < fast < slow")
         self.fast, self.slow = fast, slow
         self._closes: deque[float] = deque(maxlen=slow)
+        self._sums = (RollingFsum(), RollingFsum()) if slow > ROLLING_SUMS_FROM else None
         self._previous: tuple[float, float] | None = None
 
     @property
@@ -147,12 +184,25 @@ class SmaCrossover:
 
     def on_bar(self, bar: Bar, broker: Any) -> None:
         closes = self._closes
-        closes.append(float(bar.close))
+        close = float(bar.close)
+        # fsum: the correctly rounded sum, so the averages do not drift from a rolling mean's by summation order;
+        # for long windows kept exactly as closes come and go (the same sums, O(1) a bar instead of O(window))
+        sums = self._sums
+        if sums is not None:
+            if len(closes) == self.slow:
+                sums[1].add(-closes[0])
+            if len(closes) >= self.fast:
+                sums[0].add(-closes[-self.fast])
+            sums[0].add(close)
+            sums[1].add(close)
+        closes.append(close)
         if len(closes) < self.slow:
             return
-        # fsum: the correctly rounded sum, so the averages do not drift from a rolling mean's by summation order
-        fast = math.fsum(list(closes)[-self.fast:]) / self.fast
-        slow = math.fsum(closes) / self.slow
+        if sums is not None:
+            fast, slow = sums[0].value() / self.fast, sums[1].value() / self.slow
+        else:
+            fast = math.fsum(list(closes)[-self.fast:]) / self.fast
+            slow = math.fsum(closes) / self.slow
         previous, self._previous = self._previous, (fast, slow)
         if previous is None:
             return

@@ -490,11 +490,21 @@ class ExecutionEngine:
         self._arrive(new)
 
     # --- matching -------------------------------------------------------------------------------------------------
+    def idle(self, symbol: str) -> bool:
+        """Whether a market update of ``symbol`` would only drop caches: no order of it works at the venue and no
+        impact of a past fill waits for the next update. (Commands on their way are on the clock.)"""
+        return not self.working.get(symbol) and symbol not in self._pending_impact
+
     def on_market_update(self, symbol: str) -> None:
-        self.forget(symbol)
-        move = self._pending_impact.pop(symbol, None)
-        if move:
-            self.market.symbols[symbol].apply_impact(move, self.impact.lasting_share, self.impact.half_life)
+        self._touch_cache.pop(symbol, None)  # forget(symbol), inline: every update of every symbol comes here
+        levels = self._levels_cache
+        if levels:
+            levels.pop((symbol, SIDE.BUY), None)
+            levels.pop((symbol, SIDE.SELL), None)
+        if self._pending_impact:
+            move = self._pending_impact.pop(symbol, None)
+            if move:
+                self.market.symbols[symbol].apply_impact(move, self.impact.lasting_share, self.impact.half_life)
         working = self.working.get(symbol)
         if not working:
             return
@@ -807,8 +817,14 @@ class ExecutionEngine:
             market.wake_for_extended_hours()
 
     def expire_day_orders(self, extended: bool = False) -> None:
-        """Day orders end at the close; extended-hours day orders (``extended``) at the end of after-hours."""
-        for order in list(self.orders.values()):
+        """Day orders end at the close; extended-hours day orders (``extended``) at the end of after-hours.
+        Only open orders can expire: with none (most closes of a backtest) nothing is scanned, and with one
+        account its open orders are scanned in the same (creation) order as all orders would be."""
+        open_orders = [orders for orders in self.open_orders_of.values() if orders]
+        if not open_orders:
+            return
+        candidates = open_orders[0].values() if len(open_orders) == 1 else self.orders.values()
+        for order in list(candidates):
             if order.time_in_force is TIF.DAY and order.status not in _TERMINAL \
                     and order.request.extended_hours is extended:
                 self._finish(order, STATUS.EXPIRED, EVENT.EXPIRED, None)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from ..domain import BookLevel, Side
-from .microstructure import quote_ticks
+from .microstructure import quote_ticks_one
 
 LEVELS = 10
 DEPTH_GROWTH = 0.25
@@ -27,6 +27,32 @@ REPLENISH_HALF_LIFE_S = 5.0
 def to_tick(price: float, tick: Decimal, rounding: str) -> Decimal:
     steps = (Decimal(repr(float(price))) / tick).to_integral_value(rounding=rounding)
     return (steps * tick).quantize(tick)
+
+
+def to_tick_half_even(price: float, tick: Decimal, tick_float: float) -> Decimal:
+    """``to_tick(price, tick, "ROUND_HALF_EVEN")``, the float way where a float is sure of the steps (as
+    ``to_ticks_half_even`` for one price: the simulator rounds a minute bar's five prices when the minute ends)."""
+    quotient = float(price) / tick_float
+    if quotient >= 1.0 and abs(abs(quotient - math.floor(quotient)) - 0.5) >= 1e-7 + abs(quotient) * 1e-12:
+        return (Decimal(round(quotient)) * tick).quantize(tick)
+    return to_tick(price, tick, "ROUND_HALF_EVEN")
+
+
+def to_ticks_half_even(prices, tick: Decimal) -> list[Decimal]:
+    """``to_tick(p, tick, "ROUND_HALF_EVEN")`` of many prices at once: the float quotient p / tick, rounded by numpy,
+    decides the steps, except where it is too near a half step (or the price too near zero) for a float to be sure:
+    those take the exact Decimal way. The same Decimals (value and places), a fraction of the time."""
+    import numpy as np
+
+    values = np.asarray(prices, dtype=float)
+    quotient = values / float(tick)
+    steps = np.rint(quotient)
+    doubtful = (np.abs(np.abs(quotient - np.floor(quotient)) - 0.5) < 1e-7 + np.abs(quotient) * 1e-12) \
+        | (quotient < 1.0)
+    out = []
+    for value, step, doubt in zip(values.tolist(), steps.tolist(), doubtful.tolist()):
+        out.append(to_tick(value, tick, "ROUND_HALF_EVEN") if doubt else (Decimal(int(step)) * tick).quantize(tick))
+    return out
 
 
 @dataclass
@@ -41,6 +67,8 @@ class SyntheticBook:
         self._tick_float = float(tick)
         self.levels = levels
         self.sides = {Side.BUY: BookSide(), Side.SELL: BookSide()}  # BUY = bids, SELL = asks
+        self._last: dict[Side, tuple[tuple, list[BookLevel]]] = {}  # (inputs, levels) of each side's last answer
+        self._weights_cache: list[float] = []
 
     def replenish(self, dt_seconds: float) -> None:
         decay = 0.5 ** (dt_seconds / REPLENISH_HALF_LIFE_S)
@@ -57,7 +85,7 @@ class SyntheticBook:
 
     def touch(self, mid: float, spread_bps: float) -> tuple[Decimal, Decimal]:
         """Best bid and ask: the spread in whole ticks, centred on the mid (``microstructure.quote_ticks``)."""
-        bid, ask = quote_ticks(mid, spread_bps, self._tick_float)
+        bid, ask = quote_ticks_one(mid, spread_bps, self._tick_float)
         return Decimal(bid) * self.tick, Decimal(ask) * self.tick
 
     def gap(self, bid: Decimal, ask: Decimal) -> Decimal:
@@ -65,28 +93,53 @@ class SyntheticBook:
         return self.tick * steps
 
     def levels_for(self, book_side: Side, mid: float, spread_bps: float, touch_size: float) -> list[BookLevel]:
-        """The displayed levels of one side (``Side.BUY`` = bids, ``Side.SELL`` = asks), best first."""
-        bid, ask = self.touch(mid, spread_bps)
-        gap = self.gap(bid, ask)
+        """The displayed levels of one side (``Side.BUY`` = bids, ``Side.SELL`` = asks), best first.
+
+        Prices are counted in whole ticks (the touch's, ``gap`` ticks apart) and made Decimal once each; the
+        last answer of each side is kept until its inputs change (the mid, the spread, the size at the touch, the
+        shares taken or offered), so a quote, a book and an order looking at the same market build it once.
+        ``BookLevel`` values are immutable: callers get a new list of the same levels."""
         state = self.sides[book_side]
-        weights = [1.0 + DEPTH_GROWTH * i for i in range(self.levels)]
+        key = (mid, spread_bps, touch_size, state.taken, state.offered, self.levels)
+        cached = self._last.get(book_side)
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
+        bid, ask = quote_ticks_one(mid, spread_bps, self._tick_float)
+        steps = max(1, (ask - bid) // 2)  # ``gap`` in ticks: half the spread, rounded down, at least one
+        if book_side is Side.BUY:
+            first, steps = bid, -steps
+        else:
+            first = ask
+        weights = self._weights()
         if state.offered is not None:
-            sizes = [math.floor(state.offered * w / sum(weights)) for w in weights]
+            total = sum(weights)
+            sizes = [math.floor(state.offered * w / total) for w in weights]
             sizes[0] += state.offered - sum(sizes)  # whole shares that add up to exactly what is offered
         else:
             sizes = [touch_size * w for w in weights]
+        tick = self.tick
+        new = BookLevel.__new__
         remaining_taken = state.taken
         levels: list[BookLevel] = []
         for i, size in enumerate(sizes):
-            price = bid - gap * i if book_side is Side.BUY else ask + gap * i
-            if price <= 0:
+            ticks = first + steps * i
+            if ticks <= 0:
                 break
             shown = size - remaining_taken
-            remaining_taken = max(0.0, remaining_taken - size)
+            remaining_taken = remaining_taken - size if remaining_taken > size else 0.0
             whole = int(math.floor(shown))
             if whole > 0:
-                levels.append(BookLevel(price=price, size=whole))
-        return levels
+                level = new(BookLevel)  # frozen dataclass: filling its __dict__ is much faster than __init__
+                level.__dict__.update(price=Decimal(ticks) * tick, size=whole)
+                levels.append(level)
+        self._last[book_side] = (key, levels)
+        return list(levels)
+
+    def _weights(self) -> list[float]:
+        weights = self._weights_cache
+        if len(weights) != self.levels:
+            weights = self._weights_cache = [1.0 + DEPTH_GROWTH * i for i in range(self.levels)]
+        return weights
 
     def take(self, book_side: Side, shares: int) -> None:
         self.sides[book_side].taken += shares

@@ -42,8 +42,17 @@ def quote_ticks(mid, spread_bps, tick: float):
         width = np.maximum(1.0, np.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))
         bid = np.maximum(1.0, np.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
         return bid, bid + width
-    width = max(1, math.floor(mid * spread_bps / (10_000.0 * tick) + 0.5))  # the same, one quote (the live book)
-    bid = max(1, math.floor(mid / tick - width / 2.0 + 0.5 + 1e-9))
+    return quote_ticks_one(mid, spread_bps, tick)
+
+
+def quote_ticks_one(mid: float, spread_bps: float, tick: float) -> tuple[int, int]:
+    """``quote_ticks`` of one quote (the live book asks for one at a time, many times a second)."""
+    width = math.floor(mid * spread_bps / (10_000.0 * tick) + 0.5)
+    if width < 1:
+        width = 1
+    bid = math.floor(mid / tick - width / 2.0 + 0.5 + 1e-9)
+    if bid < 1:
+        bid = 1
     return bid, bid + width
 
 

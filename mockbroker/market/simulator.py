@@ -28,7 +28,7 @@ from ..config import MarketConfig, SymbolConfig
 from ..domain import Bar, BookLevel, MarketState, OrderBook, Quote, Side, Trade
 from ..errors import UnknownSymbol
 from ..seeds import SeedBank
-from .book import SyntheticBook, to_tick
+from .book import SyntheticBook, to_tick, to_tick_half_even, to_ticks_half_even
 from .events import Dividend, Effect, Gap, Halt, MarketEvent, OfferedLiquidity, Resume, Split, parse_event
 from . import microstructure, session
 from .models import TRADING_SECONDS_PER_DAY, PriceModel, create_model
@@ -62,6 +62,7 @@ class SymbolMarket:
         self.symbol = symbol.symbol
         self.market = market
         self.tick = symbol.tick_size
+        self._tick_float = float(self.tick)
         self.model: PriceModel = create_model(market, float(symbol.price), seeds.generator(f"market/{self.symbol}/price"))
         self.tape_rng = seeds.generator(f"market/{self.symbol}/tape")
         self.book = SyntheticBook(self.tick)
@@ -87,20 +88,22 @@ class SymbolMarket:
         returns = rng.standard_normal((HISTORY_BARS, 4)) * sigma / 2
         closes = self.mid / np.exp(np.cumsum(returns[::-1, 0]))[::-1]
         closes = np.append(closes[1:], self.mid)
-        bars = []
-        prev = closes[0] * math.exp(-returns[0, 1])
-        for i, close in enumerate(closes):
-            wiggle = abs(returns[i, 2:]) * max(prev, close)
-            high, low = max(prev, close) + wiggle[0], min(prev, close) - wiggle[1]
-            volume = int(self.config.daily_volume * dt * (0.5 + rng.random()))
-            bars.append(Bar(self.symbol, start_ns - (HISTORY_BARS - i) * BAR_SECONDS * NS_PER_SECOND,
-                            self._price(prev), self._price(high), self._price(low), self._price(close),
-                            volume, max(1, volume // AVERAGE_PRINT_SIZE), self._price((high + low + close) / 3)))
-            prev = close
-        return bars
+        # Each bar opens at the previous close, its wicks a random share of the larger of the two; vectorized (every
+        # broker builds this history), in the same float operations, order and draws as one bar at a time.
+        opens = np.concatenate(([closes[0] * math.exp(-returns[0, 1])], closes[:-1]))
+        larger, smaller = np.maximum(opens, closes), np.minimum(opens, closes)
+        highs = larger + np.abs(returns[:, 2]) * larger
+        lows = smaller - np.abs(returns[:, 3]) * larger
+        volumes = (self.config.daily_volume * dt * (0.5 + rng.random(HISTORY_BARS))).astype(np.int64).tolist()
+        prices = to_ticks_half_even(np.concatenate((opens, highs, lows, closes, (highs + lows + closes) / 3)),
+                                    self.tick)
+        n = HISTORY_BARS
+        return [Bar(self.symbol, start_ns - (n - i) * BAR_SECONDS * NS_PER_SECOND, prices[i], prices[n + i],
+                    prices[2 * n + i], prices[3 * n + i], volume, max(1, volume // AVERAGE_PRINT_SIZE), prices[4 * n + i])
+                for i, volume in enumerate(volumes)]
 
     def _price(self, value: float) -> Decimal:
-        return to_tick(value, self.tick, "ROUND_HALF_EVEN")
+        return to_tick_half_even(value, self.tick, self._tick_float)
 
     def _record(self, now_ns: int, price: float, volume: int = 0) -> None:
         start = now_ns - now_ns % BAR_NS
@@ -237,9 +240,14 @@ class SymbolMarket:
     # --- what traders see ------------------------------------------------------------------------------------------
     @property
     def spread_bps(self) -> float:
-        return (self.market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0)
-                * microstructure.vol_factor(self.model.vol_ratio()) * self.model.spread_shape()
-                * microstructure.thin_factor(self.market.liquidity))
+        market, model = self.market, self.model
+        ratio = model.vol_ratio()  # microstructure.vol_factor and thin_factor, inline (read at every quote)
+        vol_factor = 10.0 if ratio > 10.0 else (ratio if ratio > 0.5 else 0.5)
+        liquidity = market.liquidity
+        thin = 1.0 if liquidity >= microstructure.THIN_MARKET_SHARES else \
+            math.sqrt(microstructure.THIN_MARKET_SHARES / (liquidity if liquidity > 1.0 else 1.0))
+        return (market.spread * self.effect.spread * (EXTENDED_SPREAD if self.extended_hours else 1.0)
+                * vol_factor * model.spread_shape() * thin)
 
     @property
     def touch_size(self) -> float:

@@ -84,3 +84,29 @@ def test_extended_hours_orders_are_day_limit_orders_of_whole_shares(request_, re
     with pytest.raises(InvalidOrder) as caught:
         MockBroker().submit_order(request_)
     assert caught.value.reason is reason
+
+
+def _walked_plain_next(ns: int, end_of: str) -> session.Session:
+    """The plain rule the slow way (the implementation before sessions were tabled a year at a time): the first
+    weekday, from the day before ``ns`` in New York, whose close (or after-hours end) is after ``ns``."""
+    from datetime import timedelta
+
+    day = session._local(ns).date() - timedelta(days=1)
+    while True:
+        if day.weekday() < 5:
+            s = session._plain_session(day)
+            if (s.close_ns if end_of == "close" else s.after_close_ns) > ns:
+                return s
+        day += timedelta(days=1)
+
+
+@pytest.mark.parametrize("year", [1999, 2036, 2037, 2100, 2400, 5000])
+def test_the_plain_rule_tabled_by_year_gives_the_same_sessions_as_walking_day_by_day(year):
+    # every hour of the days around New Year and the two daylight-saving changes, and the middle of each month
+    probes = [ny(year, 1, 1, 0) + k * 3600 * 10**9 for k in range(-72, 72)]
+    for month in (3, 11):
+        probes += [ny(year, month, 1, 0) + k * 3600 * 10**9 for k in range(0, 24 * 14)]
+    probes += [ny(year, month, 15, 16, 0) + d for month in range(1, 13) for d in (-1, 0, 1)]
+    for ns in probes:
+        for end_of in ("close", "after"):
+            assert session._plain_next(ns, end_of) == _walked_plain_next(ns, end_of), (ns, end_of)
