@@ -20,7 +20,7 @@ from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
 from . import account_views, order_rules
-from .domain import (CLASS, SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
+from .domain import (CLASS, SIDE, STATUS, TIF, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
                      OrderEvent, OrderRequest, canonical_qty, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
                      InvalidOrder, MarketClosed, OrderConflict, OrderForbidden, OrderNotCancelable, OrderNotFound,
@@ -515,11 +515,15 @@ class MockBroker:
         market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
-        if request.type is TYPE.MARKET and not self.engine.session_open():
+        if request.type is TYPE.MARKET and (request.time_in_force is TIF.IOC or request.time_in_force is TIF.FOK) \
+                and not self.engine.session_open():
+            # a day or gtc market order is queued for the open, as Alpaca queues it; an ioc or fok one would have to
+            # fill now, and nothing trades now
             raise MarketClosed(f"the market is closed (the NYSE's regular session: 09:30-16:00 New York, 13:00 on "
-                               f"early-close days, none on weekends and holidays): a "
-                               f"market order for {request.symbol} cannot be filled now; send a limit order, which "
-                               f"waits for the open", symbol=request.symbol)
+                               f"early-close days, none on weekends and holidays): an {request.time_in_force.value} "
+                               f"market order for {request.symbol} must fill at once, and nothing trades until the "
+                               f"open; send it as a day or gtc order, which is queued for the open",
+                               symbol=request.symbol)
         shares = request.qty
         if shares is None:  # dollars: sized at the touch now (the venue sizes it again when it arrives)
             bid, ask = self.engine.touch(market)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from mockbroker import MockBroker
 from mockbroker.clock import to_ns
 from mockbroker.config import BrokerConfig
-from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side
+from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from mockbroker.errors import InvalidOrder, MarketClosed, RejectReason
 from mockbroker.market import session
 from mockbroker.market.simulator import EXTENDED_LIQUIDITY
@@ -41,15 +41,17 @@ def test_open_next_open_next_close_and_extended_hours():
     assert session.is_open(ny(2040, 1, 2, 10)) and not session.is_open(ny(2040, 1, 7, 10))
 
 
-def test_a_clock_starting_on_a_holiday_refuses_market_orders_and_keeps_limits_for_the_open():
+def test_a_clock_starting_on_a_holiday_queues_market_and_limit_orders_for_the_next_open():
     b = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a"}], "start": "2026-07-03",
                                            "marketConfig": {"updateFrequency": 60000}}))
-    with pytest.raises(MarketClosed):
-        b.submit_order(OrderRequest("ACME", 10, Side.BUY), "a")
+    with pytest.raises(MarketClosed):  # an ioc market order must fill now, and nothing trades on a holiday
+        b.submit_order(OrderRequest("ACME", 10, Side.BUY, time_in_force=TimeInForce.IOC), "a")
+    queued = b.submit_order(OrderRequest("ACME", 10, Side.BUY), "a")
     order = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("60")), "a")
     b.advance((session.next_open(b.now_ns()) - b.now_ns()) / 1e9 + 60)
-    assert b.get_order(order.id, "a").status is OrderStatus.FILLED
-    assert session.day_of(b.get_order(order.id, "a").filled_ns) == date(2026, 7, 6)
+    for placed in (queued, order):
+        assert b.get_order(placed.id, "a").status is OrderStatus.FILLED
+        assert session.day_of(b.get_order(placed.id, "a").filled_ns) == date(2026, 7, 6)
 
 
 def test_extended_hours_limit_orders_trade_after_the_close_against_a_thinner_book():

@@ -1,0 +1,50 @@
+"""Gaps found after issue 15, driven by alpaca-py 0.44 unchanged but for ``url_override``: market orders outside the
+regular session are queued for the open (ioc/fok refused), held bracket exits do not commit the shares held, and
+portfolio history honours ``date_end``, ``start``, ``end`` and ``intraday_reporting``."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+alpaca = pytest.importorskip("alpaca")
+
+from alpaca.common.exceptions import APIError  # noqa: E402
+from alpaca.trading.enums import OrderSide, OrderStatus, TimeInForce  # noqa: E402
+from alpaca.trading.requests import MarketOrderRequest  # noqa: E402
+
+from alpaca.trading.client import TradingClient  # noqa: E402
+
+from .test_alpaca_fidelity import KEY, SECRET, advance, configure  # noqa: E402
+
+
+def client(service, **config) -> TradingClient:
+    configure(service, **config)
+    return TradingClient(KEY, SECRET, paper=True, url_override=service.base_url)
+
+
+def advance_to(service, trading, moment: datetime) -> None:
+    """Move the clock to ``moment`` (the control API moves it at most an hour a call)."""
+    left = (moment - trading.get_clock().timestamp).total_seconds()
+    while left > 0:
+        advance(service, min(left, 3600))
+        left -= 3600
+
+
+def test_a_market_order_after_the_close_is_accepted_queued_and_fills_at_the_open(service):
+    trading = client(service, start="2026-03-03T16:30:00-05:00")  # a Tuesday, after the close
+    assert not trading.get_clock().is_open
+    order = trading.submit_order(MarketOrderRequest(symbol="ACME", qty=10, side=OrderSide.BUY,
+                                                    time_in_force=TimeInForce.DAY))
+    assert order.status == OrderStatus.ACCEPTED
+    assert float(trading.get_account().buying_power) < 100000, "reserved at submission"
+    advance(service, 1)
+    assert float(trading.get_order_by_id(order.id).filled_qty) == 0
+    with pytest.raises(APIError) as refused:
+        trading.submit_order(MarketOrderRequest(symbol="ACME", qty=10, side=OrderSide.BUY,
+                                                time_in_force=TimeInForce.IOC))
+    assert refused.value.status_code == 403 and "queued for the open" in str(refused.value)
+    next_open = trading.get_clock().next_open
+    advance_to(service, trading, next_open + timedelta(seconds=60))
+    done = trading.get_order_by_id(order.id)
+    assert done.status == OrderStatus.FILLED and float(done.filled_qty) == 10
+    assert next_open <= done.filled_at < next_open + timedelta(minutes=1)
