@@ -391,7 +391,9 @@ class ExecutionEngine:
         return inbox
 
     def hold(self, order: WorkingOrder) -> None:
-        """A bracket or OTO exit, held by the broker until its entry fills (``activate`` sends it)."""
+        """A bracket or OTO exit, held by the broker until its entry fills (``activate`` sends it). Held, it is not
+        an open sell of the shares held (``OrderGroup.counts``)."""
+        order.group.held.add(order.id)
         order.status = STATUS.HELD
         self.orders[order.id] = order
         self._track(order)
@@ -815,7 +817,11 @@ class ExecutionEngine:
         order.qty = qty
 
     def activate(self, order: WorkingOrder) -> None:
-        """A held leg goes to the venue (its entry has filled)."""
+        """A held leg goes to the venue (its entry has filled): from now on it commits the shares it closes."""
+        order.group.held.discard(order.id)
+        if order.request.side is SIDE.SELL and order.group.counts(order):
+            key = (order.account_id, order.request.symbol)
+            self.open_sells[key] = self.open_sells.get(key, 0) + order.qty - order.filled_qty
         if order.request.extended_hours:
             self._extended_order_opens()
         self._send(order)

@@ -9,8 +9,9 @@ import pytest
 alpaca = pytest.importorskip("alpaca")
 
 from alpaca.common.exceptions import APIError  # noqa: E402
-from alpaca.trading.enums import OrderSide, OrderStatus, TimeInForce  # noqa: E402
-from alpaca.trading.requests import MarketOrderRequest  # noqa: E402
+from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, TimeInForce  # noqa: E402
+from alpaca.trading.requests import (GetOrderByIdRequest, LimitOrderRequest, MarketOrderRequest, StopLossRequest,  # noqa: E402
+                                     TakeProfitRequest)
 
 from alpaca.trading.client import TradingClient  # noqa: E402
 
@@ -48,3 +49,19 @@ def test_a_market_order_after_the_close_is_accepted_queued_and_fills_at_the_open
     done = trading.get_order_by_id(order.id)
     assert done.status == OrderStatus.FILLED and float(done.filled_qty) == 10
     assert next_open <= done.filled_at < next_open + timedelta(minutes=1)
+
+
+def test_held_bracket_exits_leave_the_shares_held_free_to_close(service):
+    trading = client(service, accounts=[{"id": "alice", "cash": "100000", "api_key_id": KEY, "api_secret_key": SECRET,
+                                         "positions": [{"symbol": "ACME", "qty": 100}]}])
+    entry = trading.submit_order(LimitOrderRequest(
+        symbol="ACME", qty=100, side=OrderSide.BUY, time_in_force=TimeInForce.GTC, limit_price=45.0,
+        order_class=OrderClass.BRACKET, take_profit=TakeProfitRequest(limit_price=55.0),
+        stop_loss=StopLossRequest(stop_price=44.0)))
+    advance(service, 1)
+    assert [leg.status for leg in trading.get_order_by_id(entry.id, GetOrderByIdRequest(nested=True)).legs] == [OrderStatus.HELD, OrderStatus.HELD]
+    closing = trading.close_position("ACME")
+    assert float(closing.qty) == 100
+    advance(service, 1)
+    assert trading.get_order_by_id(closing.id).status == OrderStatus.FILLED
+    assert trading.get_all_positions() == []
