@@ -20,6 +20,7 @@ from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
 from . import account_views, order_rules
+from .portfolio_history import history as history_of
 from .domain import (CLASS, SIDE, STATUS, TIF, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
                      OrderEvent, OrderRequest, canonical_qty, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
@@ -865,11 +866,17 @@ class MockBroker:
         return account_views.activities(self, account, types)
 
     def portfolio_history(self, account: str = DEFAULT_ACCOUNT, period: str | None = None,
-                          timeframe: str | None = None) -> dict:
-        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars."""
+                          timeframe: str | None = None, *, start: Any = None, end: Any = None, date_end: Any = None,
+                          intraday_reporting: str | None = None, extended_hours: bool | None = None,
+                          pnl_reset: str | None = None) -> dict:
+        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars, with
+        Alpaca's parameters: at most two of ``start``/``end`` (datetimes with a zone, or ns) and ``period``, or
+        ``period`` with ``date_end`` (a date); ``intraday_reporting`` market_hours, extended_hours or continuous;
+        ``pnl_reset`` per_day or no_reset (``mockbroker.portfolio_history`` has the rules)."""
         self._fault("portfolio_history", account)
         self.ledger[account]
-        return account_views.portfolio_history(self, account, period, timeframe)
+        return history_of(self, account, period=period, timeframe=timeframe, start=start, end=end, date_end=date_end,
+                          intraday_reporting=intraday_reporting, extended_hours=extended_hours, pnl_reset=pnl_reset)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:

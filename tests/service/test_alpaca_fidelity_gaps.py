@@ -2,20 +2,22 @@
 regular session are queued for the open (ioc/fok refused), held bracket exits do not commit the shares held, and
 portfolio history honours ``date_end``, ``start``, ``end`` and ``intraday_reporting``."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 alpaca = pytest.importorskip("alpaca")
 
 from alpaca.common.exceptions import APIError  # noqa: E402
-from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, TimeInForce  # noqa: E402
-from alpaca.trading.requests import (GetOrderByIdRequest, LimitOrderRequest, MarketOrderRequest, StopLossRequest,  # noqa: E402
-                                     TakeProfitRequest)
-
 from alpaca.trading.client import TradingClient  # noqa: E402
+from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, TimeInForce  # noqa: E402
+from alpaca.trading.requests import (GetOrderByIdRequest, GetPortfolioHistoryRequest,  # noqa: E402
+                                     LimitOrderRequest, MarketOrderRequest, StopLossRequest, TakeProfitRequest)
 
 from .test_alpaca_fidelity import KEY, SECRET, advance, configure  # noqa: E402
+
+NY = ZoneInfo("America/New_York")
 
 
 def client(service, **config) -> TradingClient:
@@ -65,3 +67,31 @@ def test_held_bracket_exits_leave_the_shares_held_free_to_close(service):
     advance(service, 1)
     assert trading.get_order_by_id(closing.id).status == OrderStatus.FILLED
     assert trading.get_all_positions() == []
+
+
+def test_portfolio_history_honours_date_end_start_end_and_the_reporting_options(service):
+    trading = client(service, start="2026-03-02")  # Monday's open
+    trading.submit_order(MarketOrderRequest(symbol="ACME", qty=100, side=OrderSide.BUY, time_in_force=TimeInForce.DAY))
+    advance_to(service, trading, datetime(2026, 3, 4, 12, 0, tzinfo=NY))
+    day = trading.get_portfolio_history(GetPortfolioHistoryRequest(period="1D", timeframe="15Min",
+                                                                   date_end=date(2026, 3, 3)))
+    stamps = [datetime.fromtimestamp(t, NY) for t in day.timestamp]
+    assert (stamps[0], stamps[-1], len(stamps)) == (datetime(2026, 3, 3, 9, 30, tzinfo=NY),
+                                                    datetime(2026, 3, 3, 16, 0, tzinfo=NY), 27)
+    window = trading.get_portfolio_history(GetPortfolioHistoryRequest(
+        timeframe="1H", start=datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc),
+        end=datetime(2026, 3, 3, 18, 0, tzinfo=timezone.utc), pnl_reset="no_reset"))
+    assert [datetime.fromtimestamp(t, timezone.utc).hour for t in window.timestamp] == [14, 15, 16, 17], \
+        "from the session's open (14:30 UTC) to the end"
+    assert window.profit_loss == [pytest.approx(e - window.base_value) for e in window.equity]
+    extended = trading.get_portfolio_history(GetPortfolioHistoryRequest(
+        period="1D", timeframe="1H", date_end=date(2026, 3, 3), intraday_reporting="extended_hours"))
+    assert datetime.fromtimestamp(extended.timestamp[0], NY).hour == 4
+    with pytest.raises(APIError) as refused:
+        trading.get_portfolio_history(GetPortfolioHistoryRequest(
+            period="1D", start=datetime(2026, 3, 3, 15, tzinfo=timezone.utc),
+            end=datetime(2026, 3, 3, 18, tzinfo=timezone.utc)))
+    assert refused.value.status_code == 422 and "at most two of start, end and period" in str(refused.value)
+    with pytest.raises(APIError) as refused:
+        trading.get_portfolio_history(GetPortfolioHistoryRequest(period="3M", timeframe="5Min"))
+    assert refused.value.status_code == 422 and "at most 30 days" in str(refused.value)
