@@ -7,7 +7,8 @@ Rules (docs/execution.md explains each with numbers):
 - On arrival an order may be rejected at random (``rejectionRate``), because trading is halted, or, for an ioc or
   fok market order, because the regular session is closed (``market_closed``: it fills at once or not at all).
   Otherwise it becomes ``new``. Orders that arrive while the market is closed -- day and gtc market orders too, as
-  Alpaca queues them -- wait, as ``new``, for the next open, and work from its first prices (a dollar order is
+  Alpaca queues them -- stay ``accepted`` (queued, as Alpaca shows them outside hours) until the next open (the
+  pre-market's for extended-hours orders), become ``new`` then and work from its first prices (a dollar order is
   sized then).
 - Nothing matches outside the regular session (09:30-16:00 New York) or while a symbol is halted.
 - Matching walks the book level by level (best first, never past a limit price); the book VWAP is the
@@ -75,6 +76,7 @@ _TERMINAL = frozenset({STATUS.FILLED, STATUS.CANCELED, STATUS.EXPIRED, STATUS.RE
 _LIMITED = (TYPE.LIMIT, TYPE.STOP_LIMIT)
 _STOPS = (TYPE.STOP, TYPE.STOP_LIMIT, TYPE.TRAILING_STOP)
 _OPPOSITE = {SIDE.BUY: SIDE.SELL, SIDE.SELL: SIDE.BUY}
+_QUEUED = STATUS.ACCEPTED  # at the venue but not routed: the market was closed when it arrived
 _SEQ_BITS = 40  # a command's inbox key: arrival ns << 40 | sequence number
 
 
@@ -479,14 +481,29 @@ class ExecutionEngine:
             elif not self._size_notional(order, market):
                 return
         order.at_venue = True
+        self.working[order.request.symbol][order.id] = order
+        if not is_open:  # queued for the open: still ``accepted`` (Alpaca: "not yet routed", seen outside hours)
+            if order.status is STATUS.HELD:
+                order.status = STATUS.ACCEPTED  # an activated leg, queued like any order
+            return
+        self._route(order)
+        self._work(order, market, True)
+
+    def _route(self, order: WorkingOrder) -> None:
+        """The venue takes the order: ``new``. (Accepted or an activated leg: always legal.)"""
         status = order.status
-        if status is STATUS.ACCEPTED or status is STATUS.HELD:  # always legal: accepted (or an activated leg) -> new
+        if status is STATUS.ACCEPTED or status is STATUS.HELD:
             order.status = STATUS.NEW
             order.updated_ns = self.clock._now_ns
         self.emit(EVENT.NEW, order, None, None)
-        self.working[order.request.symbol][order.id] = order
-        if is_open:
-            self._work(order, market, True)
+
+    def route_queued(self, extended_only: bool = False) -> None:
+        """The session opens (``extended_only``: the pre-market): orders queued while the market was closed become
+        ``new``, oldest first, and work from the next market update."""
+        queued = [o for working in self.working.values() for o in working.values()
+                  if o.status is STATUS.ACCEPTED and (o.request.extended_hours or not extended_only)]
+        for order in sorted(queued, key=lambda o: o.created_ns):
+            self._route(order)
 
     def _cancel_arrives(self, order: WorkingOrder) -> None:
         if order.status in _TERMINAL:
@@ -546,6 +563,8 @@ class ExecutionEngine:
     def _work(self, order: WorkingOrder, market: SymbolMarket, arriving: bool) -> None:
         if market.halted:
             return
+        if order.status is _QUEUED:  # queued while closed, and the market moves before the open's routing
+            self._route(order)
         if self._unsized and order.id in self._unsized:  # a dollar order that waited for the open: sized now
             self._unsized.discard(order.id)
             if not self._size_notional(order, market):

@@ -84,7 +84,7 @@ def test_orders_are_refused_while_halted_and_an_order_in_flight_is_rejected_at_t
     assert (rejected.status, rejected.reject_reason) == (OrderStatus.REJECTED, RejectReason.TRADING_HALTED)
 
 
-def test_market_orders_outside_the_session_are_queued_and_fill_at_the_open_as_limit_orders_do():
+def test_orders_outside_the_session_are_queued_accepted_and_routed_at_the_open_market_orders_too():
     b = broker(update_ms=60_000)
     b.advance(seconds_to_close(b) + 60)  # 16:01
     before = b.get_account("a").buying_power
@@ -94,10 +94,16 @@ def test_market_orders_outside_the_session_are_queued_and_fill_at_the_open_as_li
     gtc = b.submit_order(market(5, tif=TimeInForce.GTC), "a")
     _, ask = b.market["ACME"].touch()
     waiting = place(b, limit(10, ask + Decimal("1.00")))  # marketable, but nothing trades while closed
-    for order in (queued, gtc, waiting):
-        assert (b.settle_order(order.id, "a").status, b.get_order(order.id, "a").filled_qty) == (OrderStatus.NEW, 0)
+    resting = place(b, limit(10, "40.00"))  # not marketable: it will rest on the book after the open
+    for order in (queued, gtc, waiting, resting):  # at the venue, not routed until the open: Alpaca's "accepted"
+        assert (b.settle_order(order.id, "a").status, b.get_order(order.id, "a").filled_qty) == \
+            (OrderStatus.ACCEPTED, 0)
+        assert [e.event.value for e in events_of(b, order.id)] == ["accepted"]
     b.advance(18 * 3600)  # past the next open (09:30)
     opened = session.next_open(b.now_ns() - 18 * 3600 * 10**9)
+    assert b.get_order(resting.id, "a").status is OrderStatus.NEW
+    assert [e.event.value for e in events_of(b, resting.id)] == ["accepted", "new"]
+    assert events_of(b, resting.id)[-1].time_ns == opened, "routed at the open"
     for order in (queued, gtc, waiting):
         done = b.get_order(order.id, "a")
         assert done.status is OrderStatus.FILLED, done
@@ -140,7 +146,7 @@ def test_a_market_order_that_arrives_after_the_close_waits_for_the_open_or_is_re
     b.advance(seconds_to_close(b) - 0.2)
     gtc = b.submit_order(market(10, tif=TimeInForce.GTC), "a")
     ioc = b.submit_order(market(10, tif=TimeInForce.IOC), "a")
-    assert b.settle_order(gtc.id, "a").status is OrderStatus.NEW, "a gtc market order waits for the open"
+    assert b.settle_order(gtc.id, "a").status is OrderStatus.ACCEPTED, "a gtc market order waits for the open"
     done = b.settle_order(ioc.id, "a")
     assert (done.status, done.reject_reason) == (OrderStatus.REJECTED, RejectReason.MARKET_CLOSED)
     b.advance(18 * 3600)

@@ -41,7 +41,8 @@ def test_a_market_order_after_the_close_is_accepted_queued_and_fills_at_the_open
     assert order.status == OrderStatus.ACCEPTED
     assert float(trading.get_account().buying_power) < 100000, "reserved at submission"
     advance(service, 1)
-    assert float(trading.get_order_by_id(order.id).filled_qty) == 0
+    queued = trading.get_order_by_id(order.id)
+    assert (queued.status, float(queued.filled_qty)) == (OrderStatus.ACCEPTED, 0), "queued until the open"
     with pytest.raises(APIError) as refused:
         trading.submit_order(MarketOrderRequest(symbol="ACME", qty=10, side=OrderSide.BUY,
                                                 time_in_force=TimeInForce.IOC))
