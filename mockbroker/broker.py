@@ -892,15 +892,17 @@ class MockBroker:
     def portfolio_history(self, account: str = DEFAULT_ACCOUNT, period: str | None = None,
                           timeframe: str | None = None, *, start: Any = None, end: Any = None, date_end: Any = None,
                           intraday_reporting: str | None = None, extended_hours: bool | None = None,
-                          pnl_reset: str | None = None) -> dict:
+                          pnl_reset: str | None = None, cashflow_types: str | None = None) -> dict:
         """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars, with
         Alpaca's parameters: at most two of ``start``/``end`` (datetimes with a zone, or ns) and ``period``, or
         ``period`` with ``date_end`` (a date); ``intraday_reporting`` market_hours, extended_hours or continuous;
-        ``pnl_reset`` per_day or no_reset (``mockbroker.portfolio_history`` has the rules)."""
+        ``pnl_reset`` per_day or no_reset; ``cashflow_types`` ALL, NONE or types (``mockbroker.portfolio_history``
+        has the rules)."""
         self._fault("portfolio_history", account)
         self.ledger[account]
         return history_of(self, account, period=period, timeframe=timeframe, start=start, end=end, date_end=date_end,
-                          intraday_reporting=intraday_reporting, extended_hours=extended_hours, pnl_reset=pnl_reset)
+                          intraday_reporting=intraday_reporting, extended_hours=extended_hours, pnl_reset=pnl_reset,
+                          cashflow_types=cashflow_types)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:

@@ -23,6 +23,8 @@ reference (alpaca-py's ``GetPortfolioHistoryRequest``):
   its date); without one (the account is newer), the equity at the account's opening. Intraday with
   ``pnl_reset=per_day`` (the default), each day's P&L is against the previous session's closing equity; with
   ``no_reset`` and for ``1D``, against ``base_value``. ``profit_loss_pct`` = P&L / its base.
+- **Cash flows**: ``cashflow_types`` (``ALL``, ``NONE`` by default, or activity types) gives ``cashflow``, per type the
+  mock has (``DIV``), the cash it moved in each point's step; types it never has are left out.
 """
 
 from __future__ import annotations
@@ -221,15 +223,53 @@ def _stamps(w: Window) -> list[tuple[int, int, date]]:
     return out
 
 
-def history(broker: Any, account: str, **request: Any) -> dict:
+CASHFLOW_TYPES = ("DIV",)
+"""The cash flows the mock has (dividends: paid or, on a short, charged); Alpaca's others (CSD, CSW, JNLC, FEE, ...)
+never happen here."""
+
+
+def _cashflow_types(value: Any) -> tuple[str, ...]:
+    """The cash-flow series asked for: ``ALL``, ``NONE`` (the default) or activity types separated by commas."""
+    if value is None or value == "NONE":
+        return ()
+    if value == "ALL":
+        return CASHFLOW_TYPES
+    names = value.split(",") if isinstance(value, str) else None
+    if not names or any(not n or not n.isalpha() or not n.isupper() for n in names):
+        raise InvalidArgument("cashflow_types", value, "use ALL, NONE or activity types separated by commas "
+                              "(e.g. DIV,CSD)")
+    return tuple(n for n in CASHFLOW_TYPES if n in names)
+
+
+def _cashflows(broker: Any, account: str, kinds: tuple[str, ...], stamps: list) -> dict:
+    """Per kind, the cash it moved in each point's step (after the previous point's moment, up to this one's)."""
+    out: dict = {}
+    for kind in kinds:
+        flows = sorted((t, amount) for t, k, _, _, amount, _ in broker.ledger[account].history if k == kind)
+        series, previous, i = [], None, 0
+        for _, valued, _ in stamps:
+            total = Decimal(0)
+            while i < len(flows) and flows[i][0] <= valued:
+                if previous is None or flows[i][0] > previous:
+                    total += flows[i][1]
+                i += 1
+            series.append(total.quantize(CENTS))
+            previous = valued
+        out[kind] = series
+    return out
+
+
+def history(broker: Any, account: str, cashflow_types: Any = None, **request: Any) -> dict:
     """The portfolio history of ``account`` for a request with Alpaca's parameters (see the module's rules)."""
+    kinds = _cashflow_types(cashflow_types)
     w = window(broker, **request)
     stamps = _stamps(w)
     if not stamps:
         opened = broker.started_ns
         base = _equity_series(broker, account, [opened])[0].quantize(CENTS)
         return {"timestamp": [], "equity": [], "profit_loss": [], "profit_loss_pct": [], "base_value": base,
-                "base_value_asof": session.day_of(opened).isoformat(), "timeframe": w.timeframe}
+                "base_value_asof": session.day_of(opened).isoformat(), "timeframe": w.timeframe,
+                "cashflow": {kind: [] for kind in kinds}}
     first_day = stamps[0][2] if stamps else session.day_of(w.end_ns)
     days = sorted({day for _, _, day in stamps} | {first_day})
     earlier = session.sessions_between(days[0] - timedelta(days=10), days[0] - timedelta(days=1))
@@ -259,7 +299,7 @@ def history(broker: Any, account: str, **request: Any) -> dict:
         else session.day_of(opened)
     return {"timestamp": [label // NS_PER_SECOND for label, _, _ in stamps], "equity": equity, "profit_loss": pnl,
             "profit_loss_pct": pct, "base_value": base.quantize(CENTS), "base_value_asof": asof.isoformat(),
-            "timeframe": w.timeframe}
+            "timeframe": w.timeframe, "cashflow": _cashflows(broker, account, kinds, stamps)}
 
 
 def _equity_series(broker: Any, account: str, moments: list[int]) -> list[Decimal]:

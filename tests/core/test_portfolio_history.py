@@ -149,3 +149,21 @@ def test_a_start_end_window_longer_than_30_days_of_history_is_refused_for_intrad
         broker.portfolio_history("a", timeframe="1H", start=start, end=end)
     early = at(2020, 1, 1, 10)  # long before the account: only its history counts
     assert broker.portfolio_history("a", timeframe="1H", start=early, end=at(2026, 3, 4, 10))["timestamp"]
+
+
+def test_cashflow_types_give_the_dividends_paid_in_each_step():
+    broker = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a"}], "start": "2026-03-02",
+                                                "marketConfig": {"updateFrequency": 60000}}))
+    broker.submit_order(OrderRequest("ACME", 100, Side.BUY), "a")
+    broker.advance(3600)
+    broker.inject({"type": "dividend", "symbol": "ACME", "amount": 0.25})
+    broker.advance(3600)
+    for asked in ("DIV", "ALL", "DIV,CSD"):
+        flows = broker.portfolio_history("a", period="1D", timeframe="15Min", cashflow_types=asked)["cashflow"]
+        assert list(flows) == ["DIV"] and sum(flows["DIV"]) == Decimal("25.00")
+        assert sum(1 for v in flows["DIV"] if v) == 1, "in the one step the dividend was paid"
+    assert broker.portfolio_history("a", period="1D")["cashflow"] == {}
+    assert broker.portfolio_history("a", period="1D", cashflow_types="NONE")["cashflow"] == {}
+    assert broker.portfolio_history("a", period="1D", cashflow_types="CSD")["cashflow"] == {}, "never happens here"
+    with pytest.raises(InvalidArgument, match="ALL, NONE or activity types"):
+        broker.portfolio_history("a", cashflow_types="div")

@@ -11,11 +11,11 @@ alpaca = pytest.importorskip("alpaca")
 
 from alpaca.common.exceptions import APIError  # noqa: E402
 from alpaca.trading.client import TradingClient  # noqa: E402
-from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, TimeInForce  # noqa: E402
+from alpaca.trading.enums import ActivityType, OrderClass, OrderSide, OrderStatus, TimeInForce  # noqa: E402
 from alpaca.trading.requests import (GetOrderByIdRequest, GetPortfolioHistoryRequest,  # noqa: E402
                                      LimitOrderRequest, MarketOrderRequest, StopLossRequest, TakeProfitRequest)
 
-from .test_alpaca_fidelity import KEY, SECRET, advance, configure  # noqa: E402
+from .test_alpaca_fidelity import KEY, SECRET, advance, configure, inject  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
 
@@ -85,6 +85,11 @@ def test_portfolio_history_honours_date_end_start_end_and_the_reporting_options(
     assert [datetime.fromtimestamp(t, timezone.utc).hour for t in window.timestamp] == [14, 15, 16, 17], \
         "from the session's open (14:30 UTC) to the end"
     assert window.profit_loss == [pytest.approx(e - window.base_value) for e in window.equity]
+    inject(service, {"type": "dividend", "symbol": "ACME", "amount": 0.5})
+    advance(service, 60)
+    flows = trading.get_portfolio_history(GetPortfolioHistoryRequest(period="1D", timeframe="15Min",
+                                                                     cashflow_types="ALL")).cashflow
+    assert list(flows) == [ActivityType.DIV] and sum(flows[ActivityType.DIV]) == pytest.approx(50.0)
     extended = trading.get_portfolio_history(GetPortfolioHistoryRequest(
         period="1D", timeframe="1H", date_end=date(2026, 3, 3), intraday_reporting="extended_hours"))
     assert datetime.fromtimestamp(extended.timestamp[0], NY).hour == 4

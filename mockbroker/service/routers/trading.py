@@ -445,8 +445,9 @@ HISTORY_WINDOW = {
         "extended_hours": {"enum": ["true", "false", "True", "False", "1", "0"],
                            "description": "deprecated: true is intraday_reporting=extended_hours"},
         "pnl_reset": {"enum": ["per_day", "no_reset"]},
-        "cashflow_types": {"type": "string", "maxLength": 64, "description": "accepted; the only cash flows are "
-                                                                              "dividends, already in the equity"}},
+        "cashflow_types": {"type": "string", "maxLength": 200, "pattern": r"^(?:ALL|NONE|[A-Z]+(?:,[A-Z]+)*)$",
+                           "description": "ALL, NONE (default) or activity types separated by commas: cashflow "
+                                          "has a series per type the mock has (DIV)"}},
     "allOf": [
         {"not": {"required": ["start", "end", "period"]}},
         {"not": {"required": ["date_end", "start"]}},
@@ -471,7 +472,7 @@ async def portfolio_history(account: Account, state: State, request: Request):
     the market's prices, with Alpaca's rules (docs/http-api.md, mockbroker/portfolio_history.py): at most two of
     ``start``, ``end`` (RFC 3339 times) and ``period``, or ``period`` with ``date_end`` (a date);
     ``intraday_reporting`` (or the deprecated ``extended_hours``) picks the intraday points, ``pnl_reset`` the P&L's
-    base. What breaks a rule is 422 with the rule."""
+    base, ``cashflow_types`` the ``cashflow`` series. What breaks a rule is 422 with the rule."""
     query = dict(request.query_params)
     if len(request.query_params.multi_items()) != len(query) or not _HISTORY_WINDOW.is_valid(query):
         problem = next(iter(_HISTORY_WINDOW.iter_errors(query)), None)
@@ -490,11 +491,13 @@ async def portfolio_history(account: Account, state: State, request: Request):
             account, query.get("period"), query.get("timeframe"), start=_parse_time("start", query.get("start")),
             end=_parse_time("end", query.get("end")), date_end=day_end,
             intraday_reporting=query.get("intraday_reporting"),
-            extended_hours=None if extended is None else extended in TRUE, pnl_reset=query.get("pnl_reset"))
+            extended_hours=None if extended is None else extended in TRUE, pnl_reset=query.get("pnl_reset"),
+            cashflow_types=query.get("cashflow_types"))
     return JSONResponse({**ser.jsonable(history), "equity": [float(v) for v in history["equity"]],
                          "profit_loss": [float(v) for v in history["profit_loss"]],
                          "profit_loss_pct": [float(v) for v in history["profit_loss_pct"]],
-                         "base_value": float(history["base_value"]), "cashflow": {}})
+                         "base_value": float(history["base_value"]),
+                         "cashflow": {k: [float(v) for v in series] for k, series in history["cashflow"].items()}})
 
 
 def _window_problem(query: dict) -> str:
@@ -509,7 +512,8 @@ def _window_problem(query: dict) -> str:
     if query.get("timeframe") in INTRADAY and re.match(OVER_30_DAYS, str(query.get("period", ""))):
         return f"an intraday timeframe covers at most 30 days (period {query['period']}): use 1D or a shorter period"
     return ("use period (1D, 1W, 1M, 1A), timeframe (1Min, 5Min, 15Min, 1H, 1D), date_end (YYYY-MM-DD), start and "
-            "end (RFC 3339), intraday_reporting, extended_hours, pnl_reset, cashflow_types, each once")
+            "end (RFC 3339), intraday_reporting, extended_hours, pnl_reset, cashflow_types (ALL, NONE or types "
+            "separated by commas), each once")
 
 
 ACTIVITY_TYPES = ("FILL", "DIV", "SPLIT")
