@@ -17,7 +17,7 @@ name the same things ("buying power", "already used", "tick size", "not traded h
 | 403 | any | ``InsufficientFunds`` (buying power), ``TradingHalted`` (halt), ``MarketClosed`` (closed), ``InvalidOrder`` (short sale), else ``PermissionDenied`` |
 | 404 | orders | ``OrderNotFound``; positions: ``PositionNotFound``; submitting an order, market data: ``UnknownSymbol`` |
 | 400, 422 | submit | ``InvalidOrder`` with the reason its words name (duplicate client order id, quantity, tick, missing or invalid price, short sale), ``UnknownSymbol``, ``InsufficientFunds`` |
-| 422 | cancel, replace | ``OrderNotCancelable`` when the order is already done, else as for submit |
+| 422 (409 from the mock) | cancel, replace | ``OrderNotCancelable`` when the order is already done, else as for submit |
 | 429 | any | ``RateLimited`` (``Retry-After``) |
 | 504 | any | ``Timeout``; other 5xx: ``ServiceUnavailable`` |
 | no answer | any | ``ConnectionFailed``; ``requests`` timeout: ``Timeout`` |
@@ -40,7 +40,7 @@ SUBMIT, ORDER, CANCEL, REPLACE, POSITION, ACCOUNT, MARKET_DATA = (
 
 _REFUSAL_WORDS: tuple[tuple[str, RejectReason], ...] = (
     (r"client[_ ]order[_ ]id.*(unique|already|duplicate)", RejectReason.DUPLICATE_CLIENT_ORDER_ID),
-    (r"sub-?penny|tick|increment", RejectReason.PRICE_NOT_ON_TICK),
+    (r"sub-?penny|tick|increment|price\S*: at most \d+ decimals", RejectReason.PRICE_NOT_ON_TICK),
     (r"(limit|stop)[_ ]price.*(required|missing|needs)|(needs|requires|missing) an? (limit|stop) price",
      RejectReason.MISSING_PRICE),
     (r"\bqty\b|quantity", RejectReason.INVALID_QUANTITY),
@@ -139,6 +139,8 @@ def from_status(status: int | None, body: Any, operation: str, retry: Any = "1")
         return Timeout(said)
     if status is not None and status >= 500:
         return ServiceUnavailable(said)
+    if status == 409 and operation in (CANCEL, REPLACE) and _ALREADY_DONE.search(message):
+        return OrderNotCancelable(said, reason=RejectReason.ORDER_NOT_OPEN)  # the mock's answer (Alpaca's: 422)
     if status == 409 and operation in (SUBMIT, REPLACE):  # a conflict with the state: an id already in use
         return order_refusal(said, status)
     if status in (400, 422):
