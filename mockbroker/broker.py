@@ -191,27 +191,18 @@ class MockBroker:
         self._schedule_open()
 
     def _schedule_open(self) -> None:
-        now = self.clock.now_ns()
-        upcoming = session.extended_session_at_or_after(now + 1)
-        if upcoming.pre_open_ns <= now:  # its pre-market has begun: the one after
-            upcoming = session.extended_session_at_or_after(upcoming.after_close_ns)
-        self.clock.schedule_at(upcoming.pre_open_ns, self._at_pre_open, "pre-market opens")
-        self.clock.schedule_at(session.next_open(now + 1) if not session.is_open(now + 1)
-                               else session.next_open(session.next_close(now + 1)), self._at_open, "session open")
+        self.clock.schedule_at(_next_pre_open(self.clock.now_ns()), self._at_pre_open, "pre-market opens")
+        self.clock.schedule_at(_next_open(self.clock.now_ns()), self._at_open, "session open")
 
     def _at_pre_open(self) -> None:
         """Pre-market (04:00 New York): extended-hours orders queued overnight go to the venue (``new``)."""
         self.engine.route_queued(extended_only=True)
-        upcoming = session.extended_session_at_or_after(self.clock.now_ns() + 1)
-        if upcoming.pre_open_ns <= self.clock.now_ns():
-            upcoming = session.extended_session_at_or_after(upcoming.after_close_ns)
-        self.clock.schedule_at(upcoming.pre_open_ns, self._at_pre_open, "pre-market opens")
+        self.clock.schedule_at(_next_pre_open(self.clock.now_ns()), self._at_pre_open, "pre-market opens")
 
     def _at_open(self) -> None:
         """The regular session opens: every order queued while the market was closed goes to the venue (``new``)."""
         self.engine.route_queued()
-        now = self.clock.now_ns()
-        self.clock.schedule_at(session.next_open(session.next_close(now + 1)), self._at_open, "session open")
+        self.clock.schedule_at(_next_open(self.clock.now_ns()), self._at_open, "session open")
 
     def _at_close(self) -> None:
         """The regular session's close (16:00 New York, 13:00 on an early-close day): day orders expire."""
@@ -977,6 +968,20 @@ class MockBroker:
     def rewind(self, to_ns: int) -> "state_.SnapshotInfo":
         """Step the clock back to ``to_ns`` (from the latest snapshot at or before it, run forward)."""
         return state_.rewind(self, to_ns)
+
+
+def _next_open(now: int) -> int:
+    """The next regular open after ``now``."""
+    upcoming = session.session_at_or_after(now + 1)
+    return upcoming.open_ns if upcoming.open_ns > now else session.session_at_or_after(upcoming.close_ns).open_ns
+
+
+def _next_pre_open(now: int) -> int:
+    """The next pre-market open (04:00 New York on a session day) after ``now``."""
+    upcoming = session.extended_session_at_or_after(now + 1)
+    if upcoming.pre_open_ns <= now:  # its pre-market has begun: the one after
+        upcoming = session.extended_session_at_or_after(upcoming.after_close_ns)
+    return upcoming.pre_open_ns
 
 
 def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:
