@@ -8,22 +8,14 @@
 - **Activities**: ``FILL`` for every fill (with the order's cumulative and remaining quantity at that fill), ``DIV``
   for every dividend paid or charged, ``SPLIT`` for every position a split changed (the shares it added, and the
   cash paid for a fraction of a share).
-- **Portfolio history**: equity = cash + the market value of the positions, replayed from the account's fills and
-  cash movements (splits included), priced at the close of the market's one-minute bars, at each step of the timeframe inside the
-  period (intraday steps inside regular sessions; 1D steps at each session's close, stamped at midnight New York).
-  ``profit_loss`` is equity minus the first point's equity (``base_value``).
+- **Portfolio history**: see ``mockbroker.portfolio_history``.
 """
 
 from __future__ import annotations
 
-import bisect
-from datetime import datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
-from .clock import NS_PER_SECOND, to_ns
 from .errors import InvalidArgument
-from .market import session
 
 CONFIG_CHOICES = {"dtbp_check": ("both", "entry", "exit"), "pdt_check": ("both", "entry", "exit"),
                   "trade_confirm_email": ("all", "none")}
@@ -92,82 +84,4 @@ def activities(broker: Any, account: str, types: Any = None) -> list[dict]:
             out.append({"kind": kind, "time_ns": time_ns, "id": f"{kind}-{n:06d}", "symbol": symbol, "qty": qty,
                         "amount": amount, "per_share": per_share})
     out.sort(key=lambda a: (a["time_ns"], a["id"]))
-    return out
-
-
-TIMEFRAMES = {"1Min": 60, "5Min": 300, "15Min": 900, "1H": 3600, "1D": 86400}
-PERIOD_DAYS = {"D": 1, "W": 7, "M": 30, "A": 365}
-
-
-def _period_days(period: str) -> int:
-    if len(period) < 2 or not period[:-1].isdigit() or period[-1] not in PERIOD_DAYS or int(period[:-1]) < 1:
-        raise InvalidArgument("period", period, "use a number and D, W, M or A: 1D, 1W, 1M, 1A")
-    return int(period[:-1]) * PERIOD_DAYS[period[-1]]
-
-
-def portfolio_history(broker: Any, account: str, period: str | None, timeframe: str | None) -> dict:
-    days = _period_days(period or "1M")
-    if timeframe is None:
-        timeframe = "1Min" if days < 7 else "15Min" if days < 30 else "1D"
-    if timeframe not in TIMEFRAMES:
-        raise InvalidArgument("timeframe", timeframe, "use 1Min, 5Min, 15Min, 1H or 1D")
-    now = broker.now_ns()
-    start = max(now - days * 86_400 * NS_PER_SECOND, broker.started_ns)
-    stamps: list[tuple[int, int]] = []  # (label ns, valued-at ns)
-    if timeframe == "1D":
-        for s in session.sessions_between(session.day_of(start), session.day_of(now)):
-            if s.open_ns > now:
-                break
-            midnight = to_ns(datetime.combine(s.day, time(0), session.NEW_YORK))
-            stamps.append((midnight, min(s.close_ns, now)))
-    else:
-        step = TIMEFRAMES[timeframe] * NS_PER_SECOND
-        for s in session.sessions_between(session.day_of(start) - timedelta(days=1), session.day_of(now)):
-            t = max(s.open_ns, start - (start - s.open_ns) % step if start > s.open_ns else s.open_ns)
-            while t < min(s.close_ns, now + 1):
-                stamps.append((t, t))
-                t += step
-    equity = _equity_series(broker, account, [valued for _, valued in stamps])
-    base = equity[0] if equity else Decimal(0)
-    cents = Decimal("0.01")
-    return {"timestamp": [label // NS_PER_SECOND for label, _ in stamps],
-            "equity": [e.quantize(cents) for e in equity],
-            "profit_loss": [(e - base).quantize(cents) for e in equity],
-            "profit_loss_pct": [((e - base) / base).quantize(Decimal("0.000001")) if base else Decimal(0)
-                                for e in equity],
-            "base_value": base.quantize(cents), "timeframe": timeframe}
-
-
-def _equity_series(broker: Any, account: str, moments: list[int]) -> list[Decimal]:
-    """Cash + positions at market, at each moment (ascending), replayed from the account's start."""
-    acct = broker.ledger[account]
-    cash = acct.starting_cash
-    held: dict[str, Any] = {}
-    config = next((a for a in broker.config.accounts if a.id == account), None)
-    for opening in getattr(config, "positions", ()) or ():
-        held[opening["symbol"]] = held.get(opening["symbol"], 0) + opening["qty"]
-    changes: list[tuple[int, int, str, Any, Decimal]] = []  # (time, order, symbol, shares, cash)
-    for i, f in enumerate(broker.list_fills(account)):
-        sign = 1 if f.side.value == "buy" else -1
-        changes.append((f.time_ns, i, f.symbol, sign * f.qty, -sign * f.qty * f.price - f.fee))
-    for j, (time_ns, kind, symbol, qty, amount, _) in enumerate(acct.history):
-        changes.append((time_ns, 10**9 + j, symbol, qty if kind == "SPLIT" else 0, amount))
-    changes.sort(key=lambda c: (c[0], c[1]))
-    bars = {symbol: broker.market[symbol].all_bars() for symbol in broker.market.symbols}
-    starts = {symbol: [b.start_ns for b in series] for symbol, series in bars.items()}
-    out, k = [], 0
-    for moment in moments:
-        while k < len(changes) and changes[k][0] <= moment:
-            _, _, symbol, shares, flow = changes[k]
-            held[symbol] = held.get(symbol, 0) + shares
-            cash += flow
-            k += 1
-        value = cash
-        for symbol, shares in held.items():
-            if shares:
-                series = bars[symbol]
-                i = bisect.bisect_right(starts[symbol], moment) - 1
-                price = series[max(i, 0)].close if series else Decimal(0)
-                value += shares * price
-        out.append(value)
     return out

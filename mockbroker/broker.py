@@ -20,7 +20,8 @@ from .accounts import Ledger
 from .clock import NS_PER_SECOND, VirtualClock, iso
 from .config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig, start_ns
 from . import account_views, order_rules
-from .domain import (CLASS, SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
+from .portfolio_history import history as history_of
+from .domain import (CLASS, SIDE, STATUS, TIF, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
                      OrderEvent, OrderRequest, canonical_qty, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
                      InvalidOrder, MarketClosed, OrderConflict, OrderForbidden, OrderNotCancelable, OrderNotFound,
@@ -217,6 +218,21 @@ class MockBroker:
         self.clock.schedule_at(session.next_close(self.clock.now_ns() + 1), self._at_close, "session close")
         self.clock.schedule_at(session.next_extended(self.clock.now_ns() + 1)[1], self._at_after_hours_end,
                                "after-hours end")
+        self._schedule_open()
+
+    def _schedule_open(self) -> None:
+        self.clock.schedule_at(_next_pre_open(self.clock.now_ns()), self._at_pre_open, "pre-market opens")
+        self.clock.schedule_at(_next_open(self.clock.now_ns()), self._at_open, "session open")
+
+    def _at_pre_open(self) -> None:
+        """Pre-market (04:00 New York): extended-hours orders queued overnight go to the venue (``new``)."""
+        self.engine.route_queued(extended_only=True)
+        self.clock.schedule_at(_next_pre_open(self.clock.now_ns()), self._at_pre_open, "pre-market opens")
+
+    def _at_open(self) -> None:
+        """The regular session opens: every order queued while the market was closed goes to the venue (``new``)."""
+        self.engine.route_queued()
+        self.clock.schedule_at(_next_open(self.clock.now_ns()), self._at_open, "session open")
 
     def _at_close(self) -> None:
         """The regular session's close (16:00 New York, 13:00 on an early-close day): day orders expire."""
@@ -545,11 +561,15 @@ class MockBroker:
         market = self.market.symbols[request.symbol]
         if market.halted:
             raise TradingHalted(f"trading in {request.symbol} is halted", symbol=request.symbol)
-        if request.type is TYPE.MARKET and not self.engine.session_open():
+        if request.type is TYPE.MARKET and (request.time_in_force is TIF.IOC or request.time_in_force is TIF.FOK) \
+                and not self.engine.session_open():
+            # a day or gtc market order is queued for the open, as Alpaca queues it; an ioc or fok one would have to
+            # fill now, and nothing trades now
             raise MarketClosed(f"the market is closed (the NYSE's regular session: 09:30-16:00 New York, 13:00 on "
-                               f"early-close days, none on weekends and holidays): a "
-                               f"market order for {request.symbol} cannot be filled now; send a limit order, which "
-                               f"waits for the open", symbol=request.symbol)
+                               f"early-close days, none on weekends and holidays): an {request.time_in_force.value} "
+                               f"market order for {request.symbol} must fill at once, and nothing trades until the "
+                               f"open; send it as a day or gtc order, which is queued for the open",
+                               symbol=request.symbol)
         shares = request.qty
         if shares is None:  # dollars: sized at the touch now (the venue sizes it again when it arrives)
             bid, ask = self.engine.touch(market)
@@ -898,11 +918,19 @@ class MockBroker:
         return account_views.activities(self, account, types)
 
     def portfolio_history(self, account: str = DEFAULT_ACCOUNT, period: str | None = None,
-                          timeframe: str | None = None) -> dict:
-        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars."""
+                          timeframe: str | None = None, *, start: Any = None, end: Any = None, date_end: Any = None,
+                          intraday_reporting: str | None = None, extended_hours: bool | None = None,
+                          pnl_reset: str | None = None, cashflow_types: str | None = None) -> dict:
+        """Equity and P&L over time, replayed from the account's fills and cash movements at the market's bars, with
+        Alpaca's parameters: at most two of ``start``/``end`` (datetimes with a zone, or ns) and ``period``, or
+        ``period`` with ``date_end`` (a date); ``intraday_reporting`` market_hours, extended_hours or continuous;
+        ``pnl_reset`` per_day or no_reset; ``cashflow_types`` ALL, NONE or types (``mockbroker.portfolio_history``
+        has the rules)."""
         self._fault("portfolio_history", account)
         self.ledger[account]
-        return account_views.portfolio_history(self, account, period, timeframe)
+        return history_of(self, account, period=period, timeframe=timeframe, start=start, end=end, date_end=date_end,
+                          intraday_reporting=intraday_reporting, extended_hours=extended_hours, pnl_reset=pnl_reset,
+                          cashflow_types=cashflow_types)
 
     # --- market data ----------------------------------------------------------------------------------------------
     def get_quote(self, symbol: str) -> Quote:
@@ -977,6 +1005,20 @@ class MockBroker:
     def rewind(self, to_ns: int) -> "state_.SnapshotInfo":
         """Step the clock back to ``to_ns`` (from the latest snapshot at or before it, run forward)."""
         return state_.rewind(self, to_ns)
+
+
+def _next_open(now: int) -> int:
+    """The next regular open after ``now``."""
+    upcoming = session.session_at_or_after(now + 1)
+    return upcoming.open_ns if upcoming.open_ns > now else session.session_at_or_after(upcoming.close_ns).open_ns
+
+
+def _next_pre_open(now: int) -> int:
+    """The next pre-market open (04:00 New York on a session day) after ``now``."""
+    upcoming = session.extended_session_at_or_after(now + 1)
+    if upcoming.pre_open_ns <= now:  # its pre-market has begun: the one after
+        upcoming = session.extended_session_at_or_after(upcoming.after_close_ns)
+    return upcoming.pre_open_ns
 
 
 def _aggregate(bars: list[Bar], seconds: int) -> list[Bar]:

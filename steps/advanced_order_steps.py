@@ -155,15 +155,7 @@ def step_every_position_closed(context):
 
 
 def _close(desk, actor: str, symbol: str, **how) -> None:
-    account = desk.ready().account_of(actor)
-    try:
-        order = desk.broker.close_position(symbol, account=account, **how)
-    except tasks.REFUSALS as refusal:  # kept for a Then step, as a refused order is
-        desk.refusal, desk.refused_request = refusal, None
-        return
-    desk.refusal = desk.refused_request = None
-    desk.orders.append(PlacedOrder(account, order.id, OrderRequest(symbol, order.qty, order.side)))
-    desk.broker.settle_order(order.id, account=account)
+    tasks.close_position(desk, actor, symbol, **how)
 
 
 # -- Then: legs, positions, values -----------------------------------------------------------------------------------

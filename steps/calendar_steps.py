@@ -80,3 +80,17 @@ def step_order_expired_at(context, hhmm):
         raise AssertionError(f"the order did not expire: {describe_order(order)}")
     assert_that(f"{_new_york(order.expired_ns):%H:%M}", compares("the time the order expired", "exactly", hhmm),
                 describe_order(order))
+
+
+@then("the order filled at {hhmm:ClockTime} New York time")
+@then("the order filled at {hhmm:ClockTime} New York time on {day:Date}")
+@needs("clock", "fills")
+def step_order_filled_at(context, hhmm, day=None):
+    """Checks when the order filled completely (New York time; with a date, on that day too): an order queued while the market was closed fills at the open. Example: Then the order filled at 09:30 New York time on 2026-07-06"""
+    order = questions.the_order(context.desk)
+    if order.filled_ns is None:
+        raise AssertionError(f"the order has not filled: {describe_order(order)}")
+    filled = _new_york(order.filled_ns)
+    expected = hhmm if day is None else f"{day.isoformat()} {hhmm}"
+    actual = f"{filled:%H:%M}" if day is None else f"{filled:%Y-%m-%d %H:%M}"
+    assert_that(actual, compares("the time the order filled", "exactly", expected), describe_order(order))

@@ -150,11 +150,12 @@ STATUS_WORDS = {
     "filled": OrderStatus.FILLED, "canceled": OrderStatus.CANCELED, "cancelled": OrderStatus.CANCELED,
     "rejected": OrderStatus.REJECTED, "accepted": OrderStatus.ACCEPTED, "expired": OrderStatus.EXPIRED,
     "replaced": OrderStatus.REPLACED, "resting": OrderStatus.NEW, "resting on the book": OrderStatus.NEW,
-    "held": OrderStatus.HELD,
+    "held": OrderStatus.HELD, "queued for the open": OrderStatus.ACCEPTED,
 }
 parse_status = TypeBuilder.make_enum(STATUS_WORDS)
 parse_status.__doc__ = ('An order status: "filled", "canceled", "rejected", "accepted", "expired", "replaced", '
-                        '"resting" (at the venue, waiting), "held" (a bracket leg waiting for its entry to fill).')
+                        '"resting" (at the venue, waiting), "held" (a bracket leg waiting for its entry to fill), '
+                        '"queued for the open" (sent while the market is closed: accepted, routed at the open).')
 
 REFUSAL_WORDS: dict[str, tuple[RejectReason | None, tuple[str, ...]]] = {
     # words -> (reason it must carry, or error codes that also count); InvalidArgument names no reason

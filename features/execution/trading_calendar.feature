@@ -15,14 +15,23 @@ Feature: The market keeps the New York Stock Exchange's calendar
     Given the trading day is 2026-07-03
     Then the market is closed
     And the next session opens on 2026-07-06 at 09:30
-    When alice buys 100 ACME at market
+    When alice buys 100 ACME at market, fill or kill
     Then the order is refused because of a closed market
+
+  @allure.label.story:holidays
+  Scenario: A market order sent on a holiday fills at the next session's open
+    Given the trading day is 2026-07-03
+    When alice buys 100 ACME at market
+    Then the order is queued for the open
+    When the market opens
+    Then the order is filled
+    And the order filled at 09:30 New York time on 2026-07-06
 
   @allure.label.story:holidays
   Scenario: A limit order sent on a holiday waits for the next session
     Given the trading day is 2026-07-03
     When alice buys 100 ACME with a limit of $55.00
-    Then the order is resting
+    Then the order is queued for the open
     When the market opens
     Then the order is filled
 

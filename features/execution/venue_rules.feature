@@ -2,8 +2,9 @@
 @allure.label.epic:execution @allure.label.feature:venue-rules
 @needs:control @needs:fills
 Feature: The venue's rules: sessions, halts, and rejections with a reason
-  The regular session runs 09:30 to 16:00 New York time. Market orders outside it are refused at once; limit
-  orders are accepted and wait for the open; day orders expire at the close. An order that reaches a halted
+  The regular session runs 09:30 to 16:00 New York time. Orders sent outside it are queued for the open, market
+  orders too: Alpaca keeps them "accepted" and routes them at the open. Only an immediate-or-cancel or fill-or-kill
+  market order, which must fill at once, is refused. Day orders expire at the close. An order that reaches a halted
   venue is rejected there, with a reason a program can read.
 
   Background:
@@ -12,9 +13,20 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
 
   @allure.label.story:market-closed @allure.severity:critical
   @needs:clock
-  Scenario: A market order after the close is refused
+  Scenario: A market order after the close is queued and fills at the next open
     When the market closes
     And alice buys 100 ACME at market
+    Then the order is queued for the open
+    And nothing is filled
+    When the market opens
+    Then the order is filled
+    And the order filled at 09:30 New York time
+
+  @allure.label.story:market-closed
+  @needs:clock
+  Scenario: An immediate-or-cancel market order after the close is refused
+    When the market closes
+    And alice buys 100 ACME at market, immediate or cancel
     Then the order is refused because of a closed market
 
   @allure.label.story:market-closed @allure.severity:critical
@@ -22,7 +34,7 @@ Feature: The venue's rules: sessions, halts, and rejections with a reason
   Scenario: A limit order sent after the close waits for the open
     When the market closes
     And alice buys 100 ACME with a limit of $55.00
-    Then the order is resting
+    Then the order is queued for the open
     And nothing is filled
     When the market opens
     Then the order is filled

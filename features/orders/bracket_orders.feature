@@ -49,6 +49,28 @@ Feature: Bracket and OTO orders enter a position with its exits attached
     And alice has no ACME position
     And alice has realized a profit
 
+  @allure.label.story:bracket @allure.severity:critical
+  Scenario: Held exits do not tie up the shares already held
+    Given alice holds 100 ACME
+    When alice buys 100 ACME with a limit of $45.00, a take profit at $55.00 and a stop loss at $44.00
+    Then the take profit and the stop loss are held
+    When alice closes the ACME position
+    Then the order is filled
+    And alice has no ACME position
+
+  @allure.label.story:bracket
+  Scenario: Once the entry fills, its exits hold the shares they close
+    Given alice holds 100 ACME
+    When alice buys 100 ACME at market with a take profit at $55.00 and a stop loss at $47.00
+    And 1 second passes
+    Then the take profit is resting
+    And alice holds 200 ACME
+    When alice closes the ACME position
+    Then the order is refused because of not enough shares to close
+    When alice closes 100 shares of the ACME position
+    Then the order is filled
+    And alice holds 100 ACME
+
   @allure.label.story:bracket
   Scenario: Canceling the entry cancels its held exits
     When alice buys 100 ACME with a limit of $45.00, a take profit at $55.00 and a stop loss at $44.00

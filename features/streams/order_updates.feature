@@ -56,6 +56,18 @@ Feature: My client hears about its orders as they happen
     And the market closes
     Then my client receives these updates for the order: new, expired
 
+  @allure.label.story:queued
+  @needs:clock
+  Scenario: A market order sent after the close is routed at the open, and the client hears each step
+    Given prices update once a minute
+    When alice watches her order updates
+    And the market closes
+    And alice buys 100 ACME at market
+    Then the order is queued for the open
+    When the market opens
+    Then the order is filled
+    And my client receives these updates for the order: accepted, new, fill
+
   @allure.label.story:drops
   @needs:faults
   Scenario: The order-updates connection drops, and the client reconnects

@@ -40,7 +40,7 @@ SUBMIT, ORDER, CANCEL, REPLACE, POSITION, ACCOUNT, MARKET_DATA = (
 
 _REFUSAL_WORDS: tuple[tuple[str, RejectReason], ...] = (
     (r"client[_ ]order[_ ]id.*(unique|already|duplicate)", RejectReason.DUPLICATE_CLIENT_ORDER_ID),
-    (r"sub-?penny|tick|increment", RejectReason.PRICE_NOT_ON_TICK),
+    (r"sub-?penny|tick|increment|price\S*: at most \d+ decimals", RejectReason.PRICE_NOT_ON_TICK),
     (r"(limit|stop)[_ ]price.*(required|missing|needs)|(needs|requires|missing) an? (limit|stop) price",
      RejectReason.MISSING_PRICE),
     (r"\bqty\b|quantity", RejectReason.INVALID_QUANTITY),

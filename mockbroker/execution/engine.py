@@ -4,9 +4,12 @@ Rules (docs/execution.md explains each with numbers):
 - Every command (submit, cancel, replace) reaches the venue after a latency drawn by the configured latency
   model (``uniform`` between ``latencyMin`` and ``latencyMax`` ms, or heavy-tailed ``lognormal``) on the virtual
   clock; commands about one order arrive in the order they were sent. The market keeps moving meanwhile.
-- On arrival an order may be rejected at random (``rejectionRate``), because trading is halted, or, for a market
-  order, because the regular session is closed (``market_closed``). Otherwise it becomes ``new``. Limit, stop
-  and stop-limit orders that arrive while the market is closed wait, as ``new``, for the next open.
+- On arrival an order may be rejected at random (``rejectionRate``), because trading is halted, or, for an ioc or
+  fok market order, because the regular session is closed (``market_closed``: it fills at once or not at all).
+  Otherwise it becomes ``new``. Orders that arrive while the market is closed -- day and gtc market orders too, as
+  Alpaca queues them -- stay ``accepted`` (queued, as Alpaca shows them outside hours) until the next open (the
+  pre-market's for extended-hours orders), become ``new`` then and work from its first prices (a dollar order is
+  sized then).
 - Nothing matches outside the regular session (09:30-16:00 New York) or while a symbol is halted.
 - Matching walks the book level by level (best first, never past a limit price); the book VWAP is the
   volume-weighted price of the levels taken. For a taker it is at least as bad as the square-root law's
@@ -73,6 +76,7 @@ _TERMINAL = frozenset({STATUS.FILLED, STATUS.CANCELED, STATUS.EXPIRED, STATUS.RE
 _LIMITED = (TYPE.LIMIT, TYPE.STOP_LIMIT)
 _STOPS = (TYPE.STOP, TYPE.STOP_LIMIT, TYPE.TRAILING_STOP)
 _OPPOSITE = {SIDE.BUY: SIDE.SELL, SIDE.SELL: SIDE.BUY}
+_QUEUED = STATUS.ACCEPTED  # at the venue but not routed: the market was closed when it arrived
 _SEQ_BITS = 40  # a command's inbox key: arrival ns << 40 | sequence number
 
 
@@ -167,6 +171,10 @@ arrival mid, liquidity. Its id and its slippage in bps follow from them (and its
 
 
 class ExecutionEngine:
+    _unsized: "set[str] | tuple" = ()
+    """Ids of dollar orders that reached the venue while it was closed: sized when they first work, at the open's
+    prices (a class default, so snapshots taken before it existed still load)."""
+
     def __init__(self, clock: VirtualClock, market: MarketSimulator, ledger, config: ExecutionConfig,
                  latency_rng: np.random.Generator, venue_rng: np.random.Generator,
                  emit: Callable[[EventType, WorkingOrder, int | None, str | None], None],
@@ -207,6 +215,7 @@ class ExecutionEngine:
         self._touch_cache: dict[str, tuple[float, tuple[Decimal, Decimal], Decimal]] = {}
         """symbol -> (the simulator's mid it was computed at, (best bid, best ask), their mid)."""
         self._pending_impact: dict[str, float] = {}
+        self._unsized = ()  # an instance attribute: read on the hot path
         self._inbox: list[int] = []
         """Commands on their way to the venue, as keys (arrival ns << 40 | sequence), sorted latest first: the next
         to arrive is ``_inbox[-1]``."""
@@ -384,7 +393,9 @@ class ExecutionEngine:
         return inbox
 
     def hold(self, order: WorkingOrder) -> None:
-        """A bracket or OTO exit, held by the broker until its entry fills (``activate`` sends it)."""
+        """A bracket or OTO exit, held by the broker until its entry fills (``activate`` sends it). Held, it is not
+        an open sell of the shares held (``OrderGroup.counts``)."""
+        order.group.held.add(order.id)
         order.status = STATUS.HELD
         self.orders[order.id] = order
         self._track(order)
@@ -457,20 +468,42 @@ class ExecutionEngine:
         is_open = start <= self.clock._now_ns < end or self.session_open()
         if not is_open and order.request.extended_hours:
             is_open = session.is_extended(self.clock._now_ns)  # pre-market or after-hours: it may trade now
-        if not is_open and order.request.type is TYPE.MARKET:
+        if not is_open and order.request.type is TYPE.MARKET and (order.time_in_force is TIF.IOC
+                                                                  or order.time_in_force is TIF.FOK):
+            # fills at once or not at all, and nothing trades until the open (day and gtc market orders wait for it)
             self._finish(order, STATUS.REJECTED, EVENT.REJECTED, RejectReason.MARKET_CLOSED)
             return
-        if order.request.notional is not None and not self._size_notional(order, market):
-            return
+        if order.request.notional is not None:
+            if not is_open:  # a dollar order queued for the open is sized at the open's prices, not tonight's
+                if not self._unsized:
+                    self._unsized = set()
+                self._unsized.add(order.id)
+            elif not self._size_notional(order, market):
+                return
         order.at_venue = True
+        self.working[order.request.symbol][order.id] = order
+        if not is_open:  # queued for the open: still ``accepted`` (Alpaca: "not yet routed", seen outside hours)
+            if order.status is STATUS.HELD:
+                order.status = STATUS.ACCEPTED  # an activated leg, queued like any order
+            return
+        self._route(order)
+        self._work(order, market, True)
+
+    def _route(self, order: WorkingOrder) -> None:
+        """The venue takes the order: ``new``. (Accepted or an activated leg: always legal.)"""
         status = order.status
-        if status is STATUS.ACCEPTED or status is STATUS.HELD:  # always legal: accepted (or an activated leg) -> new
+        if status is STATUS.ACCEPTED or status is STATUS.HELD:
             order.status = STATUS.NEW
             order.updated_ns = self.clock._now_ns
         self.emit(EVENT.NEW, order, None, None)
-        self.working[order.request.symbol][order.id] = order
-        if is_open:
-            self._work(order, market, True)
+
+    def route_queued(self, extended_only: bool = False) -> None:
+        """The session opens (``extended_only``: the pre-market): orders queued while the market was closed become
+        ``new``, oldest first, and work from the next market update."""
+        queued = [o for working in self.working.values() for o in working.values()
+                  if o.status is STATUS.ACCEPTED and (o.request.extended_hours or not extended_only)]
+        for order in sorted(queued, key=lambda o: o.created_ns):
+            self._route(order)
 
     def _cancel_arrives(self, order: WorkingOrder) -> None:
         if order.status in _TERMINAL:
@@ -540,6 +573,12 @@ class ExecutionEngine:
     def _work(self, order: WorkingOrder, market: SymbolMarket, arriving: bool) -> None:
         if market.halted:
             return
+        if order.status is _QUEUED:  # queued while closed, and the market moves before the open's routing
+            self._route(order)
+        if self._unsized and order.id in self._unsized:  # a dollar order that waited for the open: sized now
+            self._unsized.discard(order.id)
+            if not self._size_notional(order, market):
+                return
         kind = order.request.type
         if kind in _STOPS and not order.triggered and not self._triggered(order, market):
             return
@@ -762,6 +801,8 @@ class ExecutionEngine:
         if order.request.extended_hours:
             self.market.extended_demand -= 1
         self.ledger.release(order.account_id, order.id)
+        if self._unsized:
+            self._unsized.discard(order.id)
         explained = reason or note
         self.emit(event, order, fill, explained.value if explained else None)
         if order.group is not None:
@@ -805,7 +846,11 @@ class ExecutionEngine:
         order.qty = qty
 
     def activate(self, order: WorkingOrder) -> None:
-        """A held leg goes to the venue (its entry has filled)."""
+        """A held leg goes to the venue (its entry has filled): from now on it commits the shares it closes."""
+        order.group.held.discard(order.id)
+        if order.request.side is SIDE.SELL and order.group.counts(order):
+            key = (order.account_id, order.request.symbol)
+            self.open_sells[key] = self.open_sells.get(key, 0) + order.qty - order.filled_qty
         if order.request.extended_hours:
             self._extended_order_opens()
         self._send(order)

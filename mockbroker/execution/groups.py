@@ -1,7 +1,8 @@
 """Order groups: bracket, OCO and OTO orders, whose orders act on each other (Alpaca's "Understand Orders").
 
 - **Bracket**: an entry, a take-profit (limit) and a stop-loss (stop or stop-limit) on the other side. The two exits
-  are ``held`` by the broker, not at the venue, until the entry has completely filled; while the entry fills in
+  are ``held`` by the broker, not at the venue, until the entry has completely filled (held, they commit none of
+  the shares already held: those can still be sold or closed); while the entry fills in
   parts, the held exits follow its filled quantity (they close exactly what was bought). When the entry fills, both
   exits go to the venue (with latency, as any order). An entry that ends otherwise (canceled, expired, rejected)
   takes its exits with it: "if any one of the orders is canceled, any remaining open order in the group is
@@ -35,6 +36,8 @@ class OrderGroup:
     """role -> the WorkingOrder playing it now (entry, take_profit, stop_loss)."""
     roles: dict = field(default_factory=dict)
     """order id -> role, for every order that ever played one (replaced orders keep theirs)."""
+    held: set = field(default_factory=set)
+    """Ids of exits held by the broker until the entry fills: they commit none of the shares held yet."""
 
     def add(self, role: str, order) -> None:
         self.members[role] = order
@@ -50,8 +53,11 @@ class OrderGroup:
         return self.roles.get(order.id)
 
     def counts(self, order) -> bool:
-        """Whether ``order`` counts as an open sell of the position: of two exits only one does (they close the same
-        shares: Alpaca "recognizes the entry and exit orders as a group")."""
+        """Whether ``order`` counts as an open sell of the position: an exit held until its entry fills does not (it
+        closes shares the entry has yet to buy, not the shares held now); of two active exits only one does (they
+        close the same shares: Alpaca "recognizes the entry and exit orders as a group")."""
+        if order.id in self.held:
+            return False
         return self.roles.get(order.id) != STOP_LOSS or TAKE_PROFIT not in self.roles.values()
 
     def _current(self, order) -> str | None:

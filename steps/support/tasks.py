@@ -157,9 +157,16 @@ def replace(desk: Desk, actor: str, *, shares: int | None = None, limit: Decimal
     return request
 
 
-def close_position(desk: Desk, actor: str, symbol: str) -> None:
+def close_position(desk: Desk, actor: str, symbol: str, **how) -> None:
+    """Close all of the position (or ``qty``/``percentage`` of it) at market; a refusal is kept for a Then step, as a
+    refused order's is."""
     account = desk.ready().account_of(actor)
-    order = desk.broker.close_position(symbol, account=account)
+    try:
+        order = desk.broker.close_position(symbol, account=account, **how)
+    except REFUSALS as refusal:
+        desk.refusal, desk.refused_request = refusal, None
+        return
+    desk.refusal = desk.refused_request = None
     request = OrderRequest(symbol=symbol, qty=order.qty, side=order.side)
     desk.orders.append(PlacedOrder(account, order.id, request))
     waiting.settle(desk, order.id, account)

@@ -53,6 +53,9 @@ MOCK_ANSWERS = [
     (422, "limit_price=25.005: not on the tick size 0.01", errors.SUBMIT, InvalidOrder, RejectReason.PRICE_NOT_ON_TICK),
     (422, "price=0.0: must be a positive number up to 1000000", errors.SUBMIT, InvalidOrder, RejectReason.INVALID_PRICE),
     (422, "order 7 is canceled and cannot be replaced", errors.REPLACE, OrderNotCancelable, RejectReason.ORDER_NOT_OPEN),
+    (409, "order 7 is already canceled", errors.CANCEL, OrderNotCancelable, RejectReason.ORDER_NOT_OPEN),
+    (409, "order 7 is filled and cannot be replaced", errors.REPLACE, OrderNotCancelable, RejectReason.ORDER_NOT_OPEN),
+    (422, "price=24.985: at most 2 decimals", errors.SUBMIT, InvalidOrder, RejectReason.PRICE_NOT_ON_TICK),
 ]
 
 

@@ -9,7 +9,9 @@ from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side, TimeIn
 from mockbroker.errors import (InsufficientFunds, InvalidOrder, MarketClosed, RejectReason, TradingHalted,
                                UnknownSymbol)
 
-from .helpers import broker, events_of, limit, market, place, seconds_to_close
+from mockbroker.market import session
+
+from .helpers import broker, events_of, limit, market, move_mid, place, seconds_to_close
 
 
 @pytest.mark.parametrize("request_, reason", [
@@ -82,31 +84,73 @@ def test_orders_are_refused_while_halted_and_an_order_in_flight_is_rejected_at_t
     assert (rejected.status, rejected.reject_reason) == (OrderStatus.REJECTED, RejectReason.TRADING_HALTED)
 
 
-def test_market_orders_are_refused_outside_the_session_limit_orders_wait_for_the_open():
+def test_orders_outside_the_session_are_queued_accepted_and_routed_at_the_open_market_orders_too():
     b = broker(update_ms=60_000)
     b.advance(seconds_to_close(b) + 60)  # 16:01
-    with pytest.raises(MarketClosed) as refused:
-        b.submit_order(market(10), "a")
-    assert refused.value.reason is RejectReason.MARKET_CLOSED
+    before = b.get_account("a").buying_power
+    queued = b.submit_order(market(10), "a")
+    assert queued.status is OrderStatus.ACCEPTED, "Alpaca answers a queued market order with status accepted"
+    assert b.get_account("a").buying_power < before, "its buying power is reserved at once, as any market buy's"
+    gtc = b.submit_order(market(5, tif=TimeInForce.GTC), "a")
     _, ask = b.market["ACME"].touch()
     waiting = place(b, limit(10, ask + Decimal("1.00")))  # marketable, but nothing trades while closed
-    assert (waiting.status, waiting.filled_qty) == (OrderStatus.NEW, 0)
+    resting = place(b, limit(10, "40.00"))  # not marketable: it will rest on the book after the open
+    for order in (queued, gtc, waiting, resting):  # at the venue, not routed until the open: Alpaca's "accepted"
+        assert (b.settle_order(order.id, "a").status, b.get_order(order.id, "a").filled_qty) == \
+            (OrderStatus.ACCEPTED, 0)
+        assert [e.event.value for e in events_of(b, order.id)] == ["accepted"]
     b.advance(18 * 3600)  # past the next open (09:30)
-    done = b.get_order(waiting.id, "a")
+    opened = session.next_open(b.now_ns() - 18 * 3600 * 10**9)
+    assert b.get_order(resting.id, "a").status is OrderStatus.NEW
+    assert [e.event.value for e in events_of(b, resting.id)] == ["accepted", "new"]
+    assert events_of(b, resting.id)[-1].time_ns == opened, "routed at the open"
+    for order in (queued, gtc, waiting):
+        done = b.get_order(order.id, "a")
+        assert done.status is OrderStatus.FILLED, done
+        assert opened <= done.filled_ns < opened + 120 * 10**9, "filled at the open's first prices"
+    fill = b.list_fills("a", queued.id)[0]
+    assert fill.arrival_mid == Decimal("50.00") and abs(fill.price - Decimal("50")) < Decimal("0.10")
+    assert b.reconciles()
+
+
+@pytest.mark.parametrize("tif", [TimeInForce.IOC, TimeInForce.FOK])
+def test_ioc_and_fok_market_orders_are_refused_outside_the_session_with_the_way_out(tif):
+    b = broker(update_ms=60_000)
+    b.advance(seconds_to_close(b) + 60)
+    with pytest.raises(MarketClosed) as refused:
+        b.submit_order(market(10, tif=tif), "a")
+    assert refused.value.reason is RejectReason.MARKET_CLOSED
+    assert f"an {tif.value} market order" in refused.value.message and "day or gtc" in refused.value.message
+    assert b.list_orders("a", "all") == []
+
+
+def test_a_dollar_order_queued_for_the_open_is_sized_at_the_open():
+    b = broker(update_ms=60_000)
+    b.advance(seconds_to_close(b) + 60)
+    order = b.submit_order(OrderRequest("ACME", None, Side.BUY, notional=Decimal("1000")), "a")
+    b.settle_order(order.id, "a")
+    b.advance(17 * 3600 + 28 * 60)  # 09:29, before the open
+    move_mid(b, 40.0)  # the open's price differs from the night's
+    b.advance(120)
+    done = b.get_order(order.id, "a")
     assert done.status is OrderStatus.FILLED
-    assert done.filled_ns >= b.engine._session[0]
+    assert Decimal("995") < done.filled_qty * done.filled_avg_price <= Decimal("1000.01"), done
 
 
-def test_a_market_order_that_arrives_after_the_close_is_rejected_by_the_venue():
+def test_a_market_order_that_arrives_after_the_close_waits_for_the_open_or_is_rejected_if_ioc():
     b = broker(update_ms=60_000, latency_min=500, latency_max=500)
     b.advance(seconds_to_close(b) - 0.2)  # 15:59:59.8
     day = b.submit_order(market(10), "a")
     assert b.settle_order(day.id, "a").status is OrderStatus.EXPIRED, "a day order in flight expires at the close"
     b = broker(update_ms=60_000, latency_min=500, latency_max=500)
     b.advance(seconds_to_close(b) - 0.2)
-    order = b.submit_order(market(10, tif=TimeInForce.GTC), "a")
-    done = b.settle_order(order.id, "a")
+    gtc = b.submit_order(market(10, tif=TimeInForce.GTC), "a")
+    ioc = b.submit_order(market(10, tif=TimeInForce.IOC), "a")
+    assert b.settle_order(gtc.id, "a").status is OrderStatus.ACCEPTED, "a gtc market order waits for the open"
+    done = b.settle_order(ioc.id, "a")
     assert (done.status, done.reject_reason) == (OrderStatus.REJECTED, RejectReason.MARKET_CLOSED)
+    b.advance(18 * 3600)
+    assert b.get_order(gtc.id, "a").status is OrderStatus.FILLED
 
 
 def test_the_venue_rejects_at_the_configured_rate_with_a_reason():

@@ -7,7 +7,7 @@ from decimal import Decimal
 from mockbroker import MockBroker
 from mockbroker.clock import to_ns
 from mockbroker.config import BrokerConfig
-from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side
+from mockbroker.domain import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
 from mockbroker.errors import InvalidOrder, MarketClosed, RejectReason
 from mockbroker.market import session
 from mockbroker.market.simulator import EXTENDED_LIQUIDITY
@@ -41,15 +41,17 @@ def test_open_next_open_next_close_and_extended_hours():
     assert session.is_open(ny(2040, 1, 2, 10)) and not session.is_open(ny(2040, 1, 7, 10))
 
 
-def test_a_clock_starting_on_a_holiday_refuses_market_orders_and_keeps_limits_for_the_open():
+def test_a_clock_starting_on_a_holiday_queues_market_and_limit_orders_for_the_next_open():
     b = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a"}], "start": "2026-07-03",
                                            "marketConfig": {"updateFrequency": 60000}}))
-    with pytest.raises(MarketClosed):
-        b.submit_order(OrderRequest("ACME", 10, Side.BUY), "a")
+    with pytest.raises(MarketClosed):  # an ioc market order must fill now, and nothing trades on a holiday
+        b.submit_order(OrderRequest("ACME", 10, Side.BUY, time_in_force=TimeInForce.IOC), "a")
+    queued = b.submit_order(OrderRequest("ACME", 10, Side.BUY), "a")
     order = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("60")), "a")
     b.advance((session.next_open(b.now_ns()) - b.now_ns()) / 1e9 + 60)
-    assert b.get_order(order.id, "a").status is OrderStatus.FILLED
-    assert session.day_of(b.get_order(order.id, "a").filled_ns) == date(2026, 7, 6)
+    for placed in (queued, order):
+        assert b.get_order(placed.id, "a").status is OrderStatus.FILLED
+        assert session.day_of(b.get_order(placed.id, "a").filled_ns) == date(2026, 7, 6)
 
 
 def test_extended_hours_limit_orders_trade_after_the_close_against_a_thinner_book():
@@ -64,7 +66,7 @@ def test_extended_hours_limit_orders_trade_after_the_close_against_a_thinner_boo
     plain = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=ask + 1), "a")
     b.advance(5)
     assert b.get_order(late.id, "a").status is OrderStatus.FILLED
-    assert b.get_order(plain.id, "a").status is OrderStatus.NEW  # waits for the next regular session
+    assert b.get_order(plain.id, "a").status is OrderStatus.ACCEPTED  # queued for the next regular session
     assert b.get_quote("ACME").ask_size <= regular_touch * EXTENDED_LIQUIDITY * 1.01
     # an extended-hours day order still open at 20:00 expires then
     rest = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("1.00"),
@@ -73,6 +75,24 @@ def test_extended_hours_limit_orders_trade_after_the_close_against_a_thinner_boo
     assert b.get_order(rest.id, "a").status is OrderStatus.EXPIRED
     assert session.local_hhmm(b.get_order(rest.id, "a").expired_ns) == "20:00"
     assert b.reconciles()
+
+
+def test_orders_sent_at_night_are_accepted_until_the_pre_market_or_the_open_routes_them():
+    b = MockBroker(BrokerConfig.from_dict({"symbols": ["ACME"], "accounts": [{"id": "a", "cash": "1000000"}],
+                                           "start": "2026-03-03T21:00:00-05:00",
+                                           "marketConfig": {"updateFrequency": 60000}}))
+    early = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("40"),
+                                        extended_hours=True), "a")
+    plain = b.submit_order(OrderRequest("ACME", 10, Side.BUY, OrderType.LIMIT, limit_price=Decimal("40")), "a")
+    b.advance(60)
+    assert [b.get_order(o.id, "a").status for o in (early, plain)] == [OrderStatus.ACCEPTED] * 2
+    b.advance((ny(2026, 3, 4, 4, 0) - b.now_ns()) / 1e9 + 1)  # 04:00:01, pre-market
+    assert [b.get_order(o.id, "a").status for o in (early, plain)] == [OrderStatus.NEW, OrderStatus.ACCEPTED]
+    b.advance((ny(2026, 3, 4, 9, 30) - b.now_ns()) / 1e9 + 1)  # the open
+    assert b.get_order(plain.id, "a").status is OrderStatus.NEW
+    routed = [e for e in b.order_events(account="a") if e.event.value == "new"]
+    assert [(e.order.id, e.time_ns) for e in routed] == [(early.id, ny(2026, 3, 4, 4, 0)),
+                                                          (plain.id, ny(2026, 3, 4, 9, 30))]
 
 
 @pytest.mark.parametrize("request_, reason", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
@@ -146,6 +147,7 @@ class PortfolioHistoryOut(Loose):
     profit_loss: list[float]
     profit_loss_pct: list[float]
     base_value: float
+    base_value_asof: str
     timeframe: str
 
 
@@ -439,26 +441,92 @@ async def set_configurations(body: ConfigurationsIn, account: Account, state: St
         return JSONResponse(state.broker.set_account_configurations(account, **body.model_dump(exclude_none=True)))
 
 
-@router.get("/account/portfolio/history", response_model=PortfolioHistoryOut, responses=responses(*AUTH))
-async def portfolio_history(account: Account, state: State,
-                            period: Annotated[Optional[str], Query(max_length=8, pattern=r"^[1-9][0-9]{0,3}[DWMA]$")] = None,
-                            timeframe: Optional[Literal["1Min", "5Min", "15Min", "1H", "1D"]] = None,
-                            date_end: Annotated[Optional[str], Query(max_length=10)] = None,
-                            extended_hours: Optional[bool] = None,
-                            intraday_reporting: Annotated[Optional[str], Query(max_length=32)] = None,
-                            pnl_reset: Annotated[Optional[str], Query(max_length=32)] = None,
-                            start: Annotated[Optional[str], Query(max_length=64)] = None,
-                            end: Annotated[Optional[str], Query(max_length=64)] = None,
-                            cashflow_types: Annotated[Optional[str], Query(max_length=64)] = None):
-    """Equity and P&L over ``period`` at ``timeframe`` steps, replayed from the account's fills and cash movements at
-    the market's prices (docs/http-api.md). ``date_end``, ``start``, ``end`` and the reporting options are accepted
-    and ignored: the history always ends now, on the virtual clock."""
+INTRADAY = ["1Min", "5Min", "15Min", "1H"]
+OVER_30_DAYS = r"^(?:(?:3[1-9]|[4-9][0-9]|[1-9][0-9]{2,3})D|(?:[5-9]|[1-9][0-9]{1,3})W|(?:[2-9]|[1-9][0-9]{1,3})M|[1-9][0-9]{0,3}A)$"
+TRUE = ["true", "True", "1"]
+HISTORY_WINDOW = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "period": {"type": "string", "pattern": r"^[1-9][0-9]{0,3}[DWMA]$",
+                   "description": "number + D (market dates), W, M (30 days) or A (365 days); default 1M"},
+        "timeframe": {"enum": ["1Min", "5Min", "15Min", "1H", "1D"],
+                      "description": "default: 1Min under 7 days, 15Min under 30, else 1D"},
+        "date_end": {**DATE_SCHEMA, "description": "the last market date (goes with period only)"},
+        "start": {**DATE_TIME_SCHEMA, "description": "RFC 3339; at most two of start, end and period"},
+        "end": {**DATE_TIME_SCHEMA, "description": "RFC 3339; at most two of start, end and period (default: now)"},
+        "intraday_reporting": {"enum": ["market_hours", "extended_hours", "continuous"]},
+        "extended_hours": {"enum": ["true", "false", "True", "False", "1", "0"],
+                           "description": "deprecated: true is intraday_reporting=extended_hours"},
+        "pnl_reset": {"enum": ["per_day", "no_reset"]},
+        "cashflow_types": {"type": "string", "maxLength": 200, "pattern": r"^(?:ALL|NONE|[A-Z]+(?:,[A-Z]+)*)$",
+                           "description": "ALL, NONE (default) or activity types separated by commas: cashflow "
+                                          "has a series per type the mock has (DIV)"}},
+    "allOf": [
+        {"not": {"required": ["start", "end", "period"]}},
+        {"not": {"required": ["date_end", "start"]}},
+        {"not": {"required": ["date_end", "end"]}},
+        {"not": {"required": ["extended_hours", "intraday_reporting"],
+                 "properties": {"extended_hours": {"enum": TRUE}, "intraday_reporting": {"const": "market_hours"}}}},
+        {"not": {"required": ["timeframe", "period"],
+                 "properties": {"timeframe": {"enum": INTRADAY}, "period": {"pattern": OVER_30_DAYS}}}}],
+    "description": "the window: at most two of start, end and period; date_end goes with period only; intraday "
+                   "timeframes cover at most 30 days; extended_hours=true is not intraday_reporting=market_hours"}
+"""``GET /v2/account/portfolio/history``'s query: one form-exploded object parameter, so the schema can state the
+rules across parameters (OpenAPI has none across separate query parameters). On the wire as Alpaca's:
+``?period=1D&timeframe=15Min&date_end=2026-03-03``."""
+_HISTORY_WINDOW = jsonschema_rs.validator_for(HISTORY_WINDOW)
+
+
+@router.get("/account/portfolio/history", response_model=PortfolioHistoryOut, responses=responses(*AUTH),
+            openapi_extra={"parameters": [{"name": "window", "in": "query", "required": False, "style": "form",
+                                           "explode": True, "schema": HISTORY_WINDOW}]})
+async def portfolio_history(account: Account, state: State, request: Request):
+    """Equity and P&L over a window at ``timeframe`` steps, replayed from the account's fills and cash movements at
+    the market's prices, with Alpaca's rules (docs/http-api.md, mockbroker/portfolio_history.py): at most two of
+    ``start``, ``end`` (RFC 3339 times) and ``period``, or ``period`` with ``date_end`` (a date);
+    ``intraday_reporting`` (or the deprecated ``extended_hours``) picks the intraday points, ``pnl_reset`` the P&L's
+    base, ``cashflow_types`` the ``cashflow`` series. What breaks a rule is 422 with the rule."""
+    query = dict(request.query_params)
+    if len(request.query_params.multi_items()) != len(query) or not _HISTORY_WINDOW.is_valid(query):
+        problem = next(iter(_HISTORY_WINDOW.iter_errors(query)), None)
+        raise InvalidArgument("query", str(request.url.query)[:200], _window_problem(query)
+                              + (f" ({problem.message[:300]})" if problem is not None else ""))
+    day_end = None
+    if "date_end" in query:
+        parts = parse_full_date(query["date_end"])
+        if parts is None:
+            raise InvalidArgument("date_end", query["date_end"], "not a date (YYYY-MM-DD)")
+        day_end = min(max(parts, (CALENDAR_FIRST.year, 1, 1)), (CALENDAR_LAST.year, 12, 31))
+        day_end = date(*day_end)
+    extended = query.get("extended_hours")
     with state.lock:
-        history = state.broker.portfolio_history(account, period, timeframe)
+        history = state.broker.portfolio_history(
+            account, query.get("period"), query.get("timeframe"), start=_parse_time("start", query.get("start")),
+            end=_parse_time("end", query.get("end")), date_end=day_end,
+            intraday_reporting=query.get("intraday_reporting"),
+            extended_hours=None if extended is None else extended in TRUE, pnl_reset=query.get("pnl_reset"),
+            cashflow_types=query.get("cashflow_types"))
     return JSONResponse({**ser.jsonable(history), "equity": [float(v) for v in history["equity"]],
                          "profit_loss": [float(v) for v in history["profit_loss"]],
                          "profit_loss_pct": [float(v) for v in history["profit_loss_pct"]],
-                         "base_value": float(history["base_value"]), "cashflow": {}})
+                         "base_value": float(history["base_value"]),
+                         "cashflow": {k: [float(v) for v in series] for k, series in history["cashflow"].items()}})
+
+
+def _window_problem(query: dict) -> str:
+    """The rule a portfolio-history query breaks, in words."""
+    if {"start", "end", "period"} <= set(query):
+        return "give at most two of start, end and period (Alpaca's rule)"
+    if "date_end" in query and ("start" in query or "end" in query):
+        return "date_end goes with period only: give start and end (RFC 3339 times) or period and date_end"
+    if query.get("extended_hours") in TRUE and query.get("intraday_reporting") == "market_hours":
+        return "extended_hours=true asks for extended hours and intraday_reporting=market_hours for the regular " \
+               "session only: give one of them"
+    if query.get("timeframe") in INTRADAY and re.match(OVER_30_DAYS, str(query.get("period", ""))):
+        return f"an intraday timeframe covers at most 30 days (period {query['period']}): use 1D or a shorter period"
+    return ("use period (1D, 1W, 1M, 1A), timeframe (1Min, 5Min, 15Min, 1H, 1D), date_end (YYYY-MM-DD), start and "
+            "end (RFC 3339), intraday_reporting, extended_hours, pnl_reset, cashflow_types (ALL, NONE or types "
+            "separated by commas), each once")
 
 
 ACTIVITY_TYPES = ("FILL", "DIV", "SPLIT")
