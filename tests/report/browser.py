@@ -70,16 +70,23 @@ def served(report_dir: Path, site: Path):
     """Serve the report (symlinked into ``site``) with the helper page; yields the base URL."""
     (site / "report").symlink_to(report_dir, target_is_directory=True)
     (site / "open.html").write_text(OPEN_PAGE % json.dumps(tree_group_ids(report_dir)), encoding="utf-8")
+    # The same with every group closed, for screenshots of a large report: with thousands of rows expanded, headless
+    # Chromium's screenshot (unlike --dump-dom) often never finishes (seen with the three-target suite report).
+    (site / "front.html").write_text(OPEN_PAGE % json.dumps([]), encoding="utf-8")
     port = free_port()
+    # http.server logs every request on stderr: into a file, never an unread pipe, which fills after a few hundred
+    # requests (a report of three targets is thousands of files) and then blocks the server mid-answer.
+    log = (site / "http-server.log").open("w+b")
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
             if server.poll() is not None:
-                pytest.fail(f"http.server exited with {server.returncode}: {server.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"http.server exited with {server.returncode}: {log.read().decode()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{base}/report/index.html", timeout=2) as response:
                     if response.status == 200:
@@ -97,6 +104,7 @@ def served(report_dir: Path, site: Path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+        log.close()
 
 
 def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -75,6 +75,6 @@ def test_timeline_has_a_lane_per_target(site, report_dir, tmp_path):
 
 
 def test_screenshot(site, tmp_path, root):
-    screenshot(f"{site}/open.html", root / "reports" / "allure-report.png", tmp_path)
-    screenshot(f"{site}/open.html#/timeline", root / "reports" / "screenshots" / "suite-timeline.png", tmp_path,
+    screenshot(f"{site}/front.html", root / "reports" / "allure-report.png", tmp_path)
+    screenshot(f"{site}/front.html#/timeline", root / "reports" / "screenshots" / "suite-timeline.png", tmp_path,
                size="1440,700")
