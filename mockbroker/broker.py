@@ -184,7 +184,7 @@ class MockBroker:
             self.clock.run_until(due)
         return order.snapshot()
 
-    SESSION_EVENTS = ("session close", "after-hours end")
+    SESSION_EVENTS = ("session close", "after-hours end", "pre-market opens", "session open")
 
     def idle(self) -> bool:
         """Whether nothing can happen but the sessions' own events until the trader acts: no order open (working,
