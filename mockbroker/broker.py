@@ -23,8 +23,8 @@ from . import account_views, order_rules
 from .domain import (CLASS, SIDE, STATUS, TYPE, Account, Bar, EventType, Fill, MarketState, Order, OrderBook,
                      OrderEvent, OrderRequest, canonical_qty, OrderType, Position, Quote, Side, TimeInForce, Trade)
 from .errors import (AlreadyExists, BrokerError, DuplicateClientOrderId, InsufficientFunds, InvalidArgument,
-                     InvalidOrder, MarketClosed, OrderNotCancelable, OrderNotFound, PermissionDenied, PositionNotFound,
-                     RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
+                     InvalidOrder, MarketClosed, OrderConflict, OrderForbidden, OrderNotCancelable, OrderNotFound,
+                     PermissionDenied, PositionNotFound, RejectReason, TradingHalted, UnknownAccount, UnknownSymbol)
 from .execution import groups
 from .execution.engine import PRICE_PLACES, QTY_STEP, ExecutionEngine, WorkingOrder
 from .execution.groups import OrderGroup
@@ -46,6 +46,7 @@ _NEEDS_STOP = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
 _TAKES_NO_STOP = frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.TRAILING_STOP})  # a trail sets its own
 EVENT_WIDTH = 11  # entries an event takes in MockBroker._pending_events
 MAX_PRICE = Decimal("1000000")
+CENT = Decimal("0.01")
 _SIMPLE = CLASS.SIMPLE  # a module global: the hot path's check for order groups without an attribute lookup
 
 
@@ -329,7 +330,10 @@ class MockBroker:
         return summary
 
     # --- validation -----------------------------------------------------------------------------------------------
-    def _price(self, name: str, value: Any, symbol_tick: Decimal) -> Decimal | None:
+    def _price(self, name: str, value: Any, symbol_tick: Decimal, later: list | None = None) -> Decimal | None:
+        """A price, checked: a number above 0 and up to ``MAX_PRICE`` on ``symbol_tick``. On the cent grid but off a
+        coarser tick, the refusal (``OrderConflict``) goes to ``later`` when given: the request's shape is checked
+        first, whatever the symbol's configuration (``_validate``)."""
         if value is None:
             return None
         if isinstance(value, bool):
@@ -342,10 +346,21 @@ class MockBroker:
             raise InvalidOrder(f"{name}={value!r}: a price must be above 0 and at most {MAX_PRICE}",
                                reason=RejectReason.INVALID_PRICE)
         if price % symbol_tick != 0:
-            raise InvalidOrder(f"{name}={value}: not on the tick size {symbol_tick}", reason=RejectReason.PRICE_NOT_ON_TICK)
+            # on the cent grid (what the request schema publishes), only this symbol's coarser tick refuses it: a
+            # conflict with the symbol's configuration, not a malformed price
+            message = f"{name}={value}: not on the tick size {symbol_tick}"
+            if price % CENT:
+                raise InvalidOrder(message, reason=RejectReason.PRICE_NOT_ON_TICK)
+            if later is None:
+                raise OrderConflict(message, reason=RejectReason.PRICE_NOT_ON_TICK)
+            later.append(OrderConflict(message, reason=RejectReason.PRICE_NOT_ON_TICK))
         return price
 
     def _validate(self, request: OrderRequest, account: str) -> OrderRequest:
+        """The request, checked and in canonical form. Every rule on the request's own shape comes first
+        (``InvalidOrder``: what the HTTP schema states, answered 422); then what depends on the state or relates two
+        prices (``OrderForbidden`` 403, ``OrderConflict`` and ``DuplicateClientOrderId`` 409), so a request is refused
+        for its shape whenever its shape is wrong, as the published schema says (docs/http-api.md)."""
         if not isinstance(request, OrderRequest):
             raise InvalidArgument("request", request, "must be an OrderRequest")
         if account not in self.ledger.accounts:
@@ -367,14 +382,16 @@ class MockBroker:
             qty, notional = order_rules.quantity(request, kind, tif, self.market.symbols[request.symbol].config,
                                                  self.ledger.accounts[account])
         tick = self.market.symbols[request.symbol].tick
+        later: list = []  # refusals that wait until the shape is checked (a coarser tick)
         limit = request.limit_price
         if limit is not None:
-            limit = self._price("limit_price", limit, tick)
+            limit = self._price("limit_price", limit, tick, later)
         stop = request.stop_price
         if stop is not None:
-            stop = self._price("stop_price", stop, tick)
+            stop = self._price("stop_price", stop, tick, later)
         if limit is None and kind is TYPE.LIMIT and request.order_class == "oco" and request.take_profit is not None:
-            limit = self._price("take_profit.limit_price", request.take_profit, tick)  # an OCO's limit is its take-profit
+            # an OCO's limit is its take-profit
+            limit = self._price("take_profit.limit_price", request.take_profit, tick, later)
         if kind in _NEEDS_LIMIT and limit is None:
             raise InvalidOrder(f"a {kind.value} order needs a limit price", reason=RejectReason.MISSING_PRICE)
         if kind in _NEEDS_STOP and stop is None:
@@ -391,7 +408,7 @@ class MockBroker:
             if (request.trail_price is None) == (request.trail_percent is None):
                 raise InvalidOrder("a trailing stop needs exactly one of trail_price and trail_percent",
                                    reason=RejectReason.MISSING_PRICE)
-            trail_price = self._price("trail_price", request.trail_price, tick)
+            trail_price = self._price("trail_price", request.trail_price, tick, later)
             if request.trail_percent is not None:
                 trail_percent = self._price("trail_percent", request.trail_percent, Decimal("0.0001"))
                 if trail_percent >= 100:
@@ -400,16 +417,22 @@ class MockBroker:
         if request.client_order_id is not None:
             if not isinstance(request.client_order_id, str) or not 0 < len(request.client_order_id) <= 128:
                 raise InvalidArgument("client_order_id", request.client_order_id, "must be 1-128 characters")
-            if (account, request.client_order_id) in self.engine.client_ids:
-                raise DuplicateClientOrderId(f"client_order_id {request.client_order_id!r} is already used")
         r = request
         if r.extended_hours:
             order_rules.check_extended_hours(r, kind, tif, qty, notional)
         legs = {}
         if r.order_class is not _SIMPLE or r.take_profit is not None or r.stop_loss is not None:
-            legs = order_rules.order_class_legs(r, side, kind, tif, limit, qty, notional, tick,
-                                                self.engine.mid(self.market.symbols[r.symbol]), self._price) \
-                or {"order_class": CLASS.SIMPLE}
+            # (its last checks, a leg's price against the market or the entry, come after its shape checks)
+            legs = order_rules.order_class_legs(
+                r, side, kind, tif, limit, qty, notional, tick, self.engine.mid(self.market.symbols[r.symbol]),
+                lambda name, value, grid: self._price(name, value, grid, later)) or {"order_class": CLASS.SIMPLE}
+        # the shape is right: now what the state decides
+        if notional is not None or qty.__class__ is not int:
+            order_rules.permitted(qty, notional, self.market.symbols[r.symbol].config, self.ledger.accounts[account])
+        if later:
+            raise later[0]
+        if r.client_order_id is not None and (account, r.client_order_id) in self.engine.client_ids:
+            raise DuplicateClientOrderId(f"client_order_id {r.client_order_id!r} is already used")
         if (side is r.side and kind is r.type and tif is r.time_in_force and limit is r.limit_price
                 and stop is r.stop_price and trail_price is r.trail_price and trail_percent is r.trail_percent
                 and qty is r.qty and not legs):
@@ -468,12 +491,12 @@ class MockBroker:
         short_qty = qty - free if free > 0 else qty
         if short_qty > 0:
             if qty.__class__ is not int or request.notional is not None:
-                raise InvalidOrder(f"selling {qty} {request.symbol} would go short by {short_qty} shares: fractional "
+                raise OrderForbidden(f"selling {qty} {request.symbol} would go short by {short_qty} shares: fractional "
                                    f"and notional orders cannot sell short (held: {held}, in open sells: "
                                    f"{pending_sells})", reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=str(held))
             symbol_cfg = market.config
             if not acct.shorting_enabled or not symbol_cfg.shortable:
-                raise InvalidOrder(
+                raise OrderForbidden(
                     f"selling {request.qty} {request.symbol} would go short by {short_qty} shares, and short selling "
                     f"is not allowed for {'account ' + account if not acct.shorting_enabled else request.symbol}",
                     reason=RejectReason.SHORT_SALE_NOT_ALLOWED, held=held)
@@ -530,9 +553,9 @@ class MockBroker:
         else:
             available = -held_qty
         if qty > available:
-            raise InvalidOrder(f"insufficient qty available for order (requested: {qty}, available: "
-                               f"{max(available, 0)}): an oco order exits a position",
-                               reason=RejectReason.INSUFFICIENT_POSITION, available=str(max(available, 0)))
+            raise OrderForbidden(f"insufficient qty available for order (requested: {qty}, available: "
+                                 f"{max(available, 0)}): an oco order exits a position",
+                                 reason=RejectReason.INSUFFICIENT_POSITION, available=str(max(available, 0)))
 
     def _submit_group(self, parent: WorkingOrder, request: OrderRequest, account: str) -> Order:
         """A bracket, OCO or OTO order: the parent and its legs (see ``mockbroker.execution.groups``)."""
@@ -639,21 +662,42 @@ class MockBroker:
         return canceled
 
     def replace_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, *, qty: int | None = None,
-                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
+                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None,
+                      trail: Any = None, client_order_id: str | None = None) -> Order:
+        """A new order in place of an open one: new ``qty`` (the new total), prices, time in force, ``trail`` (a
+        trailing stop's new trail_price or trail_percent, whichever it has) and ``client_order_id`` (the new order's;
+        its own id when left out), the rest as before. What the old order's type or time in force does not take is
+        an ``OrderConflict`` (HTTP 409): the change is well formed, the order it reaches cannot take it."""
         self._fault("replace_order", account)
         old = self._working(order_id, account)
         if old.status.value not in ("accepted", "new", "partially_filled", "held"):
             raise OrderNotCancelable(f"order {order_id} is {old.status.value} and cannot be replaced",
                                      reason=RejectReason.ORDER_NOT_OPEN, status=old.status.value)
         if old.group is not None:
-            return self._replace_in_group(old, account, limit_price, stop_price, qty, time_in_force)
+            return self._replace_in_group(old, account, limit_price, stop_price, qty, time_in_force, trail,
+                                          client_order_id)
         r = old.request
+        trail_price, trail_percent = r.trail_price, r.trail_percent
+        if trail is not None:
+            if r.type is not TYPE.TRAILING_STOP:
+                raise OrderConflict(f"order {order_id} is a {r.type.value} order: only a trailing stop has a trail "
+                                    f"to change", reason=RejectReason.INVALID_PRICE)
+            if trail_percent is not None:
+                trail_percent = trail
+            else:
+                trail_price = trail
         request = replace(r, qty=old.remaining if qty is None else qty,
                           limit_price=r.limit_price if limit_price is None else limit_price,
                           stop_price=r.stop_price if stop_price is None else stop_price,
                           time_in_force=r.time_in_force if time_in_force is None else time_in_force,
-                          client_order_id=None)
-        request = self._validate(request, account)
+                          trail_price=trail_price, trail_percent=trail_percent, client_order_id=client_order_id)
+        try:
+            request = self._validate(request, account)
+        except InvalidOrder as error:
+            if type(error) is not InvalidOrder:  # the account's or the symbol's rules keep their own answer
+                raise
+            raise OrderConflict(f"{error.message} (replacing order {order_id}, a {r.type.value} "
+                                f"{r.time_in_force.value} order)", reason=error.reason, **error.details) from None
         reserve = self._reservation(request, account, replacing=old)
         available = (self.ledger.buying_power(account, self._live_marks)
                      + self.ledger[account].reserved.get(old.id, Decimal(0)))
@@ -669,34 +713,46 @@ class MockBroker:
         return new.snapshot()
 
     def _replace_in_group(self, old: WorkingOrder, account: str, limit_price: Any, stop_price: Any, qty: Any,
-                          time_in_force: Any) -> Order:
+                          time_in_force: Any, trail: Any = None, client_order_id: str | None = None) -> Order:
         """A new price for an order of a bracket, OCO or OTO group (Alpaca lets only ``limit_price`` and
-        ``stop_price`` change); the new order takes the old one's place in the group."""
-        if qty is not None or time_in_force is not None:
-            raise InvalidOrder("only limit_price and stop_price of an order in a bracket, oco or oto group can change",
-                               reason=RejectReason.INVALID_ORDER_CLASS)
+        ``stop_price`` change); the new order takes the old one's place in the group. Anything else is a conflict
+        with the group (HTTP 409)."""
+        if qty is not None or time_in_force is not None or trail is not None:
+            raise OrderConflict("only limit_price and stop_price of an order in a bracket, oco or oto group can "
+                                "change", reason=RejectReason.INVALID_ORDER_CLASS)
         r = old.request
         tick = self.market.symbols[r.symbol].tick
-        limit = self._price("limit_price", limit_price, tick) if limit_price is not None else None
-        stop = self._price("stop_price", stop_price, tick) if stop_price is not None else None
+        try:
+            limit = self._price("limit_price", limit_price, tick) if limit_price is not None else None
+            stop = self._price("stop_price", stop_price, tick) if stop_price is not None else None
+        except InvalidOrder as error:
+            if type(error) is not InvalidOrder:
+                raise
+            raise OrderConflict(error.message, reason=error.reason, **error.details) from None
         if limit is not None and r.type not in _NEEDS_LIMIT or stop is not None and r.type not in _NEEDS_STOP:
-            raise InvalidOrder(f"a {r.type.value} order has no {'limit' if limit is not None else 'stop'} price to "
-                               f"change", reason=RejectReason.INVALID_PRICE)
+            raise OrderConflict(f"a {r.type.value} order has no {'limit' if limit is not None else 'stop'} price to "
+                                f"change", reason=RejectReason.INVALID_PRICE)
         if limit is None and stop is None:
-            raise InvalidArgument("limit_price", None, "give a new limit_price or stop_price")
+            raise OrderConflict("an order in a bracket, oco or oto group changes only its limit_price or stop_price: "
+                                "give one of them", reason=RejectReason.MISSING_PRICE)
+        if client_order_id is not None and (account, client_order_id) in self.engine.client_ids:
+            raise DuplicateClientOrderId(f"client_order_id {client_order_id!r} is already used")
         role = old.group.role_of(old)
         request = replace(r, limit_price=limit if limit is not None else r.limit_price,
-                          stop_price=stop if stop is not None else r.stop_price, client_order_id=None)
-        new = self._new_order(request, account, replaces=old.id, qty=old.qty - old.filled_qty)
-        new.parent_id, new.legs = old.parent_id, old.legs
-        old.group.expect(role, new)
-        if role == groups.ENTRY:  # the entry is the only one that ties up cash
-            reserve = self._reservation(request, account, replacing=old, qty=new.qty)
+                          stop_price=stop if stop is not None else r.stop_price, client_order_id=client_order_id)
+        remaining = old.qty - old.filled_qty
+        reserve = None
+        if role == groups.ENTRY:  # the entry is the only one that ties up cash: checked before anything changes
+            reserve = self._reservation(request, account, replacing=old, qty=remaining)
             available = (self.ledger.buying_power(account, self._live_marks)
                          + self.ledger[account].reserved.get(old.id, Decimal(0)))
             if reserve > available:
                 raise InsufficientFunds(f"the replacement needs about ${reserve:,.2f} of buying power; account "
                                         f"{account!r} has ${available:,.2f}")
+        new = self._new_order(request, account, replaces=old.id, qty=remaining)
+        new.parent_id, new.legs = old.parent_id, old.legs
+        old.group.expect(role, new)
+        if reserve is not None:
             self.ledger.reserve(account, new.id, reserve)
             self.ledger.release(account, old.id)
         if old.status is STATUS.HELD and not old.in_flight:
@@ -746,8 +802,8 @@ class MockBroker:
             if shares is None or not shares.is_finite() or shares <= 0 or order_rules._places(shares) > 9:
                 raise InvalidArgument("qty", qty, "must be a number of shares above 0, at most 9 decimal places")
             if shares > held:
-                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: {held})",
-                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(held))
+                raise OrderForbidden(f"insufficient qty available for order (requested: {shares}, available: "
+                                     f"{held})", reason=RejectReason.INSUFFICIENT_POSITION, available=str(held))
         elif percentage is not None:
             pct = order_rules.parse_decimal(percentage)
             if pct is None or not pct.is_finite() or not 0 < pct <= 100 or order_rules._places(pct) > 9:
@@ -756,8 +812,8 @@ class MockBroker:
             shares = canonical_qty(shares.quantize(QTY_STEP, rounding=ROUND_DOWN) if held.__class__ is not int
                                    else shares.to_integral_value(rounding=ROUND_DOWN))
             if not shares:
-                raise InvalidOrder(f"{percentage}% of {held} {symbol} is less than a whole share",
-                                   reason=RejectReason.INVALID_QUANTITY)
+                raise OrderForbidden(f"{percentage}% of {held} {symbol} is less than a whole share",
+                                     reason=RejectReason.INVALID_QUANTITY, available=str(held))
         side = Side.SELL if position.qty > 0 else Side.BUY
         canceling = 0
         if side is SIDE.SELL:  # the shares already promised to other open sells are not available
@@ -767,9 +823,9 @@ class MockBroker:
             canceling = sum((o.qty - o.filled_qty for o in open_sells if o.status is STATUS.PENDING_CANCEL), 0)
             available = held - sum((o.qty - o.filled_qty for o in open_sells), 0) + canceling
             if shares > available:
-                raise InvalidOrder(f"insufficient qty available for order (requested: {shares}, available: "
-                                   f"{available}): open sell orders hold the rest; cancel them first",
-                                   reason=RejectReason.INSUFFICIENT_POSITION, available=str(available))
+                raise OrderForbidden(f"insufficient qty available for order (requested: {shares}, available: "
+                                     f"{available}): open sell orders hold the rest; cancel them first",
+                                     reason=RejectReason.INSUFFICIENT_POSITION, available=str(available))
         return self._submit(OrderRequest(symbol, canonical_qty(Decimal(shares)), side), account, canceling)
 
     def close_all_positions(self, account: str = DEFAULT_ACCOUNT, cancel_orders: bool = False) -> list:

@@ -277,8 +277,13 @@ class HttpBroker:
         return [order_from(item["body"]) for item in data if item.get("body")]
 
     def replace_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, *, qty: int | None = None,
-                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
+                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None,
+                      trail: Any = None, client_order_id: str | None = None) -> Order:
         body: dict[str, Any] = {}
+        if trail is not None:
+            body["trail"] = _decimal_text(trail)
+        if client_order_id is not None:
+            body["client_order_id"] = client_order_id
         if qty is not None:
             body["qty"] = qty
         if limit_price is not None:

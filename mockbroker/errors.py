@@ -111,6 +111,24 @@ class DuplicateClientOrderId(InvalidOrder):
         super().__init__(message, reason=RejectReason.DUPLICATE_CLIENT_ORDER_ID, **details)
 
 
+class OrderForbidden(InvalidOrder):
+    """Refused by what the account, the asset or the position allows (short selling, fractional trading, the shares
+    held, the order's minimum cost): HTTP 403, as Alpaca answers these (code 40310000); the same ``code``, so clients
+    still see ``InvalidOrder`` with its reason."""
+
+    http_status = 403
+
+
+class OrderConflict(InvalidOrder):
+    """A well-formed request that conflicts with the market, with the order it changes or with another price in it
+    (a stop loss on the wrong side of the market or of the entry, a price off a symbol's coarser tick, a change the
+    order's type does not take): HTTP 409. Alpaca answers 422, but no request schema can state these rules (they
+    depend on the state, or relate two values), and a request the published schema accepts is never a 422 here
+    (docs/http-api.md). The same ``code``, so clients still see ``InvalidOrder`` with its reason."""
+
+    http_status = 409
+
+
 class InsufficientFunds(InvalidOrder):
     code = "insufficient_funds"
     http_status = 403
@@ -157,10 +175,11 @@ class PositionNotFound(BrokerError):
 
 
 class OrderNotCancelable(BrokerError):
-    """A cancel or replace reached an order that was already done (it lost the race with a fill)."""
+    """A cancel or replace reached an order that was already done (it lost the race with a fill): HTTP 409, a
+    conflict with the order's state (Alpaca answers 422; see ``OrderConflict``)."""
 
     code = "order_not_cancelable"
-    http_status = 422
+    http_status = 409
 
 
 class AuthenticationFailed(BrokerError):

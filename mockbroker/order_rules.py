@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .domain import QTY_PLACES, OrderClass, OrderType, Side, TimeInForce, canonical_qty
-from .errors import InvalidOrder, RejectReason
+from .errors import InvalidOrder, OrderConflict, OrderForbidden, RejectReason
 
 MAX_QTY = 10_000_000
 MIN_NOTIONAL = Decimal("1")
@@ -47,35 +47,31 @@ def _exact(name: str, value: Any, reason: RejectReason) -> Decimal:
     return number
 
 
-def _fractional_allowed(what: str, kind: OrderType, tif: TimeInForce, symbol_config: Any, account: Any,
-                        types: frozenset) -> None:
+def _fractional_shape(what: str, kind: OrderType, tif: TimeInForce, symbol: str, types: frozenset) -> None:
     why = None
-    if not getattr(symbol_config, "fractionable", True):
-        why = "requested asset is not fractionable"
-    elif not getattr(account, "fractional_trading", True):
-        why = "fractional trading is disabled for this account (account configuration fractional_trading)"
-    elif kind not in types:
+    if kind not in types:
         why = f"{what} must be {' or '.join(sorted(t.value for t in types))} orders, not {kind.value}"
     elif tif is not TimeInForce.DAY:
         why = f"{what} must be DAY orders"
     if why:
-        raise InvalidOrder(why, reason=RejectReason.FRACTIONAL_NOT_ALLOWED, symbol=symbol_config.symbol)
+        raise InvalidOrder(why, reason=RejectReason.FRACTIONAL_NOT_ALLOWED, symbol=symbol)
 
 
 def quantity(request: Any, kind: OrderType, tif: TimeInForce, symbol_config: Any,
              account: Any) -> tuple[int | Decimal | None, Decimal | None]:
-    """(qty, notional) in canonical form; exactly one of them is set."""
+    """(qty, notional) in canonical form; exactly one of them is set. The request's own shape only (``InvalidOrder``,
+    what the request schema states); what the asset and the account allow is ``permitted``, checked after every
+    rule on the shape."""
     qty, notional = request.qty, request.notional
     if notional is not None:
         if qty is not None:
             raise InvalidOrder("qty and notional cannot both be given: choose shares or dollars",
                                reason=RejectReason.INVALID_QUANTITY)
         amount = _exact("notional", notional, RejectReason.INVALID_QUANTITY)
-        if amount < MIN_NOTIONAL:
-            raise InvalidOrder(f"cost basis must be >= 1 (notional={amount})", reason=RejectReason.NOTIONAL_TOO_SMALL)
-        if amount > MAX_NOTIONAL:
-            raise InvalidOrder(f"notional={amount}: at most {MAX_NOTIONAL:,}", reason=RejectReason.INVALID_QUANTITY)
-        _fractional_allowed("notional orders", kind, tif, symbol_config, account, frozenset({OrderType.MARKET}))
+        if amount <= 0 or amount > MAX_NOTIONAL:
+            raise InvalidOrder(f"notional={amount}: must be above 0 and at most {MAX_NOTIONAL:,}",
+                               reason=RejectReason.INVALID_QUANTITY)
+        _fractional_shape("notional orders", kind, tif, symbol_config.symbol, frozenset({OrderType.MARKET}))
         return None, amount.normalize() if amount != amount.to_integral_value() else Decimal(int(amount))
     if qty is None:
         raise InvalidOrder("an order needs qty (shares) or notional (dollars)", reason=RejectReason.INVALID_QUANTITY)
@@ -85,8 +81,24 @@ def quantity(request: Any, kind: OrderType, tif: TimeInForce, symbol_config: Any
                            reason=RejectReason.INVALID_QUANTITY)
     shares = canonical_qty(number)
     if shares.__class__ is not int:
-        _fractional_allowed("fractional orders", kind, tif, symbol_config, account, _FRACTIONAL_TYPES)
+        _fractional_shape("fractional orders", kind, tif, symbol_config.symbol, _FRACTIONAL_TYPES)
     return shares, None
+
+
+def permitted(qty: Any, notional: Any, symbol_config: Any, account: Any) -> None:
+    """What the asset and the account allow a fractional or dollar order (``OrderForbidden``, HTTP 403 as Alpaca):
+    a fractionable asset, fractional trading on, and at least $1 for a dollar amount ("cost basis must be >= 1")."""
+    if notional is None and qty.__class__ is int:
+        return
+    why = None
+    if not getattr(symbol_config, "fractionable", True):
+        why = "requested asset is not fractionable"
+    elif not getattr(account, "fractional_trading", True):
+        why = "fractional trading is disabled for this account (account configuration fractional_trading)"
+    if why:
+        raise OrderForbidden(why, reason=RejectReason.FRACTIONAL_NOT_ALLOWED, symbol=symbol_config.symbol)
+    if notional is not None and notional < MIN_NOTIONAL:
+        raise OrderForbidden(f"cost basis must be >= 1 (notional={notional})", reason=RejectReason.NOTIONAL_TOO_SMALL)
 
 
 def check_extended_hours(request: Any, kind: OrderType, tif: TimeInForce, qty: Any, notional: Any) -> None:
@@ -103,7 +115,8 @@ def _class_error(message: str) -> InvalidOrder:
 
 
 def _leg_error(message: str, **details: Any) -> InvalidOrder:
-    return InvalidOrder(message, reason=RejectReason.INVALID_LEG_PRICE, **details)
+    """A leg's price against the market or another price of the order: no request schema can state it."""
+    return OrderConflict(message, reason=RejectReason.INVALID_LEG_PRICE, **details)
 
 
 def order_class_of(value: Any) -> OrderClass:
@@ -147,8 +160,8 @@ def order_class_legs(request: Any, side: Side, kind: OrderType, tif: TimeInForce
         if kind is not OrderType.LIMIT:
             raise _class_error("oco orders must be limit orders (the take-profit leg)")
         if limit is not None and limit != take_profit:
-            raise _class_error(f"an oco order's limit_price ({limit}) is its take-profit: it must equal "
-                               f"take_profit.limit_price ({take_profit})")
+            raise OrderConflict(f"an oco order's limit_price ({limit}) is its take-profit: it must equal "
+                                f"take_profit.limit_price ({take_profit})", reason=RejectReason.INVALID_ORDER_CLASS)
         exit_side = side
         base = take_profit
     else:

@@ -278,14 +278,18 @@ class IdealBroker:
         return [self.cancel_order(o.id, account) for o in list(self.resting)]
 
     def replace_order(self, order_id: str, account: str = DEFAULT_ACCOUNT, *, qty: int | None = None,
-                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None) -> Order:
+                      limit_price: Any = None, stop_price: Any = None, time_in_force: Any = None,
+                      trail: Any = None, client_order_id: str | None = None) -> Order:
         old = self._working(order_id, account)
         r = old.request
+        trail_price, trail_percent = r.trail_price, r.trail_percent
+        if trail is not None:  # a trailing stop's new trail (the broker refuses it on other types)
+            trail_price, trail_percent = (trail, None) if trail_percent is None else (None, trail)
         request = r.replace(qty=r.qty if qty is None else qty,
                             limit_price=r.limit_price if limit_price is None else limit_price,
                             stop_price=r.stop_price if stop_price is None else stop_price,
                             time_in_force=r.time_in_force if time_in_force is None else time_in_force,
-                            client_order_id=None)
+                            trail_price=trail_price, trail_percent=trail_percent, client_order_id=client_order_id)
         self._check(request, account)
         self.cancel_order(order_id, account)
         return self.submit_order(request, account)

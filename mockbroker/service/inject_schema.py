@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ..faults import OPERATIONS, OUTCOMES, STREAM_OUTCOMES, STREAMS
-from ..market.events import EVENT_TYPES, _NUMBER_LIMITS
+from ..market.events import _FLAGS, EVENT_TYPES, _NUMBER_LIMITS
 from ..errors import RejectReason
 from .strict import SYMBOL_PATTERN
 
@@ -34,6 +34,8 @@ def _event_field(name: str) -> dict:
     if name in _NUMBER_LIMITS:
         low, high = _NUMBER_LIMITS[name]
         return {"type": "integer" if name in _INTEGER_FIELDS else "number", "minimum": low, "maximum": high}
+    if name in _FLAGS:
+        return {"type": "boolean"}
     return {}  # a field the engine reads as it is
 
 

@@ -12,10 +12,9 @@ counts, times, symbol lists):
   (``invalid_order`` / ``price_not_on_tick``), and a value out of range as ``invalid_price``; wrong types are
   ``invalid_argument``. The schema describes the default tick (cents); a symbol configured with another tick
   refuses prices off its own grid.
-- ``WholeShares``: a whole number of shares, a JSON integer (``10.0`` counts, as JSON Schema has it) or a digits
-  string, from 1 to ``MAX_QTY``.
 - ``parse_rfc3339``: RFC 3339 date-times exactly as JSON Schema's ``date-time`` format (upper or lower case ``T``
   and ``Z``, any fraction, numeric offsets, a leap second at 23:59:60 UTC read as the next second, years 0000-9999).
+- ``parse_full_date``: RFC 3339 full-dates exactly as JSON Schema's ``date`` (``DATE_SCHEMA``).
 - ``SYMBOL_LIST``: comma-separated symbols, no spaces, no empty entries.
 
 Null is never a value: a field is given or left out (``PATCH {"qty": null}`` is refused, as the schema says).
@@ -39,7 +38,6 @@ SYMBOL_LIST = rf"^{SYMBOL}(,{SYMBOL})*$"
 SNAPSHOT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 _DECIMAL_TEXT = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-_DIGITS = re.compile(r"[1-9][0-9]*")
 
 
 def out_of_range(kind: str, message: str) -> PydanticCustomError:
@@ -66,11 +64,14 @@ def decimal_pattern(places: int, limit: int, inclusive: bool) -> str:
 
 
 def decimal_type(name: str, *, places: int, limit: int, inclusive: bool = True, kind: str = "invalid_price",
-                 description: str = "", grid_here: bool = False):
+                 description: str = "", grid_here: bool = False, grid_kind: str | None = None):
     """A positive decimal (JSON number or decimal string) up to ``limit`` (a power of ten; ``inclusive`` or not),
-    published on a ``places``-decimal grid. See the module docstring. ``grid_here``: the grid is checked here (a
-    value with more decimals is an ``invalid_argument``), for values whose grid is no engine rule."""
+    published on a ``places``-decimal grid. See the module docstring. ``grid_here``: the grid is checked here, so a
+    value with more decimals is refused as the schema refuses it whatever the engine would say; ``grid_kind`` is
+    the error type it gets (an engine reason such as ``price_not_on_tick``, answered as the engine answers it; by
+    default ``kind`` for engine values, ``invalid_argument`` otherwise)."""
     grid = Decimal(1).scaleb(-places)
+    off_grid = grid_kind or kind
     step = float(grid)
     bound = "maximum" if inclusive else "exclusiveMaximum"
     schema = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, bound: limit, "multipleOf": step},
@@ -95,38 +96,13 @@ def decimal_type(name: str, *, places: int, limit: int, inclusive: bool = True, 
             raise out_of_range(kind, f"{name}={value!r}: must be above 0 and {'at most' if inclusive else 'below'} "
                                      f"{limit:,}")
         if grid_here and number != number.quantize(grid):
-            raise ValueError(f"{name}={value!r}: at most {places} decimals")
+            problem = f"{name}={value!r}: at most {places} decimals"
+            if off_grid == "invalid_argument":
+                raise ValueError(problem)
+            raise out_of_range(off_grid, problem)
         return number
 
     return Annotated[Any, BeforeValidator(parse), WithJsonSchema(schema)]
-
-
-def _whole_shares(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"qty={value!r}: must be a whole number of shares (a number or a digits string)")
-    if isinstance(value, str):
-        if len(value) > 20 or not _DIGITS.fullmatch(value):
-            if len(value) <= 20 and _DECIMAL_TEXT.fullmatch(value):  # "0", "1.5": well typed, not whole or 0
-                raise out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY:,}")
-            raise ValueError(f"qty={value[:20]!r}: not a whole number of shares (digits only, e.g. \"100\")")
-        number = int(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"qty={value!r}: must be finite")
-        if not value.is_integer():
-            raise out_of_range("invalid_quantity", f"qty={value!r}: fractional shares are not supported")
-        number = int(value)
-    else:
-        number = value
-    if not 1 <= number <= MAX_QTY:
-        raise out_of_range("invalid_quantity", f"qty={value!r}: must be a whole number from 1 to {MAX_QTY:,}")
-    return number
-
-
-WholeShares = Annotated[Any, BeforeValidator(_whole_shares), WithJsonSchema({
-    "anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_QTY},
-              {"type": "string", "pattern": f"^(?:{_integer_digits_pattern(MAX_QTY)}|{MAX_QTY})$"}],
-    "description": "whole shares: an integer (10 or 10.0) or a digits string (\"10\")"})]
 
 
 def whole_number(name: str, minimum: int, maximum: int | None = None, description: str = "",
@@ -189,6 +165,23 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
     doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146097 + doe - 719468
+
+
+_FULL_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+DATE_SCHEMA = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
+
+def parse_full_date(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of an RFC 3339 full-date (JSON Schema's ``date``: proleptic Gregorian, years 0000-9999,
+    leap years as the Gregorian rule has them), or None if it is not one. A tuple, since year 0000 is no
+    ``datetime.date``."""
+    match = _FULL_DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12 or not 1 <= day <= (29 if month == 2 and _leap(year) else _DAYS[month - 1]):
+        return None
+    return year, month, day
 
 
 def parse_rfc3339(text: str) -> int | None:

@@ -55,10 +55,14 @@ def test_the_adapter_counts_as_an_environment_with_its_skipped_scenarios(results
 
 def test_a_profile_scenario_shows_its_result_on_every_target_side_by_side(results, report_dir):
     environments = {r.get("environment") for r in results}
+    # Results name their environment; groups key it by id (the first target holds Allure's id "default").
+    name_of = {env["id"]: env["name"] for env in
+               json.loads((report_dir / "widgets" / "environments.json").read_text(encoding="utf-8"))}
     groups = [json.loads(p.read_text(encoding="utf-8"))
               for p in (report_dir / "data" / "test-env-groups").glob("*.json")]
     profile_names = {r["fullName"] for r in results if CONFORMANCE in _tags(r)}
     side_by_side = [g for g in groups if g["fullName"] in profile_names]
     assert side_by_side
     for group in side_by_side:
-        assert set(group["testResultsByEnv"]) == environments, (group["fullName"], group["testResultsByEnv"])
+        shown = {name_of.get(env_id, env_id) for env_id in group["testResultsByEnv"]}
+        assert shown == environments, (group["fullName"], group["testResultsByEnv"])

@@ -20,7 +20,7 @@ from alpaca.trading.enums import (AssetClass, AssetExchange, AssetStatus, OrderC
 from alpaca.trading.requests import (ClosePositionRequest, GetAssetsRequest, GetCalendarRequest,  # noqa: E402
                                      GetOrderByIdRequest, GetOrdersRequest, GetPortfolioHistoryRequest,
                                      LimitOrderRequest, MarketOrderRequest, ReplaceOrderRequest, StopLossRequest,
-                                     TakeProfitRequest)
+                                     TakeProfitRequest, TrailingStopOrderRequest)
 from alpaca.trading.stream import TradingStream  # noqa: E402
 
 from .test_alpaca_streams import Running, connections, until, ws_url  # noqa: E402
@@ -105,13 +105,15 @@ def test_leg_replace_oco_oto_and_validation(service, trading):
                                                   stop_loss=StopLossRequest(stop_price=40)))
     assert len(oto.legs) == 1 and oto.legs[0].status == OrderStatus.HELD
 
+    # Alpaca's messages; 409 where Alpaca answers 422, since no request schema can state these rules (they relate
+    # two prices, or a price and the market): docs/http-api.md, "Input: the schema is the contract"
     with pytest.raises(APIError) as caught:  # take profit below the stop loss for a buy
         trading.submit_order(bracket(take_profit=45.0, stop_loss=47.0))
-    assert caught.value.status_code == 422 and "take_profit.limit_price must be >" in caught.value.message
+    assert caught.value.status_code == 409 and "take_profit.limit_price must be >" in caught.value.message
     with pytest.raises(APIError) as caught:  # a stop loss above the market for a buy
         trading.submit_order(bracket(take_profit=80.0, stop_loss=75.0))
-    assert caught.value.status_code == 422 and "stop_loss.stop_price must be <=" in caught.value.message
-    with pytest.raises(APIError) as caught:  # order classes are day or gtc
+    assert caught.value.status_code == 409 and "stop_loss.stop_price must be <=" in caught.value.message
+    with pytest.raises(APIError) as caught:  # order classes are day or gtc: a rule on the request's shape
         trading.submit_order(MarketOrderRequest(symbol="ACME", qty=1, side=OrderSide.BUY,
                                                 time_in_force=TimeInForce.IOC, order_class=OrderClass.BRACKET,
                                                 take_profit=TakeProfitRequest(limit_price=55),
@@ -133,9 +135,14 @@ def test_notional_and_fractional_orders_and_partial_closes(service, trading):
     held = trading.get_open_position("ACME")
     assert float(held.qty) == pytest.approx(float(filled.filled_qty) + 2.25, abs=1e-9)
     assert trading.get_asset("ACME").fractionable and not trading.get_asset("BOLT").fractionable
-    for bad in (dict(symbol="BOLT", qty=0.5), dict(symbol="ACME", notional=0.5)):
-        with pytest.raises(APIError):
+    for bad in (dict(symbol="BOLT", qty=0.5), dict(symbol="ACME", notional=0.5)):  # Alpaca answers both 403
+        with pytest.raises(APIError) as caught:
             trading.submit_order(MarketOrderRequest(side=OrderSide.BUY, time_in_force=TimeInForce.DAY, **bad))
+        assert caught.value.status_code == 403 and caught.value.code == 40310000
+    with pytest.raises(APIError) as caught:  # fractional orders are day orders: the request's shape, 422
+        trading.submit_order(MarketOrderRequest(symbol="ACME", qty=0.5, side=OrderSide.BUY,
+                                                time_in_force=TimeInForce.GTC))
+    assert caught.value.status_code == 422 and caught.value.code == 42210000
     half = trading.close_position("ACME", ClosePositionRequest(percentage="50"))
     advance(service)
     assert trading.get_order_by_id(half.id).status == OrderStatus.FILLED
@@ -143,6 +150,28 @@ def test_notional_and_fractional_orders_and_partial_closes(service, trading):
     assert some.qty == "1.5"
     advance(service)
     assert float(trading.get_open_position("ACME").qty) == pytest.approx(float(held.qty) / 2 - 1.5, abs=1e-8)
+
+
+def test_replace_sends_trail_and_client_order_id_and_what_an_order_cannot_take_is_409(service, trading):
+    trading.submit_order(MarketOrderRequest(symbol="ACME", qty=10, side=OrderSide.BUY, time_in_force=TimeInForce.DAY))
+    advance(service)
+    trailing = trading.submit_order(TrailingStopOrderRequest(symbol="ACME", qty=10, side=OrderSide.SELL,
+                                                             time_in_force=TimeInForce.GTC, trail_percent=5))
+    advance(service)
+    moved = trading.replace_order_by_id(trailing.id, ReplaceOrderRequest(trail=2.5, client_order_id="tight-trail"))
+    advance(service)
+    assert float(moved.trail_percent) == 2.5 and moved.client_order_id == "tight-trail"
+    assert trading.get_order_by_client_id("tight-trail").id == moved.id
+    assert trading.get_order_by_id(trailing.id).status == OrderStatus.REPLACED
+    resting = trading.submit_order(LimitOrderRequest(symbol="ACME", qty=1, side=OrderSide.BUY, limit_price=40,
+                                                     time_in_force=TimeInForce.GTC))
+    for change in (ReplaceOrderRequest(trail=1.0), ReplaceOrderRequest(stop_price=39.0)):
+        with pytest.raises(APIError) as caught:  # well formed, but not for a limit order
+            trading.replace_order_by_id(resting.id, change)
+        assert caught.value.status_code == 409 and caught.value.code == 40910000
+    with pytest.raises(APIError) as caught:  # Alpaca: 403 "insufficient qty available for order"
+        trading.close_position("ACME", ClosePositionRequest(qty="1000"))
+    assert caught.value.status_code == 403 and "insufficient qty available" in caught.value.message
 
 
 def test_close_all_positions_answers_one_status_per_position(service, trading):
@@ -178,10 +207,10 @@ def test_calendar_clock_assets_configurations_history_activities(service, tradin
     config.fractional_trading = False
     changed = trading.set_account_configurations(config)
     assert changed.no_shorting and not changed.fractional_trading
-    with pytest.raises(APIError) as caught:
+    with pytest.raises(APIError) as caught:  # Alpaca: 403 "account is not allowed to short"
         trading.submit_order(MarketOrderRequest(symbol="ACME", qty=10, side=OrderSide.SELL,
                                                 time_in_force=TimeInForce.DAY))
-    assert caught.value.status_code == 422
+    assert caught.value.status_code == 403 and caught.value.code == 40310000
     with pytest.raises(APIError):
         trading.submit_order(MarketOrderRequest(symbol="ACME", qty=0.5, side=OrderSide.BUY,
                                                 time_in_force=TimeInForce.DAY))

@@ -89,13 +89,39 @@ def test_bad_query_and_paths(client):
 
 @pytest.mark.parametrize("change, reason", [
     ({"qty": 0}, "invalid_quantity"), ({"qty": -5}, "invalid_quantity"), ({"qty": 1.0000000001}, "invalid_quantity"),
-    ({"qty": 1.5, "time_in_force": "gtc"}, "fractional_not_allowed"), ({"notional": 0.5, "qty": None}, "notional_too_small"),
+    ({"qty": "2.0000000005"}, "invalid_quantity"), ({"qty": 1.5, "time_in_force": "gtc"}, "fractional_not_allowed"),
+    ({"qty": 0.5, "type": "trailing_stop", "trail_price": 1}, "fractional_not_allowed"),
+    ({"qty": None, "notional": 5, "type": "limit", "limit_price": 1}, "fractional_not_allowed"),
     ({"qty": 10**30}, "invalid_quantity"), ({"type": "stop", "stop_price": "0.00"}, "invalid_price"),
-    ({"type": "limit", "limit_price": -1}, "invalid_price"),
+    ({"type": "limit", "limit_price": -1}, "invalid_price"), ({"type": "limit", "limit_price": "1.005"}, "price_not_on_tick"),
+    ({"order_class": "bracket", "time_in_force": "ioc", "take_profit": {"limit_price": 80},
+      "stop_loss": {"stop_price": 1}}, "invalid_order_class"),
 ])
 def test_out_of_range_values_get_the_engines_code_and_reason(client, change, reason):
     """Parity: the engine refuses these with InvalidOrder(reason); the service answers the same code and reason."""
-    r = client.post("/v2/orders", headers=client.accounts["alice"], json={**BASE, **change})
+    body = {k: v for k, v in {**BASE, **change}.items() if v is not None}
+    r = client.post("/v2/orders", headers=client.accounts["alice"], json=body)
     assert r.status_code == 422, r.text
     assert (r.json()["error"], r.json()["reason"]) == ("invalid_order", reason)
+    assert orders(client) == []
+
+
+@pytest.mark.parametrize("change, status, reason", [
+    ({"notional": 0.5}, 403, "notional_too_small"),  # Alpaca: 403 "cost basis must be >= 1"
+    ({"qty": 10, "side": "sell", "type": "limit", "limit_price": 60, "time_in_force": "gtc", "order_class": "oco",
+      "take_profit": {"limit_price": 60}, "stop_loss": {"stop_price": 40}}, 403, "insufficient_position"),
+    ({"qty": 0.5, "side": "sell"}, 403, "short_sale_not_allowed"),  # Alpaca: fractional orders cannot sell short
+    ({"qty": 10, "order_class": "bracket", "take_profit": {"limit_price": 2000}, "stop_loss": {"stop_price": 1500}},
+     409, "invalid_leg_price"),  # the stop loss above the market for a buy entry
+    ({"qty": 10, "type": "limit", "limit_price": 40, "order_class": "oto",
+      "stop_loss": {"stop_price": 45}}, 409, "invalid_leg_price"),  # ... above the entry's limit price
+])
+def test_what_depends_on_the_state_or_relates_two_prices_is_403_or_409(client, change, status, reason):
+    """Well-formed orders (the published schema accepts them) that the account, the position or the market refuse:
+    403 where Alpaca answers 403, 409 where Alpaca answers 422 but no schema can state the rule; never a 422."""
+    body = {k: v for k, v in {**BASE, "qty": None, **change}.items() if v is not None}
+    r = client.post("/v2/orders", headers=client.accounts["alice"], json=body)
+    assert r.status_code == status, r.text
+    assert (r.json()["error"], r.json()["reason"]) == ("invalid_order", reason)
+    assert r.json()["code"] == {403: 40310000, 409: 40910000}[status]
     assert orders(client) == []

@@ -45,11 +45,37 @@ def refused(response) -> bool:
     return response.status_code in (400, 422)
 
 
-@pytest.mark.parametrize("qty", ["1_000", " +5 ", "1e3", "+5", "05", "1.0", "0x10", "١٢"])
-def test_quantity_strings_are_digits_only(client, qty, openapi):
-    assert not valid(field_schema(openapi, "OrderIn", "qty"), qty)
-    r = client.post("/v2/orders", headers=client.accounts["alice"], json={**BASE, "qty": qty, "limit_price": "1.00"})
-    assert refused(r), r.text
+DAY = {"symbol": "ACME", "side": "buy", "type": "limit", "time_in_force": "day"}
+
+
+@pytest.mark.parametrize("qty, accepted", [("1_000", False), (" +5 ", False), ("1e3", False), ("+5", False),
+                                           ("05", False), ("0x10", False), ("١٢", False), ("1.", False), (".5", False),
+                                           ("0", False), ("0.0000000001", False), ("1.0", True), ("2.25", True),
+                                           ("0.000000001", True), ("10.500000000", True), ("10000000", True),
+                                           ("10000000.5", False)])
+def test_quantity_strings_are_plain_decimals_with_up_to_nine_places(client, openapi, qty, accepted):
+    body = {**DAY, "qty": qty, "limit_price": "0.01"}
+    assert valid(body_schema(openapi, "/v2/orders", "post"), body) is accepted
+    r = client.post("/v2/orders", headers=client.accounts["alice"], json=body)
+    assert refused(r) is not accepted, r.text
+
+
+def test_a_fractional_quantity_is_schema_valid_where_the_engine_takes_it(client, openapi):
+    schema = body_schema(openapi, "/v2/orders", "post")
+    assert valid(field_schema(openapi, "OrderIn", "qty"), 6328607.026102012)  # 9 places: a fraction of a share
+    assert not valid(field_schema(openapi, "OrderIn", "qty"), 1.0000000001)  # 10 places
+    for body, ok in (({**BASE, "qty": 10.0, "limit_price": 1}, True),  # what alpaca-py sends: whole
+                     ({**BASE, "qty": 2.5, "limit_price": 1}, False),  # a fraction in a gtc order
+                     ({**DAY, "qty": 2.5, "limit_price": 1}, True),
+                     ({**DAY, "type": "trailing_stop", "qty": 2.5, "trail_price": 1}, False),
+                     ({**DAY, "qty": "2.50", "limit_price": 1, "extended_hours": True}, False),
+                     ({**DAY, "qty": "2.00", "limit_price": 1, "extended_hours": True}, True)):
+        assert valid(schema, body) is ok, body
+        r = client.post("/v2/orders", headers=client.accounts["alice"], json=body)
+        assert (r.status_code == 200) is ok, r.text
+        if not ok:
+            assert r.status_code == 422 and r.json()["reason"] in ("fractional_not_allowed",
+                                                                   "extended_hours_not_allowed"), r.text
 
 
 @pytest.mark.parametrize("price, accepted", [("5e1", False), ("5E+1", False), ("0.50", True), ("0.5", True),
@@ -61,13 +87,6 @@ def test_prices_mean_the_same_to_the_schema_and_the_server(client, openapi, pric
     assert refused(r) is not accepted, r.text
     if accepted:
         assert r.json()["limit_price"] == str(Decimal(str(price)))  # echoed as given, never "5E+1"
-
-
-def test_a_fractional_quantity_is_not_schema_valid(client, openapi):
-    assert not valid(field_schema(openapi, "OrderIn", "qty"), 6328607.026102012)
-    assert valid(field_schema(openapi, "OrderIn", "qty"), 10.0)  # what alpaca-py sends
-    r = client.post("/v2/orders", headers=client.accounts["alice"], json={**BASE, "qty": 10.0, "limit_price": 1})
-    assert r.status_code == 200, r.text
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
@@ -160,13 +179,93 @@ def test_any_limit_price_means_the_same_to_the_schema_and_the_server(client, ope
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(qty=QUANTITIES)
-def test_any_quantity_means_the_same_to_the_schema_and_the_server(client, openapi, qty):
-    expected = valid(field_schema(openapi, "OrderIn", "qty"), qty)
-    r = client.post("/v2/orders", headers=client.accounts["bob"], json={**BASE, "qty": qty, "limit_price": "0.01"})
-    assert refused(r) is not expected, (qty, r.text)
+@given(qty=QUANTITIES, tif=st.sampled_from(["day", "gtc"]))
+def test_any_quantity_means_the_same_to_the_schema_and_the_server(client, openapi, qty, tif):
+    body = {**BASE, "time_in_force": tif, "qty": qty, "limit_price": "0.01"}
+    expected = valid(body_schema(openapi, "/v2/orders", "post"), body)
+    r = client.post("/v2/orders", headers=client.accounts["bob"], json=body)
+    assert refused(r) is not expected, (qty, tif, r.text)
     if r.status_code == 200:
         client.delete(f"/v2/orders/{r.json()['id']}", headers=client.accounts["bob"])
+
+
+# ----- hypothesis: whole order bodies (every rule between fields) ----------------------------------------------------
+
+PRICE_VALUES = st.sampled_from([1, 40, "45.5", 49.99, 55, "60.00", 80, 1500])
+NEEDS = {"market": (), "limit": ("limit_price",), "stop": ("stop_price",), "stop_limit": ("limit_price", "stop_price"),
+         "trailing_stop": ("trail_price",)}
+
+
+def maybe(draw, chance: float) -> bool:
+    return draw(st.floats(0, 1)) < chance
+
+
+@st.composite
+def orders(draw) -> dict:
+    """Order bodies near the rules' edges: mostly one of the shapes the server takes (each order class with its
+    legs, fractional and dollar orders, extended hours), each with a fair chance of breaking one rule."""
+    side = draw(st.sampled_from(["buy", "sell"]))
+    body: dict = {"symbol": "ACME", "side": side}
+    amount = draw(st.sampled_from(["qty"] * 4 + ["notional", "both", "neither"]))
+    if amount in ("qty", "both"):
+        body["qty"] = draw(st.sampled_from([1, 10, 10.0, "3", "2.00", 0.5, "2.25", 1e-9, 12.000000001]))
+    if amount in ("notional", "both"):
+        body["notional"] = draw(st.sampled_from([0.5, 1, "25.75", 100]))
+    kind = draw(st.sampled_from([None, "market", "limit", "limit", "stop", "stop_limit", "trailing_stop"]))
+    if kind is not None:
+        body["type"] = kind
+    for price in NEEDS[kind or "market"]:
+        if maybe(draw, 0.9):
+            body[price] = draw(PRICE_VALUES)
+    if kind == "trailing_stop" and maybe(draw, 0.4):
+        body["trail_percent"] = body.pop("trail_price", 1)
+    if maybe(draw, 0.1):
+        body[draw(st.sampled_from(["limit_price", "stop_price", "trail_price", "trail_percent"]))] = 2
+    tif = draw(st.sampled_from([None, "day", "day", "gtc", "gtc", "ioc", "fok"]))
+    if tif is not None:
+        body["time_in_force"] = tif
+    order_class = draw(st.sampled_from([None, None, "simple", "", "bracket", "bracket", "oco", "oco", "oto", "oto"]))
+    if order_class is not None:
+        body["order_class"] = order_class
+    legs = {None: 0, "simple": 0, "": 0, "bracket": 2, "oco": 2, "oto": 1}[order_class]
+    if not maybe(draw, 0.85):
+        legs = draw(st.sampled_from([0, 1, 2]))
+    chosen = ["take_profit", "stop_loss"] if legs == 2 else [draw(st.sampled_from(["take_profit", "stop_loss"]))] \
+        if legs else []
+    if "take_profit" in chosen:
+        body["take_profit"] = {"limit_price": draw(PRICE_VALUES)}
+    if "stop_loss" in chosen:
+        body["stop_loss"] = {"stop_price": draw(PRICE_VALUES)}
+        if maybe(draw, 0.3):
+            body["stop_loss"]["limit_price"] = draw(PRICE_VALUES)
+    if order_class == "oco" and maybe(draw, 0.5) and "take_profit" in body:
+        body["limit_price"] = body["take_profit"]["limit_price"] if maybe(draw, 0.7) else draw(PRICE_VALUES)
+    if maybe(draw, 0.2):
+        body["extended_hours"] = draw(st.booleans())
+    if maybe(draw, 0.2):
+        intents = ["buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close"]
+        body["position_intent"] = draw(st.sampled_from([i for i in intents if i.startswith(side)] * 3 + intents))
+    return body
+
+
+ORDERS = orders()
+WELL_FORMED_ANSWERS = (200, 403, 409)
+"""A request the schema accepts: taken, or refused by what the account, the position or the market allows (403)
+or by a rule no schema can state (409: a leg's price against the market or the entry)."""
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=ORDERS)
+def test_any_order_means_the_same_to_the_schema_and_the_server(client, openapi, body):
+    """Every rule the server applies to an order's shape is in the published schema, and no other: fractional and
+    dollar orders, extended hours, order classes and their legs, position_intent, the prices of each type."""
+    expected = valid(body_schema(openapi, "/v2/orders", "post"), body)
+    r = client.post("/v2/orders", headers=client.accounts["bob"], json=body)
+    assert refused(r) is not expected, (body, r.text)
+    if expected:
+        assert r.status_code in WELL_FORMED_ANSWERS, (body, r.text)
+    if r.status_code == 200:
+        client.delete("/v2/orders", headers=client.accounts["bob"])
 
 
 DATE_TIMES = st.builds(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
+import jsonschema_rs
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -16,7 +18,7 @@ from .. import serializers as ser
 from ..deps import current_account, get_state
 from ..errors import responses
 from ..models import SYMBOL_PATTERN, ConfigurationsIn, OrderIn, ReplaceIn
-from ..strict import DATE_TIME_SCHEMA, SYMBOL_LIST, parse_rfc3339
+from ..strict import DATE_SCHEMA, DATE_TIME_SCHEMA, SYMBOL_LIST, decimal_pattern, parse_full_date, parse_rfc3339
 from ..state import ServiceState
 
 router = APIRouter(prefix="/v2", tags=["trading"])
@@ -145,8 +147,6 @@ class PortfolioHistoryOut(Loose):
     timeframe: str
 
 
-DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,9})?$"
-DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _order_request(body: OrderIn) -> OrderRequest:
@@ -249,7 +249,8 @@ async def replace_order(order_id: OrderId, body: ReplaceIn, account: Account, st
         order = state.broker.replace_order(
             state.ids.internal(order_id), account, qty=body.qty, limit_price=body.limit_price,
             stop_price=body.stop_price,
-            time_in_force=TimeInForce(body.time_in_force.value) if body.time_in_force is not None else None)
+            time_in_force=TimeInForce(body.time_in_force.value) if body.time_in_force is not None else None,
+            trail=body.trail, client_order_id=body.client_order_id)
         return JSONResponse(ser.order_json(order, state.ids))
 
 
@@ -281,16 +282,33 @@ async def get_position(symbol: Symbol, account: Account, state: State):
         return JSONResponse(ser.position_json(state.broker.get_position(symbol, account)))
 
 
-@router.delete("/positions/{symbol}", response_model=OrderOut, responses=responses(403, 404, *AUTH))
-async def close_position(symbol: Symbol, account: Account, state: State,
-                         qty: Annotated[Optional[str], Query(max_length=32, pattern=DECIMAL_PATTERN,
-                                                             description="shares to close (up to 9 places)")] = None,
-                         percentage: Annotated[Optional[str], Query(max_length=32, pattern=DECIMAL_PATTERN,
-                                                                    description="percent of the position to close "
-                                                                                "(above 0, at most 100)")] = None):
-    """Close the whole position at market, or ``qty`` shares, or ``percentage`` percent of it (not both)."""
+CLOSE_AMOUNT = {"type": "object", "additionalProperties": False, "maxProperties": 1, "properties": {
+    "qty": {"type": "string", "maxLength": 32, "pattern": decimal_pattern(9, 10**10, inclusive=False),
+            "description": "shares to close (above 0, at most 9 decimal places)"},
+    "percentage": {"type": "string", "maxLength": 32, "pattern": decimal_pattern(9, 100, inclusive=True),
+                   "description": "percent of the position to close (above 0, at most 100, at most 9 decimal places)"}},
+    "description": "how much to close: qty or percentage, not both (the whole position when neither is given)"}
+"""``DELETE /v2/positions/{symbol}``'s query: one form-exploded object parameter, so the schema can say "not both"
+(OpenAPI has no rule across separate query parameters). On the wire: ``?qty=1.5`` or ``?percentage=50``."""
+_CLOSE_AMOUNT = jsonschema_rs.validator_for(CLOSE_AMOUNT)
+
+
+@router.delete("/positions/{symbol}", response_model=OrderOut, responses=responses(403, 404, *AUTH),
+               openapi_extra={"parameters": [{"name": "amount", "in": "query", "required": False, "style": "form",
+                                              "explode": True, "schema": CLOSE_AMOUNT}]})
+async def close_position(symbol: Symbol, account: Account, state: State, request: Request):
+    """Close the whole position at market, or ``qty`` shares, or ``percentage`` percent of it (not both). An amount
+    larger than the position holds, or a percentage that comes to less than a whole share of a whole-share
+    position: 403 (``insufficient_position`` / ``invalid_quantity``), as Alpaca answers "insufficient qty"."""
+    amount = dict(request.query_params)
+    if len(request.query_params.multi_items()) != len(amount) or not _CLOSE_AMOUNT.is_valid(amount):
+        problem = next(iter(_CLOSE_AMOUNT.iter_errors(amount)), None)
+        raise InvalidArgument("query", str(request.url.query)[:200],
+                              "give qty (shares, e.g. qty=1.5) or percentage (e.g. percentage=50), once, not both"
+                              + (f" ({problem.message})" if problem is not None else ""))
     with state.lock:
-        order = state.broker.close_position(symbol, account, qty=qty, percentage=percentage)
+        order = state.broker.close_position(symbol, account, qty=amount.get("qty"),
+                                            percentage=amount.get("percentage"))
         return JSONResponse(ser.order_json(order, state.ids))
 
 
@@ -322,29 +340,49 @@ async def get_clock(account: Account, state: State):
         return JSONResponse(ser.clock_json(state.broker.now_ns()))
 
 
+CALENDAR_FIRST, CALENDAR_LAST = date(1970, 1, 1), date(2099, 12, 31)
+"""What ``GET /v2/calendar`` serves (Alpaca's serves 1970 to 2029): dates outside are answered with nothing."""
+CalendarDate = Annotated[Optional[str], Query(max_length=10, json_schema_extra=DATE_SCHEMA,
+                                              description="YYYY-MM-DD (an RFC 3339 full-date)")]
+
+
 @router.get("/calendar", response_model=list[CalendarOut], responses=responses(*AUTH))
-async def get_calendar(account: Account, state: State,
-                       start: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")] = None,
-                       end: Annotated[Optional[str], Query(pattern=DATE_PATTERN, description="YYYY-MM-DD")] = None):
+async def get_calendar(account: Account, state: State, start: CalendarDate = None, end: CalendarDate = None):
     """The NYSE's sessions from ``start`` to ``end`` (both included; default: the current date on the virtual clock
-    to a month later, as far as 366 days apart): date, open and close in New York (13:00 on early-close days), and
-    the extended session (04:00-20:00, 17:00 after an early close)."""
+    to a month later): date, open and close in New York (13:00 on early-close days), and the extended session
+    (04:00-20:00, 17:00 after an early close). The calendar covers 1970 to 2099 (Alpaca's, 1970 to 2029); an end
+    before the start answers an empty list."""
     from ...market import session
 
     with state.lock:
         today = session.day_of(state.broker.now_ns())
-    first = _date("start", start) if start else today
-    last = _date("end", end) if end else first + timedelta(days=31)
-    if last < first or (last - first).days > 3660:
-        raise InvalidArgument("end", end, "must be on or after start, at most ten years later")
-    return JSONResponse([ser.calendar_json(s) for s in session.sessions_between(first, last)])
+    first = _calendar_date("start", start) if start is not None else today
+    last = _calendar_date("end", end) if end is not None else min(first + timedelta(days=31), CALENDAR_LAST)
+    first, last = max(first, CALENDAR_FIRST), min(last, CALENDAR_LAST)
+    days = []
+    for year in range(first.year, last.year + 1) if first <= last else ():
+        days += [d for d in _calendar_year(year) if first.isoformat() <= d["date"] <= last.isoformat()]
+    return JSONResponse(days)
 
 
-def _date(name: str, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidArgument(name, value, "not a date (YYYY-MM-DD)") from None
+@functools.lru_cache(maxsize=None)
+def _calendar_year(year: int) -> tuple[dict, ...]:
+    """A year's sessions as Alpaca writes them (built once per process: a whole century is asked for at times)."""
+    from ...market import session
+
+    return tuple(ser.calendar_json(s) for s in session.sessions_between(date(year, 1, 1), date(year, 12, 31)))
+
+
+def _calendar_date(name: str, value: str) -> date:
+    """A full-date as the schema's ``format: date`` has it, within the calendar's years (clamped to them)."""
+    parts = parse_full_date(value)
+    if parts is None:
+        raise InvalidArgument(name, value, "not a date (YYYY-MM-DD)")
+    if parts < (CALENDAR_FIRST.year, 1, 1):
+        return CALENDAR_FIRST
+    if parts > (CALENDAR_LAST.year, 12, 31):
+        return CALENDAR_LAST
+    return date(*parts)
 
 
 @router.get("/assets", response_model=list[AssetOut], responses=responses(*AUTH))
@@ -411,19 +449,33 @@ async def portfolio_history(account: Account, state: State,
 
 
 ACTIVITY_TYPES = ("FILL", "DIV", "SPLIT")
+"""The activities the mock produces."""
+ALPACA_ACTIVITY_TYPES = ("FILL", "ACATC", "ACATS", "CFEE", "CIL", "CSD", "CSW", "DIV", "DIVCGL", "DIVCGS", "DIVNRA",
+                         "DIVROC", "DIVTXEX", "DIVWH", "EXTRD", "FEE", "FXTRD", "INT", "INTPNL", "JNLC", "JNLS", "MA",
+                         "MEM", "NC", "OCT", "OPASN", "OPCSH", "OPEXC", "OPEXP", "OPTRD", "PTC", "REORG", "SPIN",
+                         "SPLIT", "SWP", "VOF", "WH")
+"""Alpaca's activity types (alpaca-py's ``ActivityType``): asking for one the mock never produces answers nothing,
+as Alpaca answers for an account without such activities."""
+_ONE_TYPE = "(?:" + "|".join(ALPACA_ACTIVITY_TYPES) + ")"
+ActivityTypeName = Literal[ALPACA_ACTIVITY_TYPES[1:]]  # type: ignore[valid-type]  (FILL has its own route)
 
 
 @router.get("/account/activities", response_model=list[ActivityOut], responses=responses(*AUTH))
 async def activities(account: Account, state: State,
-                     activity_types: Annotated[Optional[str], Query(max_length=64)] = None,
+                     activity_types: Annotated[Optional[str], Query(
+                         max_length=300, pattern=f"^{_ONE_TYPE}(?:,{_ONE_TYPE})*$",
+                         description="comma-separated activity types, e.g. FILL,DIV")] = None,
                      direction: Literal["asc", "desc"] = "desc",
                      page_size: Annotated[int, Query(ge=1, le=100)] = 100,
                      date: Annotated[Optional[str], Query(max_length=10)] = None,
                      until: Annotated[Optional[str], Query(max_length=64)] = None,
                      after: Annotated[Optional[str], Query(max_length=64)] = None,
                      page_token: Annotated[Optional[str], Query(max_length=128)] = None):
-    """Every activity of the account the mock produces: FILL, DIV (dividends), SPLIT (a fraction's cash-out)."""
-    types = [t.strip() for t in activity_types.split(",") if t.strip()] if activity_types else None
+    """Every activity of the account the mock produces: FILL, DIV (dividends), SPLIT (a fraction's cash-out); any
+    other of Alpaca's types answers nothing (the mock has none)."""
+    types = [t for t in activity_types.split(",") if t in ACTIVITY_TYPES] if activity_types else None
+    if types == []:
+        return JSONResponse([])
     with state.lock:
         items = [ser.activity_json(a, account, state.ids) for a in state.broker.list_activities(account, types)]
     if direction == "desc":
@@ -444,9 +496,11 @@ async def fill_activities(account: Account, state: State,
 
 
 @router.get("/account/activities/{activity_type}", response_model=list[ActivityOut], responses=responses(*AUTH))
-async def activities_of_type(activity_type: Literal["DIV", "SPLIT"], account: Account, state: State,
+async def activities_of_type(activity_type: ActivityTypeName, account: Account, state: State,
                              direction: Literal["asc", "desc"] = "desc"):
-    """Dividends (DIV) or split cash-outs (SPLIT) of the account."""
+    """Dividends (DIV) or split cash-outs (SPLIT) of the account; Alpaca's other types answer nothing."""
+    if activity_type not in ACTIVITY_TYPES:
+        return JSONResponse([])
     with state.lock:
         items = [ser.activity_json(a, account, state.ids)
                  for a in state.broker.list_activities(account, [activity_type])]
