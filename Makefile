@@ -13,9 +13,10 @@
 #                        service of its own, running the @conformance profile, docs/conformance.md)
 #   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
 #   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
-#   JOBS=auto            behave processes per target at once: auto (one per CPU, or 1 when the suite is too short
-#                        to gain), or a number; files balanced by $(REPORTS)/feature-times.json; @performance
-#                        files run alone afterwards (docs/report.md, "Parallel and sharded runs")
+#   JOBS=1               behave processes per target at once: a number, or auto (one per idle CPU, 1 when the
+#                        work is too short to gain); files balanced by $(REPORTS)/feature-times.json; @performance
+#                        files run alone afterwards (docs/report.md, "Parallel and sharded runs"). Default 1: on
+#                        this busy 2-core machine two processes were slower (README, "Parallel and sharded runs")
 #   SHARD=I/N            make report: run only shard I of N (a CI matrix); `make merge-report` joins the shards
 #   REPORT_TARGETS=inprocess  the targets `make report` runs (a CI matrix may run them all in each shard)
 #   BEHAVE_TIMEOUT=150   seconds per behave run (per target) before it is killed as hung
@@ -62,7 +63,7 @@ PYTEST_TEST_TIMEOUT ?= 240
 PYTEST_WORKERS ?= auto
 BEHAVE_ARGS ?=
 # Parallel behave (tools/run_suite.py): processes per target; a CI matrix's shard of the suite (make report)
-JOBS       ?= auto
+JOBS       ?= 1
 SHARD      ?=
 REPORT_TARGETS ?= inprocess
 

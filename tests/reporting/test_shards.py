@@ -121,12 +121,23 @@ def test_timings_round_trip_and_newer_measurements_win(tmp_path):
 
 def test_auto_runs_one_process_when_the_work_is_short(monkeypatch):
     monkeypatch.setattr(shards, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_suite.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
     few = [unit("a"), unit("b")]
     assert run_suite.resolve_jobs("auto", few, {"a": 1.0, "b": 1.0}) == 1
     assert run_suite.resolve_jobs("auto", few, {"a": 20.0, "b": 20.0}) == 2
     assert run_suite.resolve_jobs("8", few, {"a": 1.0, "b": 1.0}) == 2  # never more processes than files
     with pytest.raises(SystemExit, match="JOBS='x'"):
         run_suite.resolve_jobs("x", few, {})
+
+
+@pytest.mark.parametrize(("load", "processes"), [(0.0, 4), (1.4, 3), (2.6, 1), (9.0, 1)])
+def test_auto_runs_one_process_per_idle_cpu(monkeypatch, load, processes):
+    """On a busy machine another process adds its start-up and gets no CPU of its own."""
+    monkeypatch.setattr(shards, "cpu_count", lambda: 4)
+    monkeypatch.setattr(run_suite.os, "getloadavg", lambda: (load, load, load))
+    many = [unit(f"f{i}") for i in range(8)]
+    assert run_suite.resolve_jobs("auto", many, {u.path: 5.0 for u in many}) == processes
+    assert run_suite.resolve_jobs("3", many, {u.path: 5.0 for u in many}) == 3  # a number is taken as given
 
 
 def test_a_global_error_every_process_reported_is_kept_once(tmp_path):
