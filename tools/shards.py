@@ -227,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", default="1/1", help="I/N: this machine's share of a CI matrix")
     parser.add_argument("--target", default="inprocess")
     parser.add_argument("--timings", type=Path, default=ROOT / "reports" / "feature-times.json")
-    parser.add_argument("--alone-tag", action="append", default=[])
+    parser.add_argument("--alone-tag", action="append", default=None,
+                        help="files with this tag run by themselves (default: @performance, as `make report` does)")
     args = parser.parse_args(argv)
     try:
         index, count = parse_shard(args.shard)
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     timings = read_timings(args.timings)
-    units = discover(args.paths, alone_tags=tuple(args.alone_tag))
+    units = discover(args.paths, alone_tags=tuple(args.alone_tag or ['@performance']))
     mine = machine_shards(units, timings, count)[index - 1]
     weight = weights(mine, timings, args.target)
     parallel = [u for u in mine if not u.alone]
