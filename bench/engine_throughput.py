@@ -11,6 +11,9 @@ the time other processes had the CPU). Reading the event log the first time buil
 hot path keeps fills and events as flat lists); that cost is printed separately. Target (issue 4): at least
 50,000 orders/s for the market mix.
 
+The market is the default one (the realistic model since issue 16; its update costs about 0.4 us more per symbol
+than a random walk's, a few percent of a market update).
+
 - market mix: alternating buy and sell market orders of 1-300 shares, day, on two symbols.
 - limit mix: limit orders of 1-300 shares priced around the touch (half marketable, half resting a few ticks
   away), day; resting ones keep working at later market updates until the end of the run.

@@ -374,7 +374,7 @@ def add_backtest(subparsers) -> None:
         mockbroker backtest --strategy sma_crossover --data tests/fixtures/market-data/GOOG.csv
         mockbroker backtest --strategy sma_crossover --data GOOG.csv --mode realistic --compare \\
             --param fast=10 --param slow=20 --out goog.json --chart goog.png
-        mockbroker simulate --model garch --days 250 --update-ms 60000 --bars 1day --out sim.csv && \\
+        mockbroker simulate --days 250 --update-ms 60000 --bars 1day --out sim.csv && \\
             mockbroker backtest --strategy sma_crossover --data sim.csv --symbol SIM
         """)
     p.add_argument("--strategy", required=True,
@@ -543,14 +543,14 @@ def add_simulate(subparsers) -> None:
     from .scenarios import SCENARIOS
 
     p = _command(subparsers, "simulate", "generate market data (ticks or OHLCV bars) to a CSV file", """
-        mockbroker simulate --model garch --symbol ACME --steps 100000 --seed 7 --out acme.csv --plot acme.png
+        mockbroker simulate --symbol ACME --steps 100000 --seed 7 --out acme.csv --plot acme.png
         mockbroker simulate --scenario flash_crash --steps 20000 --out crash.csv
         mockbroker simulate --config tests/fixtures/market-data/scenarios/choppy-open.yaml --out choppy.csv
-        mockbroker simulate --model garch --days 250 --update-ms 60000 --bars 1day --out sim.csv
+        mockbroker simulate --days 250 --update-ms 60000 --bars 1day --out sim.csv
         """, description="Generate market data: by default one row per update (time,bid,ask,last,volume); with "
                          "--bars, OHLCV bars (time or date,open,high,low,close,volume) that backtest --data reads.")
     p.add_argument("--model", type=_choice("model", MARKET_MODELS),
-                   help=f"price model: {', '.join(MARKET_MODELS)} (default: the config's, else random_walk; "
+                   help=f"price model: {', '.join(MARKET_MODELS)} (default: the config's, else realistic; "
                         "--from-csv implies historical)")
     p.add_argument("--symbol", help="symbol to generate (default: the config's first, else ACME)")
     p.add_argument("--steps", type=_whole(1, 100_000_000), default=10_000, help="number of market updates")
@@ -688,7 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=textwrap.dedent("""
             examples:
               mockbroker serve --port 8000
-              mockbroker simulate --model garch --steps 100000 --out acme.csv --plot acme.png
+              mockbroker simulate --steps 100000 --out acme.csv --plot acme.png
               mockbroker backtest --strategy sma_crossover --data GOOG.csv --mode realistic --compare
               mockbroker <command> --help        (each command's options and examples)
 

@@ -106,7 +106,7 @@ class _Section:
 class MarketConfig(_Section):
     SECTION = "marketConfig"
 
-    model: str = "random_walk"
+    model: str = "realistic"
     volatility: float = 1.5
     drift: float = 0.0
     spread: float = 4.0

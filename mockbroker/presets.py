@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .config import BrokerConfig
+from .config import BrokerConfig, MarketConfig
 from .errors import ConfigurationError
 
 SCENARIOS = ("normal", "volatile", "trending", "range", "flash_crash", "no_liquidity", "failure")
@@ -25,14 +25,14 @@ def apply_scenario(config: BrokerConfig, available_models: set[str] | frozenset[
     elif name == "volatile":
         market = market.with_changes(volatility=max(4.0, market.volatility * 3), spread=market.spread * 2.5)
     elif name == "trending":
-        if "momentum" in available_models and market.model in ("random_walk", "momentum"):
-            params = {"trend": 3.0, "trend_half_life": 1.0, **market.params}
+        if "momentum" in available_models and _replaceable(market, "momentum"):
+            params = {"trend": 3.0, "trend_half_life": 1.0, **_carried(market, "momentum")}
             market = market.with_changes(model="momentum", drift=market.drift or 1.5, params=params)
         else:
             market = market.with_changes(drift=market.drift or 1.5)
     elif name == "range":
-        if "mean_reversion" in available_models and market.model in ("random_walk", "mean_reversion"):
-            market = market.with_changes(model="mean_reversion", drift=0.0)
+        if "mean_reversion" in available_models and _replaceable(market, "mean_reversion"):
+            market = market.with_changes(model="mean_reversion", drift=0.0, params=_carried(market, "mean_reversion"))
         else:
             market = market.with_changes(volatility=market.volatility * 0.5, drift=0.0)
     elif name == "flash_crash":
@@ -44,3 +44,16 @@ def apply_scenario(config: BrokerConfig, available_models: set[str] | frozenset[
     else:
         raise ConfigurationError(f"scenario={name!r}: must be one of {', '.join(SCENARIOS)}")
     return replace(config, market=market, execution=execution), events
+
+
+def _replaceable(market: MarketConfig, model: str) -> bool:
+    """A preset that implies a model takes over a plain market (the default realistic model or a random walk,
+    without parameters of its own); a model chosen with parameters (a calibrated scenario) stays."""
+    own = set(market.params) - {"volume_profile"}
+    return market.model == model or market.model == "random_walk" or (market.model == "realistic" and not own)
+
+
+def _carried(market: MarketConfig, model: str) -> dict:
+    """The parameters a preset's model keeps: all of its own model's, else only those every model takes."""
+    return dict(market.params) if market.model == model else \
+        {k: v for k, v in market.params.items() if k == "volume_profile"}

@@ -6,9 +6,13 @@ everything else stays as configured, so ``scenario="volatile"`` with ``volatilit
 | name          | what a trader sees                                                                    |
 |---------------|---------------------------------------------------------------------------------------|
 | normal        | the configuration as given: calm, tight spreads, deep book                             |
-| volatile      | volatility x3 (at least 4% a day), spreads x2.5                                        |
+| volatile      | volatility x3 (at least 4% a day), spreads x2.5; the model stays (by default the       |
+|               | realistic one: fat tails, clustering and intraday shapes at every time scale)          |
 | trending      | momentum model: drift +1.5% a day plus a +3%/day trend that persists (half-life 1 day)  |
 | range         | a sideways market: mean reversion to the start price, half-life 0.25 day (~1.6 hours)  |
+|               | (both replace the default realistic model or a random walk; a realistic model with     |
+|               | parameters of its own, e.g. calibrated, keeps them: trending adds the drift, range      |
+|               | halves the volatility)                                                                 |
 | flash_crash   | a flash crash like 6 May 2010 on every symbol: -5%, accelerating, over 13.5 minutes;   |
 |               | 90% back over the next 23 minutes; spreads x40 and a tenth of the book at once         |
 | no_liquidity  | a liquidity crisis on every symbol: 5% of the usual size shown, spreads x20             |
@@ -159,7 +163,7 @@ def load_scenario_file(path: str | Path) -> ScenarioSpec:
 class ScenarioBuilder:
     """Compose a scenario fluently::
 
-        spec = (scenario("volatile").model("garch", alpha=0.1).symbols("ACME", "XYZ").seed(7)
+        spec = (scenario("volatile").model("realistic", open_volatility=3.0).symbols("ACME", "XYZ").seed(7)
                 .flash_crash(drop_pct=8, over_seconds=180, at_seconds=300).build())
         broker = MockBroker.from_scenario(spec)      # or spec.save("volatile-crash.yaml")
     """

@@ -35,7 +35,7 @@ def step_trades_around(context, symbol, price):
 @given("{symbol:Symbol} trades around {price:Money} with a spread of {cents:Count} cents")
 @needs("control")
 def step_trades_around_with_spread_in_cents(context, symbol, price, cents):
-    """Lists a symbol at a starting price with a bid-ask spread in cents. Example: Given ACME trades around $50.00 with a spread of 2 cents"""
+    """Lists a symbol at a starting price with a bid-ask spread in cents, both as the scenario starts (a realistic market's spread is widest at the open and narrows through the morning). Example: Given ACME trades around $50.00 with a spread of 2 cents"""
     scene = context.desk.scene
     scene.add_symbol(symbol, price=price)
     scene.set_spread_cents(Decimal(cents))
@@ -53,8 +53,8 @@ def step_may_not_be_sold_short(context, symbol):
 @given("the spread is {spread:Bps}")
 @needs("control")
 def step_the_spread_is(context, spread):
-    """Sets the bid-ask spread of every symbol, in basis points of the price. Example: Given the spread is 10 bps"""
-    context.desk.scene.set_market(spread=float(spread))
+    """Sets the bid-ask spread of every symbol, in basis points of the price, as quoted when the scenario starts (a realistic market is widest at the open and narrows through the morning). Example: Given the spread is 10 bps"""
+    context.desk.scene.set_spread_bps(float(spread))
 
 
 @given("prices move about {pct:Percent} on a typical day")

@@ -74,7 +74,8 @@ Feature: What a fill costs: the spread, the book, market impact, and fees
 
   @allure.label.story:fees
   Scenario: A commission in basis points of the traded value
-    Given a commission of 10 bps of the traded value
+    Given ACME trades around $50.00 with a spread of 2 cents
+    And a commission of 10 bps of the traded value
     And trades leave no market impact
     When alice buys 1,000 ACME at market
     Then the order's fees are $50.01

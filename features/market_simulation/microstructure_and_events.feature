@@ -28,7 +28,8 @@ Feature: Spreads, volume and market events behave as on a real venue
   @allure.label.story:flash-crash @allure.severity:critical
   @needs:clock
   Scenario: A flash crash reaches its depth within its duration, then wins half of it back
-    Given a flash crash of 8% over 3 minutes
+    Given prices follow a random walk
+    And a flash crash of 8% over 3 minutes
     When 3 minutes pass
     Then ACME has fallen by at least 7%
     When 5 minutes pass
@@ -37,7 +38,8 @@ Feature: Spreads, volume and market events behave as on a real venue
 
   @allure.label.story:flash-crash
   Scenario: A flash crash shaped like 6 May 2010 falls faster and faster, then most of it comes back
-    Given a flash crash
+    Given prices follow a random walk
+    And a flash crash
     When 7 minutes pass
     Then ACME trades within 1% of $50.00
     When 7 minutes pass

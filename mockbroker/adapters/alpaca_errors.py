@@ -17,7 +17,7 @@ name the same things ("buying power", "already used", "tick size", "not traded h
 | 403 | any | ``InsufficientFunds`` (buying power), ``TradingHalted`` (halt), ``MarketClosed`` (closed), ``InvalidOrder`` (short sale), else ``PermissionDenied`` |
 | 404 | orders | ``OrderNotFound``; positions: ``PositionNotFound``; submitting an order, market data: ``UnknownSymbol`` |
 | 400, 422 | submit | ``InvalidOrder`` with the reason its words name (duplicate client order id, quantity, tick, missing or invalid price, short sale), ``UnknownSymbol``, ``InsufficientFunds`` |
-| 422 | cancel, replace | ``OrderNotCancelable`` when the order is already done, else as for submit |
+| 409, 422 | cancel, replace | ``OrderNotCancelable`` when the order is already done, else as for submit |
 | 429 | any | ``RateLimited`` (``Retry-After``) |
 | 504 | any | ``Timeout``; other 5xx: ``ServiceUnavailable`` |
 | no answer | any | ``ConnectionFailed``; ``requests`` timeout: ``Timeout`` |
@@ -139,11 +139,12 @@ def from_status(status: int | None, body: Any, operation: str, retry: Any = "1")
         return Timeout(said)
     if status is not None and status >= 500:
         return ServiceUnavailable(said)
+    # An order already done: Alpaca answers 422 ("The order status is not cancelable"), our service 409.
+    if status in (400, 409, 422) and operation in (CANCEL, REPLACE) and _ALREADY_DONE.search(message):
+        return OrderNotCancelable(said, reason=RejectReason.ORDER_NOT_OPEN)
     if status == 409 and operation in (SUBMIT, REPLACE):  # a conflict with the state: an id already in use
         return order_refusal(said, status)
     if status in (400, 422):
-        if operation in (CANCEL, REPLACE) and _ALREADY_DONE.search(message):
-            return OrderNotCancelable(said, reason=RejectReason.ORDER_NOT_OPEN)
         if operation in (SUBMIT, REPLACE):
             return order_refusal(said, status)
         return InvalidArgument("request", operation, said)

@@ -212,6 +212,17 @@ def generate(config: BrokerConfig, steps: int, symbol: str | None = None, events
     return Ticks(name, times, mid, bid_ticks * tick, ask_ticks * tick, last_ticks * tick, volume, tick)
 
 
+def opening_spread_factor(config: BrokerConfig) -> float:
+    """How many times ``marketConfig.spread`` the market quotes at the first update of a session (after the
+    scenario's preset): the realistic model's intraday spread shape at the open, 1 for the models without one.
+    The steps use it so that "a spread of 2 cents" is the spread quoted as a scene starts, at 09:30."""
+    market = apply_scenario(config, frozenset(MODELS))[0].market
+    model = create_model(market, float(config.symbols[0].price), np.random.default_rng(0))
+    dt = market.update_frequency / 1000.0
+    model.begin(min(1.0, dt / session.SESSION_SECONDS), dt)  # the first update, one interval after the open
+    return model.spread_shape()
+
+
 def generate_many(config: BrokerConfig, steps: int, events: Sequence[dict] = ()) -> dict[str, Ticks]:
     """``generate`` for every configured symbol."""
     return {s.symbol: generate(config, steps, s.symbol, events) for s in config.symbols}

@@ -96,6 +96,10 @@ class PriceModel:
              fractions: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
+    def begin(self, fraction: float, dt_seconds: float) -> None:
+        """Told once, before the first update, where in the session (0 = the open) that update will fall, every
+        ``dt_seconds``: a model with intraday shapes quotes that time's spread from the start."""
+
     def shift(self, factor: float) -> None:
         """A jump (gap, split): the price is multiplied by ``factor`` and the model carries on from there."""
         self.price *= factor

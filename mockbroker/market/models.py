@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from scipy.signal import lfilter
 
 from ..config import MarketConfig
 from ..errors import ConfigurationError
@@ -97,6 +96,8 @@ class MeanReversionModel(PriceModel):
              fractions: np.ndarray | None = None) -> np.ndarray:
         a, b = self._coefficients(dt_days)
         z = self._draw(n)[:, 0]
+        from scipy.signal import lfilter  # here, not at the top: scipy.signal costs every process ~0.65 s to import
+
         levels = self.level + self.mu * dt_days * np.arange(1, n + 1)
         drive = (1.0 - a) * levels + b * np.asarray(vol_scale, dtype=float) * z
         x, _ = lfilter([1.0], [1.0, -a], drive, zi=[a * math.log(self.price)])
@@ -163,6 +164,8 @@ class MomentumModel(PriceModel):
              fractions: np.ndarray | None = None) -> np.ndarray:
         a, b = self._coefficients(dt_days)
         z = self._draw(n)
+        from scipy.signal import lfilter  # as in MeanReversionModel.path
+
         trend, _ = lfilter([1.0], [1.0, -a], b * z[:, 1], zi=[a * self.trend])
         sigma = self.sigma * np.asarray(vol_scale, dtype=float)
         log_returns = (self.mu + trend - 0.5 * sigma * sigma) * dt_days + sigma * math.sqrt(dt_days) * z[:, 0]

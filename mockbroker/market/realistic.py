@@ -142,8 +142,10 @@ class RealisticModel(PriceModel):
         self._day_shocks, self._day_normals, self._day_pos = np.empty(0), np.empty(0), 0
         self.q = 1.0  # the intraday factor of the next period to generate
         self.day: dict | None = None
+        self.sessions = 0  # sessions begun so far (the first opens at the symbol's price: no overnight gap)
         self.last_u = -1  # the latest update's index in its session
         self._current = (1.0, 1.0, 1.0)  # (variance ratio, spread shape, activity) of the latest update
+        self._current_k = -1  # the day's period ``_current`` was read from (-1: none)
         self._inc = np.empty(0)  # per-update increments of periods [_inc_first, _next_period) of the day
         self._inc_first = 0
         self._next_period = 0
@@ -162,6 +164,20 @@ class RealisticModel(PriceModel):
         if self.spread_profile is not None:
             return bucket_profile(fractions, self.spread_profile / self.spread_profile.mean())
         return session_shape(fractions, *self.spread_shape_params) / self._spread_mean
+
+    def _period_middle(self, u: int, dt_seconds: float) -> float:
+        """The session fraction at the middle of the period holding update ``u`` (the day's shapes are read there)."""
+        n = updates_per_session(dt_seconds)
+        m = max(1, int(round(self.period_seconds / dt_seconds)))
+        k = min(max(0, u), n - 1) // m
+        return (k * m + min(m, n - k * m) / 2.0) * dt_seconds / SESSION_SECONDS
+
+    def begin(self, fraction: float, dt_seconds: float) -> None:
+        """Before the first update: quote the spread of the period the first update falls in, so the book does not
+        widen or narrow 100 ms after the start (a broker started at 09:30 quotes the open's spread at once)."""
+        u = int(round(fraction * SESSION_SECONDS / dt_seconds))
+        shape = float(self.spread_shapes(np.array([self._period_middle(u, dt_seconds)]))[0])
+        self._current = (self._current[0], shape, self._current[2])
 
     # --- one trading day ---------------------------------------------------------------------------------------
     DAY_BLOCK = 256
@@ -193,8 +209,14 @@ class RealisticModel(PriceModel):
         intraday factors taken at their mean of 1). For the long statistical runs, where the intraday detail would
         only cost time."""
         _, excess, variances, factors = self._days(days)
-        volume = factors * ((1.0 - self.coupling) + self.coupling * variances / self.daily.V)
+        volume = factors * ((1.0 - self.coupling) + self.coupling * self._relative(variances))
         return {"returns": self.mu + excess, "variances": variances, "volume": volume}
+
+    def _relative(self, h):
+        """A daily variance relative to the long-run level; 1 in a still market (``volatility`` 0: nothing moves,
+        so nothing widens the spread or stirs the tape beyond its usual rhythm)."""
+        V = self.daily.V
+        return h / V if V > 0 else (np.ones_like(h) if isinstance(h, np.ndarray) else 1.0)
 
     def _new_day(self, dt_seconds: float) -> None:
         n = updates_per_session(dt_seconds)
@@ -211,24 +233,29 @@ class RealisticModel(PriceModel):
         middle = (np.arange(periods) * m + counts / 2.0) * dt_seconds / SESSION_SECONDS
         seasonal = self.variance_weights(middle)
         seasonal *= n / float(np.sum(seasonal * counts))  # mean 1 over the session's updates
-        weights = (1.0 - self.overnight) * seasonal * q * counts / n
+        # The symbol's price is where its first session opens: no overnight gap before it (a broker started at
+        # 09:30 does not jump 100 ms later); that day's whole variance falls inside the session.
+        overnight = self.overnight if self.sessions else 0.0
+        self.sessions += 1
+        weights = (1.0 - overnight) * seasonal * q * counts / n
         raw = np.sqrt(weights) * eps[1:]
-        raw_gap = math.sqrt(self.overnight) * eps[0]
-        total = float(weights.sum()) + self.overnight
+        raw_gap = math.sqrt(overnight) * eps[0]
+        total = float(weights.sum()) + overnight
         missing = shock - float(raw.sum()) - raw_gap  # bridge: the day adds up to its shock exactly
         scale = math.sqrt(h)
-        ratio = h / self.daily.V * q
+        relative = self._relative(h)
         self.day = {
             "dt": dt_seconds, "n": n, "m": m, "counts": counts,
             "returns": scale * (raw + weights / total * missing),
             "variances": h * weights,
-            "gap": scale * (raw_gap + self.overnight / total * missing),
-            "ratio": ratio,
+            "gap": scale * (raw_gap + overnight / total * missing),
+            "ratio": relative * q if self.daily.V > 0 else np.ones(periods),
             "spread": self.spread_shapes(middle),
-            "activity": day_factor * ((1.0 - self.coupling) + self.coupling * h / self.daily.V)
+            "activity": day_factor * ((1.0 - self.coupling) + self.coupling * relative)
             * ((1.0 - self.intraday_coupling) + self.intraday_coupling * q),
         }
         self.last_u = -1
+        self._current_k = -1
         self._inc, self._inc_first, self._next_period = np.empty(0), 0, 0
 
     def _trim(self, first_period: int) -> None:
@@ -279,9 +306,10 @@ class RealisticModel(PriceModel):
                 u = 0
                 self._new_day(dt_seconds)
         else:
+            same = day is not None and day["dt"] == dt_seconds
             u = min(max(0, int(round(fraction * SESSION_SECONDS / dt_seconds))),
-                    updates_per_session(dt_seconds) - 1)
-            if day is None or u <= self.last_u or day["dt"] != dt_seconds:
+                    (day["n"] if same else updates_per_session(dt_seconds)) - 1)
+            if not same or u <= self.last_u:
                 self._new_day(dt_seconds)
         day = self.day
         m = day["m"]
@@ -290,7 +318,9 @@ class RealisticModel(PriceModel):
             self._increments(k, k)
         increment = float(self._inc[u - self._inc_first * m])
         self.last_u = u
-        self._current = (float(day["ratio"][k]), float(day["spread"][k]), float(day["activity"][k]))
+        if k != self._current_k:  # the period's ratio, spread shape and activity hold for all its updates
+            self._current = (float(day["ratio"][k]), float(day["spread"][k]), float(day["activity"][k]))
+            self._current_k = k
         self.price *= math.exp(self.mu * dt_days + vol_scale * increment)
         return self.price
 
@@ -319,6 +349,7 @@ class RealisticModel(PriceModel):
             self._trim(int(k[-1]))
         self.last_ratios, self.last_spread_shapes, self.last_activity = ratios, spreads, activity
         self._current = (float(ratios[-1]), float(spreads[-1]), float(activity[-1]))
+        self._current_k = -1
         prices = self.price * np.exp(np.cumsum(self.mu * dt_days + np.asarray(vol_scale, dtype=float) * inc))
         self.price = float(prices[-1])
         return prices
@@ -336,7 +367,7 @@ class RealisticModel(PriceModel):
         return {**super().state(), "daily": self.daily.state(), "q": self.q,
                 "day": None if self.day is None else {k: (v.copy() if isinstance(v, np.ndarray) else v)
                                                       for k, v in self.day.items()},
-                "last_u": self.last_u, "current": self._current, "inc": self._inc.copy(),
+                "sessions": self.sessions, "last_u": self.last_u, "current": self._current, "inc": self._inc.copy(),
                 "inc_first": self._inc_first, "next_period": self._next_period,
                 "daily_rng": self.daily_rng.bit_generator.state, "bridge_rng": self.bridge_rng.bit_generator.state,
                 "day_shocks": self._day_shocks[self._day_pos:].copy(),
@@ -351,7 +382,9 @@ class RealisticModel(PriceModel):
         self.day = None if state["day"] is None else {k: (np.array(v) if isinstance(v, (list, np.ndarray)) else v)
                                                       for k, v in state["day"].items()}
         self.last_u = int(state["last_u"])
+        self.sessions = int(state.get("sessions", 1))
         self._current = tuple(state["current"])
+        self._current_k = -1
         self._inc = np.array(state["inc"])
         self._inc_first, self._next_period = int(state["inc_first"]), int(state["next_period"])
         self.daily_rng.bit_generator.state = state["daily_rng"]

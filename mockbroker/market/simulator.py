@@ -330,6 +330,10 @@ class MarketSimulator:
         self._extended_start_ns = self._extended_end_ns = 0
         self._next_update = self.clock.schedule_at(self._next_update_ns(clock.now_ns() + self.interval_ns),
                                                    self._update, "market update")
+        first = self._next_update.due_ns  # where the first update falls: the models quote that time's shapes
+        fraction = (first - self._session_open_ns) / (self._session_close_ns - self._session_open_ns)
+        for market in self.symbols.values():
+            market.model.begin(fraction, self.interval_ns / NS_PER_SECOND)
 
     def __getitem__(self, symbol: str) -> SymbolMarket:
         try:

@@ -2,7 +2,8 @@
 scales and a leverage effect, the intraday GARCH factor, and the intraday shapes (volatility and spread).
 
 Rules:
-- Pure numpy/scipy, no broker types: the model (``realistic.py``) and calibration (``calibration.py``) share it, so
+- Pure numpy (scipy only for calibration's filter, imported there: the model itself must not cost every process
+  that builds a broker scipy's import time), no broker types: the model (``realistic.py``) and calibration (``calibration.py``) share it, so
   what calibration fits is exactly what the model simulates.
 - Daily variance (``DailyVariance``): h_d = V + sum_j u_j (kept between ``floor`` x V and ``ceiling`` x V: a day's
   volatility from 0.14 to 5 times the long-run level; the S&P 500's worst, autumn 2008, was about 4), each component
@@ -25,7 +26,6 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import signal, special
 
 # --- Hansen's skewed Student-t ---------------------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ from scipy import signal, special
 @lru_cache(maxsize=256)
 def skewt_constants(nu: float, skew: float) -> tuple[float, float, float]:
     """(a, b, c) of Hansen's skewed t: density b c (1 + ((b z + a) / (1 -/+ skew))^2 / (nu - 2))^(-(nu + 1) / 2)."""
-    c = math.exp(special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2)) / math.sqrt(math.pi * (nu - 2))
+    c = math.exp(math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2)) / math.sqrt(math.pi * (nu - 2))
     a = 4.0 * skew * c * (nu - 2) / (nu - 1)
     b = math.sqrt(1.0 + 3.0 * skew * skew - a * a)
     return a, b, c
@@ -59,17 +59,54 @@ def skewt_draw(rng: np.random.Generator, n: int, nu: float, skew: float) -> np.n
 def _t_tail_moments(nu: float, c: float) -> tuple[float, float, float]:
     """E[|T|^m; |T| > c] for m = 0, 1, 2, T a standard Student-t with ``nu`` degrees of freedom (closed forms: the
     second by parts, through the t with nu - 2 degrees of freedom)."""
-    from scipy.stats import t as student
-
     def norm(v: float) -> float:
-        return math.exp(special.gammaln((v + 1) / 2) - special.gammaln(v / 2)) / math.sqrt(v * math.pi)
+        return math.exp(math.lgamma((v + 1) / 2) - math.lgamma(v / 2)) / math.sqrt(v * math.pi)
 
     base = 1.0 + c * c / nu
-    m0 = 2.0 * float(student.sf(c, nu))
+    m0 = 2.0 * t_sf(c, nu)
     m1 = 2.0 * (nu + c * c) / (nu - 1) * norm(nu) * base ** (-(nu + 1) / 2)
     m2 = 2.0 * norm(nu) * nu / (nu - 1) * (c * base ** (-(nu - 1) / 2) + math.sqrt(nu / (nu - 2))
-                                          * float(student.sf(c * math.sqrt((nu - 2) / nu), nu - 2)) / norm(nu - 2))
+                                          * t_sf(c * math.sqrt((nu - 2) / nu), nu - 2) / norm(nu - 2))
     return m0, m1, m2
+
+
+def t_sf(c: float, nu: float) -> float:
+    """P(T > c) for a Student-t with ``nu`` degrees of freedom and c >= 0: half the regularized incomplete beta
+    I_x(nu / 2, 1 / 2), x = nu / (nu + c^2) (as scipy's ``stats.t.sf``, without importing scipy)."""
+    c2 = c * c
+    return 0.5 * _betainc(nu / 2.0, 0.5, nu / (nu + c2), c2 / (nu + c2))
+
+
+def _betainc(a: float, b: float, x: float, one_minus_x: float) -> float:
+    """The regularized incomplete beta I_x(a, b) by its continued fraction (Numerical Recipes 6.4), on the side
+    where it converges fast; ``one_minus_x`` given separately keeps the precision when x is near 1."""
+    if x <= 0.0:
+        return 0.0
+    if one_minus_x <= 0.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x)
+                     + b * math.log(one_minus_x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_fraction(a, b, x) / a
+    return 1.0 - front * _beta_fraction(b, a, one_minus_x) / b
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 1000):
+        for aa in (m * (b - m) * x / ((a + 2 * m - 1.0) * (a + 2 * m)),
+                   -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1.0))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-16:
+            break
+    return h
 
 
 @lru_cache(maxsize=1024)
@@ -166,8 +203,10 @@ class DailyVariance:
         pb = _weighted_poly(self.rho, self.b)
         den = q.copy()
         den[1:] += p
-        squared = signal.lfilter(np.concatenate([[0.0], p]), den, news - self.V)
-        signed = signal.lfilter(np.concatenate([[0.0], pb]), den, -self.sd * x)
+        from scipy.signal import lfilter  # calibration only (see the module docstring)
+
+        squared = lfilter(np.concatenate([[0.0], p]), den, news - self.V)
+        signed = lfilter(np.concatenate([[0.0], pb]), den, -self.sd * x)
         return self.V + squared + signed
 
     def state(self) -> list[float]:

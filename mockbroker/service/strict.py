@@ -97,6 +97,8 @@ def decimal_type(name: str, *, places: int, limit: int, inclusive: bool = True, 
                                      f"{limit:,}")
         if grid_here and number != number.quantize(grid):
             problem = f"{name}={value!r}: at most {places} decimals"
+            if places == 2 and off_grid == "price_not_on_tick":  # Alpaca's words for a price off the cent grid
+                problem += "; sub-penny increment does not fulfill minimum pricing criteria"
             if off_grid == "invalid_argument":
                 raise ValueError(problem)
             raise out_of_range(off_grid, problem)

@@ -10,17 +10,21 @@ opening positions, market events). The first When or Then step sets the scene on
 
 Rules:
 - With no account named, the broker has the account "default" with $100,000; with no symbol named, ACME at $50.00.
+- A spread the feature names (in cents or bps) is the spread quoted as the scene starts, at 09:30: the
+  realistic model quotes wider at the open than its session average (``marketConfig.spread``), so the scene
+  sets the configured spread that quotes the named one at the open (it narrows through the morning).
 - A setting named twice keeps the last value (a Scenario can override its Background).
 - Once set, a scene is frozen: a Given step after a When step is a mistake in the feature and says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from mockbroker.config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
 from mockbroker.interface import DEFAULT_ACCOUNT
+from mockbroker.market.generator import opening_spread_factor
 
 DEFAULT_SYMBOL = "ACME"
 DEFAULT_PRICE = Decimal("50.00")
@@ -48,6 +52,7 @@ class Scene:
     market: dict = field(default_factory=dict)
     execution: dict = field(default_factory=dict)
     spread_cents: Decimal | None = None
+    spread_bps: float | None = None
     openings: list[Opening] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     start: str | None = None
@@ -83,6 +88,8 @@ class Scene:
 
     def set_market(self, **settings) -> None:
         self._check_open()
+        if "spread" in settings:  # a configured spread (a scenario file's) replaces a named one
+            self.spread_cents = self.spread_bps = None
         self.market.update(settings)
 
     def set_execution(self, **settings) -> None:
@@ -92,7 +99,14 @@ class Scene:
     def set_spread_cents(self, cents: Decimal) -> None:
         """A spread in cents is turned into basis points of the default symbol's price when the scene is set."""
         self._check_open()
-        self.spread_cents = cents
+        self.spread_cents, self.spread_bps = cents, None
+        self.market.pop("spread", None)
+
+    def set_spread_bps(self, bps: float) -> None:
+        """The spread quoted as the scene starts, in basis points of the price."""
+        self._check_open()
+        self.spread_cents, self.spread_bps = None, bps
+        self.market.pop("spread", None)
 
     def use_scenario(self, name: str) -> None:
         self._check_open()
@@ -155,16 +169,20 @@ class Scene:
         for account, held in holdings.items():
             positions = tuple({"symbol": symbol, "qty": qty, "avg_price": None} for symbol, qty in held.items() if qty)
             accounts[account] = accounts[account].with_changes(positions=positions)
-        market = dict(self.market)
-        if self.spread_cents is not None:
-            price = symbols[self.default_symbol()].price
-            market["spread"] = float(self.spread_cents / 100 / price * 10_000)
-        return BrokerConfig(
+        config = BrokerConfig(
             scenario=self.scenario,
-            market=MarketConfig().with_changes(**market),
+            market=MarketConfig().with_changes(**self.market),
             execution=ExecutionConfig().with_changes(**self.execution),
             symbols=tuple(symbols.values()),
             accounts=tuple(accounts.values()) or (AccountConfig(),),
             seed=seed,
             start=self.start,
         )
+        wanted = self.spread_bps
+        if self.spread_cents is not None:
+            price = symbols[self.default_symbol()].price
+            wanted = float(self.spread_cents / 100 / price * 10_000)
+        if wanted is None:
+            return config
+        at_open = opening_spread_factor(replace(config, market=config.market.with_changes(spread=wanted)))
+        return replace(config, market=config.market.with_changes(spread=wanted / at_open))

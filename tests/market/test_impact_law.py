@@ -2,7 +2,7 @@
 worse; the lasting move charged once per order (not per fill) and fading to its lasting share.
 
 A buy and a sell of the same size on the same seed see the same market noise with opposite signs, so the mean
-of their costs is the impact alone. Defaults: volatility 1.5% a day, 5,000,000 shares a day, 2,000 shares at the
+of their costs is the impact alone. Defaults (the realistic model, at midday): volatility 1.5% a day, 5,000,000 shares a day, 2,000 shares at the
 touch (a 500,000-share order walks the book hundreds of times as it replenishes), Y = 1, P = 0.1.
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mockbroker import MockBroker
+from mockbroker.config import AccountConfig, BrokerConfig, ExecutionConfig, MarketConfig, SymbolConfig
 from mockbroker.domain import OrderRequest, OrderType, Side, TimeInForce
 
 SIGMA, VOLUME = 0.015, 5_000_000
@@ -24,10 +25,17 @@ def law_bps(qty: int) -> float:
     return SIGMA * math.sqrt(qty / VOLUME) * 10_000
 
 
+MIDDAY = "2026-01-05T12:00:00-05:00"
+"""The orders trade at midday: the default (realistic) model quotes its spread's session average or less there;
+at the open it quotes 1.7 times it, whose half alone is more than the law's cost of a 1,000-share order."""
+
+
 def broker(seed: int = 3, liquidity: int = 2_000, **execution) -> MockBroker:
-    return (MockBroker.builder().seed(seed).symbol("ACME", price=Decimal("50.00"))
-            .account("a", cash=Decimal(10**10), shorting_enabled=True)
-            .market(volatility=100 * SIGMA, liquidity=liquidity).execution(**execution).build())
+    return MockBroker(BrokerConfig(market=MarketConfig(volatility=100 * SIGMA, liquidity=liquidity),
+                                   execution=ExecutionConfig(**execution),
+                                   symbols=(SymbolConfig(symbol="ACME", price=Decimal("50.00")),),
+                                   accounts=(AccountConfig(id="a", cash=Decimal(10**10)),), seed=seed,
+                                   start=MIDDAY))
 
 
 def execute(b: MockBroker, qty: int, side: Side):

@@ -96,7 +96,7 @@ def test_the_quoted_spread_is_the_configured_spread_in_whole_ticks():
     3 bps (1.5 cents) rounds to 2; at $5, 4 bps (0.2 cents) is one tick. The quote is centred: the mid of bid
     and ask is within half a tick of the model's mid."""
     for price, spread, cents in ((50, 4, 2), (50, 10, 5), (50, 3, 2), (5, 4, 1)):
-        config = BrokerConfig(market=MarketConfig(spread=spread, volatility=1.0),
+        config = BrokerConfig(market=MarketConfig(model="random_walk", spread=spread, volatility=1.0),
                               symbols=(SymbolConfig(symbol="ACME", price=price),), seed=3)
         ticks = generate(config, 5000)
         assert np.all(np.round((ticks.ask - ticks.bid) * 100) == cents), (price, spread)
