@@ -268,8 +268,8 @@ def plan(args, target: str) -> tuple[list[Process], list[Process]]:
     parallel = [u for u in units if not u.alone]
     jobs = resolve_jobs(args.jobs, parallel, weight)
     if str(args.jobs).strip().lower() == "auto":
-        work = sum(weight[u.path] for u in parallel)
-        print(f"JOBS=auto: {jobs} behave process{'es' if jobs > 1 else ''} for target={target} (~{work:.0f} s of "
+        seconds = sum(weight[u.path] for u in parallel)
+        print(f"JOBS=auto: {jobs} behave process{'es' if jobs > 1 else ''} for target={target} (~{seconds:.0f} s of "
               f"work by {args.timings.name if args.timings and args.timings.exists() else 'scenario counts'}, "
               f"{idle_cpus()} of {shards.cpu_count()} CPUs idle)", flush=True)
     if jobs <= 1:

@@ -3,6 +3,7 @@ and tools/merge_shards.py that need no behave run (tests/report/test_parallel_re
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -202,3 +203,18 @@ def test_merging_shard_folders_joins_results_junit_and_timings(tmp_path):
     assert (out / "targets").read_text().split() == ["inprocess"]
     assert not (out / ".aborted").exists()
     assert merge_shards.merge(tmp_path / "nothing", out / "r", out / "j", out / "rr", None, None, None) == 2
+
+
+@pytest.mark.parametrize(("load", "lanes"), [(0.0, ["1/2", "2/2"]), (3.0, ["main"])])
+def test_auto_plans_the_processes_it_announces(tmp_path, monkeypatch, capsys, load, lanes):
+    monkeypatch.setattr(shards, "cpu_count", lambda: 2)
+    monkeypatch.setattr(run_suite.os, "getloadavg", lambda: (load, load, load))
+    timings = tmp_path / "times.json"
+    shards.write_timings(timings, {"inprocess": {"features/orders/market_orders.feature": 8.0,
+                                                 "features/orders/oco_orders.feature": 8.0}})
+    args = argparse.Namespace(timings=timings, shard="1/1", work=tmp_path / "work", jobs="auto", alone_tag=[],
+                              features=["features/orders/market_orders.feature", "features/orders/oco_orders.feature"])
+    at_once, after = run_suite.plan(args, "inprocess")
+    assert [p.name for p in at_once] == lanes and after == []
+    assert sorted(path for p in at_once for path in p.paths) == args.features
+    assert f"JOBS=auto: {len(lanes)} behave process" in capsys.readouterr().out
