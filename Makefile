@@ -13,6 +13,12 @@
 #                        service of its own, running the @conformance profile, docs/conformance.md)
 #   FEATURES=path        feature files/dirs to run (default: behave.ini `paths`, i.e. features/)
 #   BEHAVE_ARGS="..."    extra behave arguments, e.g. BEHAVE_ARGS="--tags=@orders"
+#   JOBS=1               behave processes per target at once: a number, or auto (one per idle CPU, 1 when the
+#                        work is too short to gain); files balanced by $(REPORTS)/feature-times.json; @performance
+#                        files run alone afterwards (docs/report.md, "Parallel and sharded runs"). Default 1: on
+#                        this busy 2-core machine two processes were slower (README, "Parallel and sharded runs")
+#   SHARD=I/N            make report: run only shard I of N (a CI matrix); `make merge-report` joins the shards
+#   REPORT_TARGETS=inprocess  the targets `make report` runs (a CI matrix may run them all in each shard)
 #   BEHAVE_TIMEOUT=150   seconds per behave run (per target) before it is killed as hung
 #   PYTEST_WORKERS=auto  pytest-xdist workers for the unit tests (0: run them in one process)
 #   PYTEST_TIMEOUT=480   seconds for the unit/property pytest run (the worst case stays inside
@@ -56,6 +62,10 @@ PYTEST_TEST_TIMEOUT ?= 240
 # unit tests run on this many pytest-xdist workers ("auto" = one per CPU; 0 = no workers)
 PYTEST_WORKERS ?= auto
 BEHAVE_ARGS ?=
+# Parallel behave (tools/run_suite.py): processes per target; a CI matrix's shard of the suite (make report)
+JOBS       ?= 1
+SHARD      ?=
+REPORT_TARGETS ?= inprocess
 
 REPORTS    := reports
 RESULTS    := $(REPORTS)/allure-results
@@ -67,15 +77,31 @@ HISTORY    := $(REPORTS)/history
 # marks: a behave run was aborted (kept out of the history); the quality gate failed
 ABORTED_MARK := $(REPORTS)/.run-aborted
 GATE_MARK  := $(REPORTS)/.quality-gate-failed
+# last measured seconds per feature file and target: how the parallel processes and shards are balanced
+TIMINGS    ?= $(REPORTS)/feature-times.json
+TIMINGS_OUT = $(TIMINGS)
+SUITE_WORK := $(REPORTS)/.suite-work
+# A CI matrix's shard (make report SHARD=I/N) keeps everything it writes in a folder of its own, the bundle
+# `make merge-report` reads (docs/report.md): results, JUnit, rerun lists, its timings and its shard.json.
+ifneq ($(strip $(SHARD)),)
+SHARD_DIR  := $(REPORTS)/shards/$(subst /,-of-,$(strip $(SHARD)))
+RESULTS    := $(SHARD_DIR)/allure-results
+JUNIT      := $(SHARD_DIR)/junit
+RERUN      := $(SHARD_DIR)/rerun
+ABORTED_MARK := $(SHARD_DIR)/.run-aborted
+TIMINGS_OUT = $(SHARD_DIR)/feature-times.json
+SUITE_WORK := $(SHARD_DIR)/.work
+endif
 
 # Coverage: every Python process started with COVERAGE_PROCESS_START set (pytest, behave and the
 # HTTP service subprocess) measures itself through the .pth hook installed into the venv.
 COV_ENV    := COVERAGE_PROCESS_START=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/$(REPORTS)/.coverage
 
-.PHONY: help bootstrap venv node browser report test clean
+.PHONY: help bootstrap venv node browser report merge-report test clean
 
 help:
-	@echo "make report    acceptance suite (in-process) -> Allure report in $(HTML)/"
+	@echo "make report    acceptance suite (in-process) -> Allure report in $(HTML)/ (JOBS=auto|N, SHARD=I/N)"
+	@echo "make merge-report  one report from the shards' results in $(REPORTS)/shards/ (a CI matrix)"
 	@echo "make test      pytest + behave on all targets ($(strip $(TARGETS))) + report checks + coverage"
 	@echo "make bootstrap create .venv, install requirements, Allure (npm) and chromium"
 	@echo "make load      headless Locust run against a fresh service (LOAD_ARGS, see docs/performance.md)"
@@ -143,19 +169,15 @@ browser:
 define run_behave
 ( echo "=== behave -D target=$(1) (seed $(SEED)) ===" ; \
   only=(); if [ "$(1)" = http ]; then only=(--tags="not @performance"); fi; \
+  alone=(); if [ "$(1)" = inprocess ]; then alone=(--alone-tag @performance); fi; \
   if [ "$(1)" = alpaca ]; then unset APCA_API_KEY_ID APCA_API_SECRET_KEY APCA_API_KEY_ID_2 APCA_API_SECRET_KEY_2; fi; \
   limit=$$(( $(BEHAVE_TIMEOUT) * $(stretch) )); \
-  started=$$(date +%s%3N); rc=0; \
-  $(2) timeout -k 30 $$limit $(PY) -m behave -D target=$(1) -D seed=$(SEED) \
-    -f allure -o $(RESULTS) -f rerun -o $(RERUN)/$(1).txt -f pretty --show-skipped \
-    --junit --junit-directory $(JUNIT)/$(1) "$${only[@]}" $(BEHAVE_ARGS) $(FEATURES) || rc=$$?; \
-  if [ $$rc -eq 124 ] || [ $$rc -eq 137 ]; then \
-    echo "error: behave -D target=$(1) did not finish within $$limit s (BEHAVE_TIMEOUT x contention): killed" >&2; fi; \
-  orc=0; $(PY) tools/run_outcome.py $(RESULTS) $(1) --exit-code $$rc --junit $(JUNIT)/$(1) \
-    --timeout $$limit --started $$started || orc=$$?; \
-  if [ $$orc -eq 3 ]; then touch $(ABORTED_MARK); fi; \
-  $(PY) tools/label_target.py $(RESULTS) $(1) --shard main; \
-  again=(); if [ $$rc -ne 0 ] && [ $$orc -ne 3 ] && [ -s $(RERUN)/$(1).txt ]; then \
+  rc=0; \
+  $(2) timeout -k 30 $$(( limit + 60 )) $(PY) tools/run_suite.py $(1) --results $(RESULTS) --junit $(JUNIT)/$(1) \
+    --rerun $(RERUN)/$(1).txt --work $(SUITE_WORK)/$(1) --jobs $(JOBS) --shard $(or $(strip $(SHARD)),1/1) \
+    --timings $(TIMINGS) --timings-out $(TIMINGS_OUT) --timeout $$limit --aborted-mark $(ABORTED_MARK) \
+    "$${alone[@]}" --features "$(FEATURES)" -- -D seed=$(SEED) "$${only[@]}" $(BEHAVE_ARGS) || rc=$$?; \
+  again=(); if [ $$rc -ne 0 ] && [ $$rc -ne 3 ] && [ -s $(RERUN)/$(1).txt ]; then \
     while read -r place; do case "$$place" in *.feature:*) \
       if grep -q '@performance' "$${place%%:*}" 2>/dev/null; then again+=("$$place"); fi;; esac; \
     done < $(RERUN)/$(1).txt; fi; \
@@ -171,7 +193,7 @@ define run_behave
 endef
 
 define fresh_results
-rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK)
+rm -rf $(RESULTS) $(JUNIT) $(HTML) $(RERUN) $(ABORTED_MARK) $(SUITE_WORK)
 mkdir -p $(RESULTS) $(JUNIT) $(RERUN) $(HISTORY)
 endef
 
@@ -201,16 +223,45 @@ endef
 
 # The main job: the in-process acceptance suite and its report. Generates the report even when
 # scenarios fail, then exits non-zero when behave failed, a run was aborted, or the quality gate failed.
+# With SHARD=I/N it runs only that shard of the suite, for each of REPORT_TARGETS, into $(REPORTS)/shards/I-of-N/
+# and stops there: `make merge-report` makes the report once every shard's folder is in $(REPORTS)/shards/.
 report: venv node
-	@$(call fresh_results)
+	@if [ -n "$(strip $(SHARD))" ]; then rm -rf $(SHARD_DIR); mkdir -p $(RESULTS) $(JUNIT) $(RERUN); \
+	else $(call fresh_results); fi
 	rm -f $(GATE_MARK)
 	status=0
-	$(call run_behave,inprocess) || status=$$?
-	{ $(call generate_report,inprocess,report); } || { echo "error: report generation failed" >&2; exit 1; }
+	for t in $(REPORT_TARGETS); do
+	  $(call run_behave,$$t) || status=$$?
+	done
+	if [ -n "$(strip $(SHARD))" ]; then
+	  $(PY) tools/merge_shards.py record $(SHARD_DIR) --shard $(SHARD) --status $$status --seed $(SEED) \
+	    --targets "$(strip $(REPORT_TARGETS))" --timings $(TIMINGS) --features "$(FEATURES)"
+	  exit $$status
+	fi
+	{ $(call generate_report,$(strip $(REPORT_TARGETS)),report); } || { echo "error: report generation failed" >&2; exit 1; }
 	$(call where_report)
 	if [ -e $(ABORTED_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
 	if [ -e $(GATE_MARK) ]; then echo "quality gate failed: a @allure.severity:critical scenario failed (see the report's Global Errors)" >&2; fi
 	if [ $$status -ne 0 ]; then echo "behave failed (exit $$status): see the report" >&2; fi
+	if [ -e $(GATE_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
+	exit $$status
+
+# One report from the shards of a CI matrix: every $(REPORTS)/shards/*/ folder (each shard's artifact), checked to
+# be one complete split (every feature file run exactly once), merged, reported like `make report`, and its counts
+# compared with the shards' JUnit (tools/check_report.py). Fails when a shard failed or is missing.
+merge-report: venv node
+	@$(call fresh_results)
+	rm -f $(GATE_MARK)
+	status=0
+	$(PY) tools/merge_shards.py merge $(REPORTS)/shards --results $(RESULTS) --junit $(JUNIT) --rerun $(RERUN) \
+	  --aborted-mark $(ABORTED_MARK) --timings $(TIMINGS) --targets-out $(SUITE_WORK)/targets || status=$$?
+	if [ $$status -eq 2 ]; then exit 2; fi
+	targets="$$(cat $(SUITE_WORK)/targets 2>/dev/null || echo inprocess)"
+	{ $(call generate_report,$$targets,report); } || { echo "error: report generation failed" >&2; exit 1; }
+	$(PY) tools/check_report.py --report $(HTML) --junit $(JUNIT) || status=1
+	$(call where_report)
+	if [ -e $(ABORTED_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
+	if [ -e $(GATE_MARK) ]; then echo "quality gate failed: a @allure.severity:critical scenario failed (see the report's Global Errors)" >&2; fi
 	if [ -e $(GATE_MARK) ] && [ $$status -eq 0 ]; then status=1; fi
 	exit $$status
 
@@ -219,7 +270,10 @@ report: venv node
 # each failure is recorded, and the target exits non-zero listing what failed.
 # ---------------------------------------------------------------------------------------------
 test: bootstrap
-	@start=$$(date +%s)
+	@if [ -n "$(strip $(SHARD))" ]; then
+	  echo "error: SHARD=$(SHARD) splits \`make report\` over a CI matrix (then \`make merge-report\`); make test runs one machine's whole suite (JOBS=N runs it in N processes)" >&2; exit 2
+	fi
+	start=$$(date +%s)
 	stage() { echo "stage $$1: $$(( $$(date +%s) - $$2 )) s" >> $(REPORTS)/stage-times.txt; }
 	failed=()
 	rm -f $(REPORTS)/.coverage $(REPORTS)/.coverage.* $(GATE_MARK) $(REPORTS)/stage-times.txt
@@ -284,4 +338,4 @@ soak: venv
 	$(PY) bench/soak.py $(SOAK_ARGS)
 
 clean:
-	rm -rf $(RESULTS) $(HTML) $(JUNIT) $(RERUN) $(REPORTS)/coverage $(REPORTS)/.coverage* $(REPORTS)/*.png $(REPORTS)/load $(REPORTS)/soak $(REPORTS)/screenshots $(REPORTS)/fixture-runs
+	rm -rf $(RESULTS) $(HTML) $(JUNIT) $(RERUN) $(SUITE_WORK) $(REPORTS)/shards $(REPORTS)/coverage $(REPORTS)/.coverage* $(REPORTS)/*.png $(REPORTS)/load $(REPORTS)/soak $(REPORTS)/screenshots $(REPORTS)/fixture-runs

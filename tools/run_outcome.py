@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,11 +60,14 @@ def cause(reported: list[str], exit_code: int, timeout: str | None) -> str:
     return f"behave exited with status {exit_code} before running any scenario (see its output)"
 
 
-def record_abort(results: Path, target: str, message: str, not_run: int, already_global: bool) -> None:
-    """A broken result for the run itself, and the same words as a global error (unless a hook reported one)."""
+def record_abort(results: Path, target: str, message: str, not_run: int, already_global: bool,
+                 where: str = "") -> None:
+    """A broken result for the run itself, and the same words as a global error (unless a hook reported one).
+    ``where`` names the shards that aborted when the target ran in several behave processes (tools/run_suite.py)."""
     start = allure_files.now_ms()
     scenarios = f"; {not_run} scenarios were not run" if not_run else ""
-    headline = f"{message} (target={target}{scenarios})"
+    place = f"; {where}" if where else ""
+    headline = f"{message} (target={target}{place}{scenarios})"
     result = {
         "uuid": allure_files.new_uuid(),
         "historyId": f"run-aborted-{target}",
@@ -86,6 +90,26 @@ def record_abort(results: Path, target: str, message: str, not_run: int, already
         allure_files.write_global_error(results, headline)
 
 
+@dataclass(frozen=True)
+class Abort:
+    """Why a behave run stopped before its scenarios: the cause, how many were not run, whether a hook already
+    reported the cause as a global error."""
+
+    message: str
+    not_run: int
+    reported: bool
+
+
+def assess(results: Path, junit: Path | None, exit_code: int, timeout: str | None = None,
+           started: int = 0) -> Abort | None:
+    """The run's abort, or None when it was complete (see the module's docstring)."""
+    not_run = untested(junit)
+    if not (not_run > 0 or (exit_code != 0 and new_results(results) == 0)):
+        return None
+    reported = hook_errors(results, started)
+    return Abort(cause(reported, exit_code, timeout), not_run, bool(reported))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
@@ -97,14 +121,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="when behave started (ms since the epoch): older global errors are another run's")
     args = parser.parse_args(argv)
     args.results.mkdir(parents=True, exist_ok=True)
-    not_run = untested(args.junit)
-    aborted = not_run > 0 or (args.exit_code != 0 and new_results(args.results) == 0)
-    if not aborted:
+    abort = assess(args.results, args.junit, args.exit_code, args.timeout, args.started)
+    if abort is None:
         return 0
-    reported = hook_errors(args.results, args.started)
-    message = cause(reported, args.exit_code, args.timeout)
-    record_abort(args.results, args.target, message, not_run, already_global=bool(reported))
-    print(f"error: the behave run against target={args.target} was aborted: {message}", file=sys.stderr)
+    record_abort(args.results, args.target, abort.message, abort.not_run, already_global=abort.reported)
+    print(f"error: the behave run against target={args.target} was aborted: {abort.message}", file=sys.stderr)
     return ABORTED
 
 
