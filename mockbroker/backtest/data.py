@@ -54,7 +54,12 @@ class History:
         r = [math.log(b / a) for a, b in zip(c, c[1:])]
         mean = sum(r) / len(r)
         sd = math.sqrt(sum((x - mean) ** 2 for x in r) / (len(r) - 1))
-        return sd * math.sqrt(252.0 / self.periods_per_year) * 100
+        return sd * math.sqrt(self.bars_per_day) * 100  # variance adds up over a day's bars
+
+    @property
+    def bars_per_day(self) -> float:
+        """Bars in one trading day: 1 for daily bars, 390 for minute bars, 0.2 for weekly bars."""
+        return self.periods_per_year / 252.0
 
     @functools.cached_property
     def periods_per_year(self) -> float:

@@ -133,8 +133,9 @@ class Backtest:
                          bps=Decimal(repr(self.commission)) * 10_000)
         execution = ExecutionConfig.from_dict({"latency_min": r.latency_min_ms, "latency_max": r.latency_max_ms,
                                                "slippage_bps": r.slippage_bps, "fees": fees, **r.execution})
+        bar_volume = sorted(history.volume)[len(history) // 2]  # the median bar's; a day has bars_per_day of them
         symbol = SymbolConfig(symbol=history.symbol, price=history.bars[0].open,
-                              daily_volume=max(1, int(sorted(history.volume)[len(history) // 2]) or 1))
+                              daily_volume=max(1, int(bar_volume * history.bars_per_day)))
         config = BrokerConfig(market=market, execution=execution, symbols=(symbol,),
                               accounts=(AccountConfig(id="default", cash=self.cash),), seed=r.seed)
         return MockBroker(config)

@@ -46,6 +46,16 @@ def test_history_reads_the_csv(goog):
     assert 1.5 < goog.daily_volatility_pct < 3.5
 
 
+def test_minute_bars_give_a_day_of_volatility_and_volume():
+    """Variance adds up over a day's 390 minute bars: a random walk made with 1.5 % a day reads as 1.5 % a day (the
+    cent grid adds a little), not 390 times less; the mock's daily volume is 390 median bars."""
+    from mockbroker.backtest.data import random_minute_history
+
+    minutes = random_minute_history(39_000, volatility_pct=1.5)
+    assert minutes.bars_per_day == pytest.approx(390)
+    assert 1.4 < minutes.daily_volatility_pct < 1.7
+
+
 @pytest.mark.parametrize("frame, problem", [
     (pd.DataFrame({"date": ["2024-01-01"], "open": [1.0], "high": [2.0], "low": [0.5]}), "missing column"),
     (pd.DataFrame({"open": [1.0], "high": [2.0], "low": [0.5], "close": [1.5]}), "no time column"),
