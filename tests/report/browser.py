@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from steps.support.performance import run_queue_per_core
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -118,7 +120,7 @@ def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProce
     for attempt in range(CHROMIUM_ATTEMPTS):
         # A shared CI machine at 4 runnable processes per core renders the full report in minutes, not seconds:
         # a browser that is merely slow is given the time the machine's load asks for.
-        timeout = min(CHROMIUM_TIMEOUT_CAP_S, round(CHROMIUM_TIMEOUT_S * _contention() * 2 ** attempt))
+        timeout = min(CHROMIUM_TIMEOUT_CAP_S, round(CHROMIUM_TIMEOUT_S * run_queue_per_core() * 2 ** attempt))
         waited.append(timeout)
         profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
         profile.mkdir()
@@ -138,11 +140,6 @@ def chromium(url: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProce
     pytest.fail(f"chromium did not finish rendering {url} in {CHROMIUM_ATTEMPTS} attempts of "
                 f"{', '.join(f'{t} s' for t in waited)} (load average {os.getloadavg()[0]:.1f} on "
                 f"{os.cpu_count()} CPUs)")
-
-
-def _contention() -> float:
-    """Runnable processes per CPU over the last minute, at least 1."""
-    return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 def visible_text(dom: str) -> str:
